@@ -1,0 +1,53 @@
+/**
+ * ONNX Runtime session options. The defaults were chosen by `npm run bench` (see README,
+ * "Performance"): full graph optimisation, one intra-op thread per core, sequential execution.
+ * Environment overrides make the measurement reproducible without code changes.
+ */
+import os from "node:os";
+import type { InferenceSession } from "onnxruntime-node";
+
+export interface SessionTuning {
+  graphOptimizationLevel: "disabled" | "basic" | "extended" | "all";
+  intraOpNumThreads: number;
+  interOpNumThreads: number;
+  executionMode: "sequential" | "parallel";
+  enableCpuMemArena: boolean;
+  enableMemPattern: boolean;
+}
+
+function envInt(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+function envBool(name: string, fallback: boolean): boolean {
+  const v = process.env[name];
+  if (v === undefined || v === "") return fallback;
+  return v === "1" || v.toLowerCase() === "true";
+}
+
+export function defaultTuning(): SessionTuning {
+  const level = process.env.UNCLIP_ORT_OPT_LEVEL as SessionTuning["graphOptimizationLevel"] | undefined;
+  return {
+    graphOptimizationLevel: level && ["disabled", "basic", "extended", "all"].includes(level) ? level : "all",
+    intraOpNumThreads: envInt("UNCLIP_ORT_THREADS", os.availableParallelism()),
+    interOpNumThreads: envInt("UNCLIP_ORT_INTER_THREADS", 1),
+    executionMode: process.env.UNCLIP_ORT_EXECUTION_MODE === "parallel" ? "parallel" : "sequential",
+    enableCpuMemArena: envBool("UNCLIP_ORT_MEM_ARENA", true),
+    enableMemPattern: envBool("UNCLIP_ORT_MEM_PATTERN", true),
+  };
+}
+
+export function toSessionOptions(t: SessionTuning, providers: string[]): InferenceSession.SessionOptions {
+  return {
+    executionProviders: providers,
+    graphOptimizationLevel: t.graphOptimizationLevel,
+    intraOpNumThreads: t.intraOpNumThreads,
+    interOpNumThreads: t.interOpNumThreads,
+    executionMode: t.executionMode,
+    enableCpuMemArena: t.enableCpuMemArena,
+    enableMemPattern: t.enableMemPattern,
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The decoder: text_proj turns the image embedding and the text into the decoder's conditioning
+ * (extra context tokens + an additive time embedding), then a UNet denoises a small image in
+ * pixel space with classifier-free guidance and a learned variance.
+ */
+import type { UnclipComponents } from "./components";
+import type { TextConditioning } from "./encodePrompt";
+import { classifierFreeGuidance } from "./guidance";
+import type { Recorder, StageHooks, StageTimings } from "./progress";
+import { timed, throwIfCancelled } from "./progress";
+import { sample, stackSteps, type StepRecord } from "./sampler";
+import { stageNoise } from "./stageNoise";
+import type { BoolNdArray, Float32NdArray } from "./tensor";
+import { bool, clamp, concatBatch, float32, repeatInterleaveBatch } from "./tensor";
+
+export interface DecoderConditioning {
+  encoderHiddenStates: Float32NdArray;
+  classLabels: Float32NdArray;
+  attentionMask: BoolNdArray;
+  cfg: boolean;
+  batch: number;
+}
+
+/** text_proj, with the learned "unconditional" image embedding in front when guidance is on. */
+export async function decoderConditioning(
+  components: UnclipComponents,
+  text: TextConditioning,
+  imageEmbeddings: Float32NdArray,
+  record?: Recorder,
+  timings?: StageTimings,
+): Promise<DecoderConditioning> {
+  return timed(timings, "text_proj", async () => {
+    let img = imageEmbeddings;
+    if (text.cfg) {
+      const learned = await components.learnedGuidanceEmbedding();
+      const uncond = repeatInterleaveBatch(float32([1, learned.shape[0]], learned.data), imageEmbeddings.shape[0]);
+      img = concatBatch([uncond, imageEmbeddings]);
+    }
+    const { encoderHiddenStates, additiveClipTimeEmbeddings } = await components.textProj({
+      imageEmbeddings: img,
+      promptEmbeds: text.promptEmbeds,
+      textEncoderHiddenStates: text.hiddenStates,
+    });
+    const extra = components.pkg.configs.text_proj!.clip_extra_context_tokens;
+    const attentionMask = padMask(text.mask, extra);
+    if (record) {
+      record.decoder_encoder_hidden_states = encoderHiddenStates;
+      record.additive_clip_time_embeddings = additiveClipTimeEmbeddings;
+      record.decoder_attention_mask = attentionMask;
+    }
+    return { encoderHiddenStates, classLabels: additiveClipTimeEmbeddings, attentionMask, cfg: text.cfg, batch: text.batch };
+  });
+}
+
+/** The extra context tokens text_proj puts first are always attended to. */
+export function padMask(mask: BoolNdArray, extra: number): BoolNdArray {
+  const [rows, len] = mask.shape;
+  const out = new Uint8Array(rows * (len + extra));
+  for (let r = 0; r < rows; r++) {
+    out.fill(1, r * (len + extra), r * (len + extra) + extra);
+    out.set(mask.data.subarray(r * len, (r + 1) * len), r * (len + extra) + extra);
+  }
+  return bool([rows, len + extra], out);
+}
+
+/** One guided decoder prediction: eps guided, variance channels from the conditional half. */
+export async function decoderModelOutput(
+  components: UnclipComponents,
+  cond: DecoderConditioning,
+  latents: Float32NdArray,
+  t: number,
+  guidanceScale: number,
+): Promise<Float32NdArray> {
+  const out = await components.decoder({
+    sample: cond.cfg ? concatBatch([latents, latents]) : latents,
+    timestep: t,
+    encoderHiddenStates: cond.encoderHiddenStates,
+    classLabels: cond.classLabels,
+    attentionMask: cond.attentionMask,
+  });
+  return cond.cfg ? classifierFreeGuidance(out, guidanceScale, latents.shape[1]) : out;
+}
+
+export interface DecoderOptions {
+  numInferenceSteps: number;
+  guidanceScale: number;
+  seed: number;
+  latents?: Float32NdArray;
+  stepNoise?: Float32NdArray;
+}
+
+/** Returns the decoder image, clamped to [-1, 1]: [B, C, s, s]. */
+export async function runDecoder(
+  components: UnclipComponents,
+  cond: DecoderConditioning,
+  o: DecoderOptions,
+  hooks?: StageHooks,
+  record?: Recorder,
+  timings?: StageTimings,
+): Promise<Float32NdArray> {
+  throwIfCancelled(hooks);
+  return timed(timings, "decoder", async () => {
+    const scheduler = await components.scheduler("decoder_scheduler");
+    const timesteps = scheduler.timesteps(o.numInferenceSteps, "decoderNumInferenceSteps");
+    const cfg = components.pkg.configs.decoder!;
+    const shape = [cond.batch, cfg.in_channels, cfg.sample_size, cfg.sample_size];
+    const noise = stageNoise("decoder", shape, timesteps.length, {
+      seed: o.seed,
+      latents: o.latents,
+      stepNoise: o.stepNoise,
+      latentsName: "decoderLatents",
+      stepNoiseName: "decoderStepNoise",
+    });
+    const steps: StepRecord | undefined = record ? { modelOutputs: [], prevSamples: [] } : undefined;
+    const latents = await sample({
+      stage: "decoder",
+      scheduler,
+      timesteps,
+      noise,
+      hooks,
+      record: steps,
+      modelOutput: async (x, t) => ({ output: await decoderModelOutput(components, cond, x, t, o.guidanceScale) }),
+    });
+    const image = clamp(latents, -1, 1);
+    if (record && steps) {
+      record.decoder_steps_model_output = stackSteps(steps.modelOutputs, [cond.batch, cfg.out_channels, cfg.sample_size, cfg.sample_size]);
+      record.decoder_steps_prev_sample = stackSteps(steps.prevSamples, shape);
+      record.decoder_image = image;
+    }
+    return image;
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Seeded Gaussian noise. Each stochastic stage (prior, decoder, super-res, and each stage's
+ * per-step scheduler noise) draws from its own stream, derived from (seed, stream name), so a
+ * cached stage never shifts another stage's noise. torch's generator is not reproduced: the same
+ * seed gives the same image on every run of this project, not the same image as diffusers.
+ * To reproduce a diffusers run exactly, pass its latents and per-step noise instead.
+ */
+import { createHash } from "node:crypto";
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
+
+type Generator = ReturnType<typeof xoroshiro128plusFromState>;
+
+export class NoiseStream {
+  private readonly rng: Generator;
+  private spare: number | null = null;
+
+  constructor(
+    readonly seed: number,
+    readonly stream: string,
+  ) {
+    if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+    const digest = createHash("sha256").update(`unclip-noise:${seed}:${stream}`).digest();
+    const state = [0, 4, 8, 12].map((o) => digest.readInt32LE(o));
+    this.rng = xoroshiro128plusFromState(state);
+  }
+
+  /** Standard normal samples (Box–Muller on 53-bit uniforms), rounded to float32. */
+  randn(count: number): Float32Array {
+    const out = new Float32Array(count);
+    let i = 0;
+    if (this.spare !== null && count > 0) {
+      out[i++] = this.spare;
+      this.spare = null;
+    }
+    while (i < count) {
+      const u1 = 1 - uniformFloat64(this.rng); // (0, 1]: log is finite
+      const u2 = uniformFloat64(this.rng);
+      const r = Math.sqrt(-2 * Math.log(u1));
+      const a = 2 * Math.PI * u2;
+      out[i++] = r * Math.cos(a);
+      if (i < count) out[i++] = r * Math.sin(a);
+      else this.spare = r * Math.sin(a);
+    }
+    return out;
+  }
+}
+
+/** A fresh random seed for callers that want one (shown to the user so a run can be repeated). */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 32);
+}

@@ -1,0 +1,91 @@
+/**
+ * The prior: from the CLIP text embedding and hidden states to a CLIP image embedding,
+ * by denoising (prediction type "sample" in Karlo), then un-normalising with clip_std/clip_mean.
+ */
+import type { UnclipComponents } from "./components";
+import { classifierFreeGuidance } from "./guidance";
+import type { Recorder, StageHooks, StageTimings } from "./progress";
+import { timed } from "./progress";
+import { sample, stackSteps, type StepRecord } from "./sampler";
+import { stageNoise } from "./stageNoise";
+import type { TextConditioning } from "./encodePrompt";
+import type { Float32NdArray } from "./tensor";
+import { concatBatch, float32 } from "./tensor";
+
+export interface PriorOptions {
+  numInferenceSteps: number;
+  guidanceScale: number;
+  seed: number;
+  latents?: Float32NdArray;
+  stepNoise?: Float32NdArray;
+}
+
+/** One guided prior prediction for latents x_t at timestep t. */
+export async function priorModelOutput(
+  components: UnclipComponents,
+  text: TextConditioning,
+  latents: Float32NdArray,
+  t: number,
+  guidanceScale: number,
+): Promise<Float32NdArray> {
+  const x = text.cfg ? concatBatch([latents, latents]) : latents;
+  const p = await components.prior({
+    hiddenStates: x,
+    timestep: t,
+    projEmbedding: text.promptEmbeds,
+    encoderHiddenStates: text.hiddenStates,
+    attentionMask: text.mask,
+  });
+  return text.cfg ? classifierFreeGuidance(p, guidanceScale) : p;
+}
+
+/** diffusers' PriorTransformer.post_process_latents: latents · clip_std + clip_mean (per column). */
+export function postProcessLatents(latents: Float32NdArray, clipMean: Float32NdArray, clipStd: Float32NdArray): Float32NdArray {
+  const [rows, dim] = latents.shape;
+  const out = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < dim; j++) {
+      out[r * dim + j] = Math.fround(Math.fround(latents.data[r * dim + j] * clipStd.data[j]) + clipMean.data[j]);
+    }
+  }
+  return float32([rows, dim], out);
+}
+
+export async function runPrior(
+  components: UnclipComponents,
+  text: TextConditioning,
+  o: PriorOptions,
+  hooks?: StageHooks,
+  record?: Recorder,
+  timings?: StageTimings,
+): Promise<Float32NdArray> {
+  return timed(timings, "prior", async () => {
+    const scheduler = await components.scheduler("prior_scheduler");
+    const timesteps = scheduler.timesteps(o.numInferenceSteps, "priorNumInferenceSteps");
+    const dim = components.pkg.configs.prior!.embedding_dim;
+    const noise = stageNoise("prior", [text.batch, dim], timesteps.length, {
+      seed: o.seed,
+      latents: o.latents,
+      stepNoise: o.stepNoise,
+      latentsName: "priorLatents",
+      stepNoiseName: "priorStepNoise",
+    });
+    const steps: StepRecord | undefined = record ? { modelOutputs: [], prevSamples: [] } : undefined;
+    const latents = await sample({
+      stage: "prior",
+      scheduler,
+      timesteps,
+      noise,
+      hooks,
+      record: steps,
+      modelOutput: async (x, t) => ({ output: await priorModelOutput(components, text, x, t, o.guidanceScale) }),
+    });
+    const imageEmbeddings = postProcessLatents(latents, await components.clipMean(), await components.clipStd());
+    if (record && steps) {
+      record.prior_steps_model_output = stackSteps(steps.modelOutputs, latents.shape);
+      record.prior_steps_prev_sample = stackSteps(steps.prevSamples, latents.shape);
+      record.image_embeddings = imageEmbeddings;
+    }
+    return imageEmbeddings;
+  });
+}

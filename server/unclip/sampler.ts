@@ -1,0 +1,79 @@
+/**
+ * The denoising loop all three stages share: for each inference timestep, ask the stage for its
+ * (guided) model output, let the UnCLIPScheduler take the step, add that step's noise, report.
+ * Cancellation is checked before every model call, so a cancel takes effect within one step.
+ */
+import type { StageHooks, StepEvent } from "./progress";
+import { throwIfCancelled } from "./progress";
+import type { UnCLIPScheduler } from "./scheduler";
+import type { StageNoise } from "./stageNoise";
+import type { Float32NdArray } from "./tensor";
+import { float32 } from "./tensor";
+
+export interface StepRecord {
+  modelOutputs: Float32Array[];
+  prevSamples: Float32Array[];
+}
+
+export interface SamplerOptions {
+  stage: StepEvent["stage"];
+  scheduler: UnCLIPScheduler;
+  timesteps: number[];
+  noise: StageNoise;
+  /** Model output for x_t at step i, and the name of the model that ran (for super-res). */
+  modelOutput: (sample: Float32NdArray, t: number, i: number) => Promise<{ output: Float32NdArray; unet?: string }>;
+  hooks?: StageHooks;
+  record?: StepRecord;
+}
+
+export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
+  let latents = o.noise.latents;
+  const steps = o.timesteps.length;
+  const spatial = latents.shape.length > 2;
+  o.hooks?.onProgress?.({ stage: o.stage, step: 0, steps });
+  for (let i = 0; i < steps; i++) {
+    throwIfCancelled(o.hooks);
+    const t = o.timesteps[i];
+    const prevTimestep = i + 1 < steps ? o.timesteps[i + 1] : null;
+    const { output, unet } = await o.modelOutput(latents, t, i);
+    const r = o.scheduler.step({
+      modelOutput: output.data,
+      modelOutputChannels: spatial ? output.shape[1] : 0,
+      sample: latents.data,
+      sampleChannels: spatial ? latents.shape[1] : 0,
+      sampleShape: latents.shape,
+      timestep: t,
+      prevTimestep,
+      noise: t > 0 ? o.noise.step(i) : undefined,
+    });
+    const next = float32(latents.shape, r.prevSample);
+    if (o.record) {
+      o.record.modelOutputs.push(output.data);
+      o.record.prevSamples.push(r.prevSample);
+    }
+    o.hooks?.onStep?.({
+      stage: o.stage,
+      index: i,
+      steps,
+      timestep: t,
+      prevTimestep,
+      sample: latents,
+      modelOutput: output,
+      prevSample: next,
+      predOriginalSample: float32(latents.shape, r.predOriginalSample),
+      unet,
+      meanVarianceFraction: r.meanVarianceFraction,
+    });
+    latents = next;
+    o.hooks?.onProgress?.({ stage: o.stage, step: i + 1, steps, timestep: t });
+  }
+  return latents;
+}
+
+/** Stack per-step arrays into [steps, ...shape] (the layout of the reference cases). */
+export function stackSteps(arrays: Float32Array[], shape: number[]): Float32NdArray {
+  const size = arrays[0]?.length ?? 0;
+  const out = new Float32Array(arrays.length * size);
+  arrays.forEach((a, i) => out.set(a, i * size));
+  return float32([arrays.length, ...shape], out);
+}

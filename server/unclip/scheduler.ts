@@ -1,0 +1,228 @@
+/**
+ * UnCLIPScheduler, as diffusers (v0.23) computes it: a squaredcos_cap_v2 schedule, respaced
+ * inference timesteps that include both the first and the last training step, fixed_small_log or
+ * learned_range variance, epsilon or sample prediction, clipping of x0, and the beta recomputed
+ * from ᾱ when steps are skipped. Scalars follow torch's float32 arithmetic (Math.fround after each
+ * operation) so results agree with the reference to the last bit in most elements.
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { InputError } from "../errors";
+
+const f = Math.fround;
+
+export const UnCLIPSchedulerConfigSchema = z.object({
+  _class_name: z.string().optional(),
+  num_train_timesteps: z.number().int().min(2).default(1000),
+  variance_type: z.enum(["fixed_small_log", "learned_range"]).default("fixed_small_log"),
+  clip_sample: z.boolean().default(true),
+  clip_sample_range: z.number().positive().default(1.0),
+  prediction_type: z.enum(["epsilon", "sample"]).default("epsilon"),
+  beta_schedule: z.literal("squaredcos_cap_v2").default("squaredcos_cap_v2"),
+});
+export type UnCLIPSchedulerConfig = z.infer<typeof UnCLIPSchedulerConfigSchema>;
+
+export class SchedulerError extends InputError {
+  constructor(message: string, parameter?: string) {
+    super("scheduler", message, parameter ? { parameter } : {});
+    this.name = "SchedulerError";
+  }
+}
+
+export interface StepInput {
+  /** Model output for the whole batch; with learned_range it may carry 2C channels (eps, variance). */
+  modelOutput: Float32Array;
+  /** Channels per batch row of `modelOutput` and of `sample`; 0 for the prior's flat [B, D] tensors. */
+  modelOutputChannels: number;
+  sample: Float32Array;
+  sampleChannels: number;
+  /** Shape of the sample, for splitting the model output: [B, C, ...spatial] or [B, D]. */
+  sampleShape: number[];
+  timestep: number;
+  /** The next timestep in the list, or null on the last step (then t - 1 is used, as diffusers does). */
+  prevTimestep: number | null;
+  /** Unit Gaussian noise of the sample's shape; required when timestep > 0. */
+  noise?: Float32Array;
+}
+
+export interface StepOutput {
+  prevSample: Float32Array;
+  predOriginalSample: Float32Array;
+  /** Standard deviation of the added noise: one value (fixed_small_log) or per element (learned_range); null at t = 0. */
+  std: Float32Array | number | null;
+  /** For learned_range: the mean interpolation fraction the model chose between log β and log β̃. */
+  meanVarianceFraction: number | null;
+}
+
+export class UnCLIPScheduler {
+  readonly betas: Float32Array;
+  readonly alphas: Float32Array;
+  readonly alphasCumprod: Float32Array;
+  readonly initNoiseSigma = 1.0;
+
+  constructor(readonly config: UnCLIPSchedulerConfig) {
+    const n = config.num_train_timesteps;
+    const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * Math.PI / 2) ** 2;
+    this.betas = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      this.betas[i] = Math.min(1 - alphaBar((i + 1) / n) / alphaBar(i / n), 0.999);
+    }
+    this.alphas = this.betas.map((b) => f(1 - b));
+    this.alphasCumprod = new Float32Array(n);
+    let acc = 1; // torch accumulates cumprod of float32 in double
+    for (let i = 0; i < n; i++) {
+      acc *= this.alphas[i];
+      this.alphasCumprod[i] = acc;
+    }
+  }
+
+  static fromConfig(raw: unknown, where = "scheduler_config.json"): UnCLIPScheduler {
+    const parsed = UnCLIPSchedulerConfigSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SchedulerError(`${where}: ${issue.path.join(".") || "config"}: ${issue.message}`);
+    }
+    if (parsed.data._class_name !== undefined && parsed.data._class_name !== "UnCLIPScheduler") {
+      throw new SchedulerError(`${where}: _class_name is ${JSON.stringify(parsed.data._class_name)}, expected "UnCLIPScheduler"`);
+    }
+    return new UnCLIPScheduler(parsed.data);
+  }
+
+  static async fromConfigFile(file: string): Promise<UnCLIPScheduler> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(file, "utf8"));
+    } catch (err) {
+      throw new SchedulerError(`${file}: cannot read scheduler config (${(err as Error).message})`);
+    }
+    return UnCLIPScheduler.fromConfig(raw, file);
+  }
+
+  /**
+   * Inference timesteps, descending: round(arange(n) * (T-1)/(n-1)) with numpy's round-half-to-even.
+   * diffusers divides by n - 1, so a single step is impossible; refuse it with a clear message.
+   */
+  timesteps(numInferenceSteps: number, parameterName = "num_inference_steps"): number[] {
+    const T = this.config.num_train_timesteps;
+    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 2) {
+      throw new SchedulerError(
+        `${parameterName} must be an integer of at least 2, got ${numInferenceSteps}: UnCLIPScheduler spaces the steps by (${T} - 1) / (steps - 1), so one step cannot be scheduled`,
+        parameterName,
+      );
+    }
+    if (numInferenceSteps > T) {
+      throw new SchedulerError(`${parameterName} must be at most ${T} (the number of training timesteps), got ${numInferenceSteps}`, parameterName);
+    }
+    const ratio = (T - 1) / (numInferenceSteps - 1);
+    const out: number[] = [];
+    for (let i = 0; i < numInferenceSteps; i++) out.push(roundHalfEven(i * ratio));
+    return out.reverse();
+  }
+
+  /** ᾱ, β and α for a step t → prev, with β recomputed from ᾱ when steps are skipped. */
+  stepCoefficients(t: number, prevTimestep: number | null) {
+    const prev = prevTimestep ?? t - 1;
+    const alphaProdT = this.alphasCumprod[t];
+    const alphaProdPrev = prev >= 0 ? this.alphasCumprod[prev] : 1;
+    const betaProdT = f(1 - alphaProdT);
+    const betaProdPrev = f(1 - alphaProdPrev);
+    let beta: number;
+    let alpha: number;
+    if (prev === t - 1) {
+      beta = this.betas[t];
+      alpha = this.alphas[t];
+    } else {
+      beta = f(1 - f(alphaProdT / alphaProdPrev));
+      alpha = f(1 - beta);
+    }
+    // β̃: the posterior variance, the lower end of the learned range
+    const variance = f(f(betaProdPrev / betaProdT) * beta);
+    return { prev, alphaProdT, alphaProdPrev, betaProdT, betaProdPrev, beta, alpha, variance };
+  }
+
+  step(input: StepInput): StepOutput {
+    const { timestep: t, sampleShape } = input;
+    const T = this.config.num_train_timesteps;
+    if (!Number.isInteger(t) || t < 0 || t >= T) throw new SchedulerError(`timestep ${t} is outside [0, ${T})`);
+    const batch = sampleShape[0];
+    const rowSize = input.sample.length / batch;
+    const c = this.stepCoefficients(t, input.prevTimestep);
+
+    // learned_range models put the variance values in the second half of the channels
+    const split =
+      this.config.variance_type === "learned_range" &&
+      input.modelOutputChannels > 0 &&
+      input.modelOutputChannels === input.sampleChannels * 2;
+    const outRow = input.modelOutput.length / batch;
+    if (this.config.variance_type === "learned_range" && !split) {
+      // diffusers fails here too (the predicted variance is None); say why instead
+      throw new SchedulerError(
+        `variance_type "learned_range" needs a model output with twice the sample's channels (${input.sampleChannels * 2}), got ${input.modelOutputChannels}`,
+      );
+    }
+    if (!split && outRow !== rowSize) {
+      throw new SchedulerError(`model output has ${outRow} values per row, the sample ${rowSize}`);
+    }
+
+    const sqrtAlphaProdT = f(Math.sqrt(c.alphaProdT));
+    const sqrtBetaProdT = f(Math.sqrt(c.betaProdT));
+    const x0Coeff = f(f(f(Math.sqrt(c.alphaProdPrev)) * c.beta) / c.betaProdT);
+    const sampleCoeff = f(f(f(Math.sqrt(c.alpha)) * c.betaProdPrev) / c.betaProdT);
+    const range = this.config.clip_sample_range;
+    const epsilon = this.config.prediction_type === "epsilon";
+    const addNoise = t > 0;
+    if (addNoise && (!input.noise || input.noise.length !== input.sample.length)) {
+      throw new SchedulerError(`step at t = ${t} needs ${input.sample.length} noise values, got ${input.noise?.length ?? 0}`);
+    }
+
+    const n = input.sample.length;
+    const x0 = new Float32Array(n);
+    const prevSample = new Float32Array(n);
+    const fixedStd = f(Math.exp(f(0.5 * f(Math.log(Math.max(c.variance, 1e-20))))));
+    const learned = this.config.variance_type === "learned_range";
+    const minLog = f(Math.log(c.variance));
+    const maxLog = f(Math.log(c.beta));
+    let stds: Float32Array | null = null;
+    if (addNoise && learned) stds = new Float32Array(n);
+    let fracSum = 0;
+
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < rowSize; j++) {
+        const i = b * rowSize + j;
+        const mo = split ? input.modelOutput[b * outRow + j] : input.modelOutput[i];
+        const s = input.sample[i];
+        let x = epsilon ? f(f(s - f(sqrtBetaProdT * mo)) / sqrtAlphaProdT) : mo;
+        if (this.config.clip_sample) x = x < -range ? -range : x > range ? range : x;
+        x0[i] = x;
+        let v = f(f(x0Coeff * x) + f(sampleCoeff * s));
+        if (addNoise) {
+          let std: number;
+          if (learned) {
+            const pv = input.modelOutput[b * outRow + rowSize + j];
+            const frac = f(f(pv + 1) / 2);
+            fracSum += frac;
+            const logVar = f(f(frac * maxLog) + f(f(1 - frac) * minLog));
+            std = f(Math.exp(f(0.5 * logVar)));
+            stds![i] = std;
+          } else {
+            std = fixedStd;
+          }
+          v = f(v + f(std * input.noise![i]));
+        }
+        prevSample[i] = v;
+      }
+    }
+    return {
+      prevSample,
+      predOriginalSample: x0,
+      std: addNoise ? (learned ? stds : fixedStd) : null,
+      meanVarianceFraction: addNoise && learned ? fracSum / n : null,
+    };
+  }
+}
+
+/** numpy's round(): half to even. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

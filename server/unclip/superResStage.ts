@@ -1,0 +1,105 @@
+/**
+ * Super-resolution: the decoder image is upscaled (bicubic, antialiased, as torch does it) and
+ * given to a UNet beside the noisy latents; `super_res_first` runs every step but the last,
+ * `super_res_last` the last one. No guidance.
+ */
+import type { UnclipComponents } from "./components";
+import type { Recorder, StageHooks, StageTimings } from "./progress";
+import { timed, throwIfCancelled } from "./progress";
+import { sample, stackSteps, type StepRecord } from "./sampler";
+import { stageNoise } from "./stageNoise";
+import type { Float32NdArray } from "./tensor";
+import { concatChannels, float32 } from "./tensor";
+import { upscaleBicubicAntialias } from "./upscale";
+
+export interface SuperResOptions {
+  numInferenceSteps: number;
+  seed: number;
+  latents?: Float32NdArray;
+  stepNoise?: Float32NdArray;
+}
+
+export function upscaleDecoderImage(image: Float32NdArray, size: number): Float32NdArray {
+  const [n, c, h, w] = image.shape;
+  return float32([n, c, size, size], upscaleBicubicAntialias(image.data, [n, c, h, w], size, size));
+}
+
+/** Which UNet runs at step i of n. */
+export function superResUnet(i: number, steps: number): "super_res_first" | "super_res_last" {
+  return i === steps - 1 ? "super_res_last" : "super_res_first";
+}
+
+export async function superResModelOutput(
+  components: UnclipComponents,
+  upscaled: Float32NdArray,
+  latents: Float32NdArray,
+  t: number,
+  i: number,
+  steps: number,
+): Promise<{ output: Float32NdArray; unet: string }> {
+  const unet = superResUnet(i, steps);
+  const output = await components.superRes(unet, concatChannels([latents, upscaled]), t);
+  return { output, unet };
+}
+
+/** Returns the super-res latents after the last step: [B, C, S, S] (not yet mapped to [0, 1]). */
+export async function runSuperRes(
+  components: UnclipComponents,
+  decoderImage: Float32NdArray,
+  o: SuperResOptions,
+  hooks?: StageHooks,
+  record?: Recorder,
+  timings?: StageTimings,
+): Promise<Float32NdArray> {
+  throwIfCancelled(hooks);
+  return timed(timings, "super_res", async () => {
+    const scheduler = await components.scheduler("super_res_scheduler");
+    const timesteps = scheduler.timesteps(o.numInferenceSteps, "superResNumInferenceSteps");
+    const cfg = components.pkg.configs.super_res_first!;
+    const channels = cfg.in_channels / 2;
+    const S = cfg.sample_size;
+    const batch = decoderImage.shape[0];
+    const shape = [batch, channels, S, S];
+    const noise = stageNoise("super_res", shape, timesteps.length, {
+      seed: o.seed,
+      latents: o.latents,
+      stepNoise: o.stepNoise,
+      latentsName: "superResLatents",
+      stepNoiseName: "superResStepNoise",
+    });
+    const upscaled = upscaleDecoderImage(decoderImage, S);
+    if (record) record.image_upscaled = upscaled;
+    const steps: StepRecord | undefined = record ? { modelOutputs: [], prevSamples: [] } : undefined;
+    const latents = await sample({
+      stage: "super_res",
+      scheduler,
+      timesteps,
+      noise,
+      hooks,
+      record: steps,
+      modelOutput: (x, t, i) => superResModelOutput(components, upscaled, x, t, i, timesteps.length),
+    });
+    if (record && steps) {
+      record.super_res_steps_model_output = stackSteps(steps.modelOutputs, [batch, cfg.out_channels, S, S]);
+      record.super_res_steps_prev_sample = stackSteps(steps.prevSamples, shape);
+    }
+    return latents;
+  });
+}
+
+/** diffusers' post-processing: x · 0.5 + 0.5, clamped to [0, 1], NCHW → NHWC. */
+export function toImageArray(latents: Float32NdArray): Float32NdArray {
+  const [n, c, h, w] = latents.shape;
+  const out = new Float32Array(n * h * w * c);
+  const src = latents.data;
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const plane = (b * c + ch) * h * w;
+      for (let i = 0; i < h * w; i++) {
+        const v = Math.fround(Math.fround(src[plane + i] * 0.5) + 0.5);
+        out[(b * h * w + i) * c + ch] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
+    }
+  }
+  return float32([n, h, w, c], out);
+}
