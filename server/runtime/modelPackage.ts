@@ -278,7 +278,8 @@ function checkConsistency(pkg: ModelPackage): void {
   if (dec && decSched?.variance_type === "learned_range") {
     disagree("decoder", "out_channels", dec.out_channels, "decoder_scheduler", "variance_type learned_range needs in_channels * 2", dec.in_channels * 2);
   }
-  if (dec && (decSched?.variance_type ?? "fixed_small_log") !== "learned_range") {
+  // Without a decoder scheduler there is nothing to compare against; requireComponents names it.
+  if (dec && decSched && (decSched.variance_type ?? "fixed_small_log") !== "learned_range") {
     disagree("decoder", "out_channels", dec.out_channels, "decoder", "in_channels", dec.in_channels);
   }
   const srSched = c.super_res_scheduler as { variance_type?: string } | undefined;

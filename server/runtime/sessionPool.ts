@@ -6,7 +6,7 @@
 import * as ort from "onnxruntime-node";
 import { PackageError, UnclipError } from "../errors";
 import type { Device, Provider } from "./device";
-import { cudaUnavailable, noteCudaUnavailable, providerCandidates } from "./device";
+import { cudaLibraryInstalled, noteCudaUnavailable, providerCandidates } from "./device";
 import { checkGraphSignature } from "./graphContract";
 import type { GraphComponent, ModelPackage } from "./modelPackage";
 import { graphFile } from "./modelPackage";
@@ -29,6 +29,17 @@ export interface PoolStats {
   sessionRuns: number;
 }
 
+function firstLine(message: string): string {
+  return message.split("\n")[0];
+}
+
+function corruptGraph(file: string, component: GraphComponent, err: unknown): PackageError {
+  return new PackageError("corrupt_graph", `${file}: onnxruntime cannot load this graph (${firstLine((err as Error).message)})`, {
+    file,
+    component,
+  });
+}
+
 export class SessionPool {
   private readonly sessions = new Map<string, Promise<{ session: ort.InferenceSession; provider: Provider }>>();
   readonly stats: PoolStats = { sessionsCreated: 0, sessionCreateMs: 0, sessionRunMs: 0, sessionRuns: 0 };
@@ -48,7 +59,11 @@ export class SessionPool {
     if (!entry) {
       entry = this.create(pkg, component, file);
       this.sessions.set(file, entry);
-      entry.catch(() => this.sessions.delete(file));
+      const failed = entry;
+      // forget a failed load so the next get retries, unless release() already replaced it
+      failed.catch(() => {
+        if (this.sessions.get(file) === failed) this.sessions.delete(file);
+      });
     }
     const { session, provider } = await entry;
     const stats = this.stats;
@@ -72,22 +87,21 @@ export class SessionPool {
 
   private async create(pkg: ModelPackage, component: GraphComponent, file: string) {
     const t0 = performance.now();
-    let lastError: unknown;
+    let cudaError: Error | undefined;
     for (const provider of providerCandidates(this.device)) {
       let session: ort.InferenceSession;
       try {
         session = await ort.InferenceSession.create(file, toSessionOptions(this.tuning, [provider]));
       } catch (err) {
-        lastError = err;
         if (provider === "cuda") {
-          noteCudaUnavailable((err as Error).message);
+          cudaError = err as Error;
           continue;
         }
-        throw new PackageError("corrupt_graph", `${file}: onnxruntime cannot load this graph (${(err as Error).message.split("\n")[0]})`, {
-          file,
-          component,
-        });
+        throw corruptGraph(file, component, err);
       }
+      // Only once the CPU provider has loaded what CUDA could not is CUDA itself to blame: a broken
+      // graph must not make `auto` give up CUDA for every later session.
+      if (cudaError) noteCudaUnavailable(firstLine(cudaError.message));
       try {
         checkGraphSignature(pkg, component, session.inputMetadata as never, session.outputMetadata as never);
       } catch (err) {
@@ -98,10 +112,23 @@ export class SessionPool {
       this.stats.sessionCreateMs += performance.now() - t0;
       return { session, provider };
     }
+    // Only device "cuda" gets here. With the CUDA library present the failure may be the graph
+    // itself; a CPU load tells the two apart.
+    const installed = cudaLibraryInstalled();
+    if (installed) {
+      try {
+        await (await ort.InferenceSession.create(file, toSessionOptions(this.tuning, ["cpu"]))).release();
+      } catch (err) {
+        throw corruptGraph(file, component, err);
+      }
+    }
+    const detail = firstLine(cudaError?.message ?? "unknown error");
+    const reason = installed ? detail : `the CUDA build of onnxruntime-node is not installed: ${detail}`;
+    noteCudaUnavailable(reason);
     throw new UnclipError(
       "runtime",
       "cuda_unavailable",
-      `device "cuda" was requested but onnxruntime-node's CUDA execution provider is not available (${cudaUnavailable() ?? (lastError as Error)?.message}); install the CUDA build with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install, or use --device auto`,
+      `device "cuda" was requested but onnxruntime-node's CUDA execution provider is not available (${reason}); install the CUDA build with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install, or use --device auto`,
       { file, component },
     );
   }
@@ -117,7 +144,7 @@ export class SessionPool {
     this.sessions.clear();
     for (const e of entries) {
       try {
-        (await e).session.release();
+        await (await e).session.release();
       } catch {
         // a session that failed to load holds nothing to release
       }

@@ -54,6 +54,8 @@ export function readNpy(bytes: Uint8Array, where = "<npy>"): NdArray {
     headerLen = view.getUint16(8, true);
     headerStart = 10;
   } else if (major === 2 || major === 3) {
+    // versions 2 and 3 use a 4-byte header length: the file must hold it before we read it
+    if (bytes.length < 12) throw new NpyError(`${where}: truncated .npy header`);
     headerLen = view.getUint32(8, true);
     headerStart = 12;
   } else {

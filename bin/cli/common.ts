@@ -1,0 +1,113 @@
+/** What `generate` and `variation` share: model/device flags, .npy inputs, writing outputs. */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { InputError } from "../../server/errors";
+import { DEVICES, type Device } from "../../server/runtime/device";
+import { SessionPool } from "../../server/runtime/sessionPool";
+import { UnclipComponents } from "../../server/unclip/components";
+import { encodePng } from "../../server/unclip/imageOutput";
+import { readNpyFile, writeNpy } from "../../server/unclip/npy";
+import type { PipelineResult } from "../../server/unclip/pipelineText2Image";
+import type { BoolNdArray, Float32NdArray } from "../../server/unclip/tensor";
+import { choiceFlag, type Options, UsageError } from "./args";
+
+export const DEFAULT_MODEL_DIR = "models/toy-shapes";
+
+export const COMMON_OPTIONS: Options = {
+  model: { type: "string" },
+  "num-images-per-prompt": { type: "string" },
+  "decoder-num-inference-steps": { type: "string" },
+  "super-res-num-inference-steps": { type: "string" },
+  "decoder-guidance-scale": { type: "string" },
+  seed: { type: "string" },
+  "decoder-latents": { type: "string" },
+  "super-res-latents": { type: "string" },
+  "decoder-step-noise": { type: "string" },
+  "super-res-step-noise": { type: "string" },
+  device: { type: "string" },
+  output: { type: "string", short: "o" },
+  "output-type": { type: "string" },
+  "save-intermediates": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+};
+
+export function resolveModelDir(flag: unknown): string {
+  const dir = (flag as string | undefined) ?? process.env.UNCLIP_MODEL ?? DEFAULT_MODEL_DIR;
+  if (!existsSync(dir)) {
+    throw new InputError(
+      "missing_model",
+      flag === undefined ? `no --model given and the default model package ${dir} does not exist` : `--model: ${dir} does not exist`,
+      { parameter: "model", file: dir },
+    );
+  }
+  return dir;
+}
+
+export async function loadComponents(values: Record<string, unknown>): Promise<UnclipComponents> {
+  const device = choiceFlag<Device>(values.device, "device", DEVICES, "auto");
+  return UnclipComponents.load(resolveModelDir(values.model), new SessionPool(device));
+}
+
+export async function readFloatNpy(file: unknown, flag: string): Promise<Float32NdArray | undefined> {
+  if (file === undefined) return undefined;
+  const a = await readNpyFile(String(file));
+  if (a.dtype !== "float32") throw new InputError("bad_dtype", `--${flag}: ${file} holds ${a.dtype} values, expected floating point`, { file: String(file) });
+  return a;
+}
+
+export async function readBoolNpy(file: unknown, flag: string): Promise<BoolNdArray | undefined> {
+  if (file === undefined) return undefined;
+  const a = await readNpyFile(String(file));
+  if (a.dtype === "bool") return a;
+  if (a.dtype === "int64") return { dtype: "bool", shape: a.shape, data: Uint8Array.from(a.data, (v) => (v !== 0n ? 1 : 0)) };
+  throw new InputError("bad_dtype", `--${flag}: ${file} holds ${a.dtype} values, expected a bool or int64 mask`, { file: String(file) });
+}
+
+export function outputOptions(values: Record<string, unknown>) {
+  if (typeof values.output !== "string" || values.output === "") throw new UsageError("--output PATH is required");
+  const outputType = choiceFlag(values["output-type"], "output-type", ["png", "npy"] as const, "png");
+  return { output: values.output, outputType, intermediatesDir: values["save-intermediates"] as string | undefined };
+}
+
+/** PATH for one image; PATH with -0, -1, … before the extension for several. */
+export function numberedPath(file: string, index: number, count: number): string {
+  if (count === 1) return file;
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}-${index}${ext}`;
+}
+
+export async function writeOutputs(
+  result: PipelineResult,
+  o: { output: string; outputType: "png" | "npy"; intermediatesDir?: string },
+): Promise<string[]> {
+  const written: string[] = [];
+  await mkdir(path.dirname(path.resolve(o.output)), { recursive: true });
+  if (o.outputType === "npy") {
+    await writeFile(o.output, writeNpy(result.images));
+    written.push(o.output);
+  } else {
+    const count = result.images.shape[0];
+    for (let i = 0; i < count; i++) {
+      const file = numberedPath(o.output, i, count);
+      await writeFile(file, await encodePng(result.images, i));
+      written.push(file);
+    }
+  }
+  if (o.intermediatesDir && result.intermediates) {
+    await mkdir(o.intermediatesDir, { recursive: true });
+    for (const [name, arr] of Object.entries(result.intermediates)) {
+      await writeFile(path.join(o.intermediatesDir, `${name}.npy`), writeNpy(arr));
+    }
+  }
+  return written;
+}
+
+export function summary(result: PipelineResult, written: string[]): string {
+  const providers = [...new Set(Object.values(result.providers))].join(", ");
+  const stages = Object.entries(result.timings)
+    .map(([k, v]) => `${k} ${(v! / 1000).toFixed(2)} s`)
+    .join(", ");
+  return `seed ${result.seed} · provider ${providers} · ${stages}\nwrote ${written.join(", ")}\n`;
+}

@@ -1,0 +1,70 @@
+/** `unclip variation`: image → variations (diffusers' UnCLIPImageVariationPipeline). */
+import { readFile } from "node:fs/promises";
+import { InputError } from "../../server/errors";
+import { decodeImage } from "../../server/unclip/imageProcessor";
+import { imageVariation } from "../../server/unclip/pipelineImageVariation";
+import { UsageError, floatFlag, intFlag, parse } from "./args";
+import { COMMON_OPTIONS, loadComponents, outputOptions, readFloatNpy, summary, writeOutputs } from "./common";
+import { createProgressReporter } from "./progress";
+
+export const VARIATION_USAGE = `usage: unclip variation [--model DIR] (--image FILE [--image FILE …] | --image-embeddings F.npy) --output PATH
+  [--num-images-per-prompt N] [--decoder-num-inference-steps N] [--super-res-num-inference-steps N]
+  [--decoder-guidance-scale F] [--seed N] [--decoder-latents F.npy] [--super-res-latents F.npy]
+  [--decoder-step-noise F.npy] [--super-res-step-noise F.npy] [--device auto|cpu|cuda]
+  [--output-type png|npy] [--save-intermediates DIR] [--quiet]
+images: PNG, JPEG or WebP. defaults: steps 25/7, decoder guidance 8.0`;
+
+async function readImage(file: string) {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError("unreadable_image", `--image: ${file}: ${code === "ENOENT" ? "no such file" : `cannot read (${code})`}`, { file });
+  }
+  try {
+    return await decodeImage(bytes, file);
+  } catch (err) {
+    throw new InputError("unreadable_image", `--image: ${(err as Error).message}`, { file });
+  }
+}
+
+export async function variationCommand(argv: string[], signal: AbortSignal): Promise<string> {
+  const { values, positionals } = parse(argv, {
+    ...COMMON_OPTIONS,
+    image: { type: "string", multiple: true, short: "i" },
+    "image-embeddings": { type: "string" },
+  });
+  if (values.help) return VARIATION_USAGE + "\n";
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const files = values.image as string[] | undefined;
+  if (!files && values["image-embeddings"] === undefined) throw new UsageError("--image FILE or --image-embeddings F.npy is required");
+  if (files && values["image-embeddings"] !== undefined) throw new UsageError("give either --image or --image-embeddings, not both");
+  const out = outputOptions(values);
+  const images = files ? await Promise.all(files.map(readImage)) : undefined;
+  const options = {
+    image: images,
+    imageEmbeddings: await readFloatNpy(values["image-embeddings"], "image-embeddings"),
+    numImagesPerPrompt: intFlag(values["num-images-per-prompt"], "num-images-per-prompt", 1),
+    decoderNumInferenceSteps: intFlag(values["decoder-num-inference-steps"], "decoder-num-inference-steps", 1),
+    superResNumInferenceSteps: intFlag(values["super-res-num-inference-steps"], "super-res-num-inference-steps", 1),
+    decoderGuidanceScale: floatFlag(values["decoder-guidance-scale"], "decoder-guidance-scale"),
+    seed: intFlag(values.seed, "seed", 0),
+    decoderLatents: await readFloatNpy(values["decoder-latents"], "decoder-latents"),
+    superResLatents: await readFloatNpy(values["super-res-latents"], "super-res-latents"),
+    decoderStepNoise: await readFloatNpy(values["decoder-step-noise"], "decoder-step-noise"),
+    superResStepNoise: await readFloatNpy(values["super-res-step-noise"], "super-res-step-noise"),
+    recordIntermediates: out.intermediatesDir !== undefined,
+  };
+  const components = await loadComponents(values);
+  const progress = createProgressReporter(Boolean(values.quiet));
+  try {
+    const result = await imageVariation(components, options, { onProgress: progress.onProgress, signal });
+    const written = await writeOutputs(result, out);
+    if (!values.quiet) process.stderr.write(summary(result, written));
+    return written.join("\n") + "\n";
+  } finally {
+    progress.stop();
+    await components.pool.release();
+  }
+}

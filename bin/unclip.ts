@@ -1,0 +1,64 @@
+/**
+ * The `unclip` command line. Exit status: 0 success; 2 bad usage or bad input (one line, no
+ * stack trace); 1 a runtime failure. Work is done by server/; this file only dispatches.
+ */
+import { isUnclipError } from "../server/errors";
+import { UsageError } from "./cli/args";
+import { GENERATE_USAGE, generateCommand } from "./cli/generate";
+import { VARIATION_USAGE, variationCommand } from "./cli/variation";
+
+const USAGE = `usage: unclip <command> [options]
+commands:
+  generate    text → image (UnCLIPPipeline)
+  variation   image → variations (UnCLIPImageVariationPipeline)
+run "unclip <command> --help" for its options.
+
+${GENERATE_USAGE}
+
+${VARIATION_USAGE}
+`;
+
+const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<string>> = {
+  generate: generateCommand,
+  variation: variationCommand,
+};
+
+/** Messages name parameters as the API does (decoderLatents); on the command line say --decoder-latents. */
+function withFlagNames(message: string, parameter: string | undefined): string {
+  if (!parameter || !/^[a-z][A-Za-z]*$/.test(parameter)) return message;
+  const flag = `--${parameter.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return message.replace(new RegExp(`\\b${parameter}\\b`, "g"), flag);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`unclip: unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(", ")})\n`);
+    return 2;
+  }
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  try {
+    process.stdout.write(await run(rest, controller.signal));
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`unclip ${command}: ${err.message}\n`);
+      return 2;
+    }
+    if (isUnclipError(err)) {
+      process.stderr.write(`unclip ${command}: ${withFlagNames(err.message, err.where.parameter)}\n`);
+      if (err.kind === "bad_input" || err.kind === "bad_package") return 2;
+      return err.kind === "cancelled" ? 130 : 1;
+    }
+    process.stderr.write(`unclip ${command}: failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

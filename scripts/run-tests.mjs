@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The test command: vitest (unit, parity, CLI) and, when Debian's python3 with torch is present,
+// the exporter's pytest suite. Ends with one plain "N passed, N failed, N skipped" line.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const args = process.argv.slice(2);
+const tmp = mkdtempSync(path.join(os.tmpdir(), "unclip-tests-"));
+const jsonFile = path.join(tmp, "vitest.json");
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let exitCode = 0;
+
+const vitest = spawnSync(
+  process.execPath,
+  ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${jsonFile}`, ...args],
+  { stdio: "inherit" },
+);
+if (vitest.status !== 0) exitCode = 1;
+if (existsSync(jsonFile)) {
+  const report = JSON.parse(readFileSync(jsonFile, "utf8"));
+  totals.passed += report.numPassedTests ?? 0;
+  totals.failed += report.numFailedTests ?? 0;
+  totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  if ((report.numFailedTestSuites ?? 0) > 0 && (report.numFailedTests ?? 0) === 0) totals.failed += report.numFailedTestSuites;
+} else {
+  totals.failed += 1;
+}
+
+// The exporter's tests need Debian's python3 with torch; they are skipped (and counted) without it.
+const python = process.env.UNCLIP_PYTHON ?? "/usr/bin/python3";
+if (args.length === 0 && existsSync("python/tests")) {
+  const probe = spawnSync(python, ["-c", "import torch, pytest"], { stdio: "ignore" });
+  if (probe.status === 0) {
+    const junit = path.join(tmp, "pytest.xml");
+    const py = spawnSync(python, ["-m", "pytest", "python/tests", "-q", `--junitxml=${junit}`], { stdio: "inherit" });
+    if (py.status !== 0) exitCode = 1;
+    if (existsSync(junit)) {
+      const xml = readFileSync(junit, "utf8");
+      const attr = (name) => Number(new RegExp(`<testsuite[^>]*\\s${name}="(\\d+)"`).exec(xml)?.[1] ?? 0);
+      const tests = attr("tests");
+      const failed = attr("failures") + attr("errors");
+      const skipped = attr("skipped");
+      totals.passed += tests - failed - skipped;
+      totals.failed += failed;
+      totals.skipped += skipped;
+    } else {
+      totals.failed += 1;
+    }
+  } else {
+    console.log(`python exporter tests skipped: ${python} with torch and pytest not found (apt-get install python3-torch python3-pytest)`);
+  }
+}
+
+rmSync(tmp, { recursive: true, force: true });
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exitCode || (totals.failed > 0 ? 1 : 0));
