@@ -198,7 +198,7 @@ def convert_to_fp16(
             continue
         if node.op_type == "Cast" and not float_in:
             domain[i] = "fp32"
-            report.kept_nodes["integer-rooted preamble (timestep, masks)"] += 1
+            report.kept_nodes["integer-rooted preamble (timestep embedding, masks, shape arithmetic)"] += 1
             region.update(float_out)
         elif (
             node.op_type not in WEIGHTED_OPS
@@ -207,7 +207,7 @@ def convert_to_fp16(
             and any(x in region for x in float_in)
         ):
             domain[i] = "fp32"
-            report.kept_nodes["integer-rooted preamble (timestep, masks)"] += 1
+            report.kept_nodes["integer-rooted preamble (timestep embedding, masks, shape arithmetic)"] += 1
             region.update(float_out)
         elif node.op_type in keep_op_types:
             domain[i] = "fp32"

@@ -154,7 +154,7 @@ _FACTORIES: Dict[str, Callable[[], object]] = {
 
 
 def select_runner(backend: str = "auto", log: Callable[[str], None] = print):
-    """The requested runner, or for "auto" the first that works: onnxruntime, reference, node."""
+    """The requested runner, or for "auto" the first that works: onnxruntime, node, reference."""
     if backend not in BACKENDS:
         raise RunnerError(f"unknown verify backend {backend!r}; choose from {', '.join(BACKENDS)}")
     if backend != "auto":
@@ -163,7 +163,8 @@ def select_runner(backend: str = "auto", log: Callable[[str], None] = print):
         except (ImportError, RunnerError) as exc:
             raise RunnerError(f"verify backend {backend!r} is not available: {exc}") from exc
     reasons = []
-    for name in ("onnxruntime", "reference", "node"):
+    # onnxruntime-node is the consumer's own runtime and far faster than the pure-numpy evaluator.
+    for name in ("onnxruntime", "node", "reference"):
         try:
             runner = _FACTORIES[name]()
         except (ImportError, RunnerError) as exc:
