@@ -1,0 +1,22 @@
+/** Progress events of runs, streamed to the editor (SSE) and the CLI. */
+export interface RunError {
+  code: string;
+  message: string;
+  nodeId?: string;
+  port?: string;
+  param?: string;
+}
+
+export type RunEvent =
+  | { type: "run.queued"; runId: string; position: number }
+  | { type: "run.started"; runId: string }
+  | { type: "run.finished"; runId: string; ms: number; ran: string[]; cached: string[] }
+  | { type: "run.failed"; runId: string; error: RunError; errors?: RunError[] }
+  | { type: "run.cancelled"; runId: string }
+  | { type: "node.started"; runId: string; nodeId: string }
+  | { type: "node.cached"; runId: string; nodeId: string; ui?: unknown }
+  | { type: "node.finished"; runId: string; nodeId: string; ms: number; ui?: unknown }
+  | { type: "node.progress"; runId: string; nodeId: string; step: number; steps: number; timestep?: number; preview?: string }
+  | { type: "node.error"; runId: string; nodeId: string; message: string; port?: string };
+
+export type RunEventListener = (e: RunEvent) => void;

@@ -1,0 +1,154 @@
+/**
+ * Runs what a workflow's output nodes need, in dependency order, reusing cached node outputs
+ * whose keys (type, version, parameters, upstream keys) are unchanged. Emits progress events;
+ * stops within one denoising step when the signal is aborted.
+ */
+import type { ArtifactRef, NodeResult, NodeRunContext } from "../../nodes/runtime";
+import { CancelledError, UnclipError, isUnclipError } from "../errors";
+import type { OutputCache } from "./cache";
+import { nodeCacheKey } from "./cache";
+import type { RunError, RunEvent } from "./events";
+import type { ModelHost } from "./modelHost";
+import type { NodeRegistry } from "./registry";
+import { type ValidationError, validateWorkflow } from "./validate";
+import type { Workflow } from "./workflow";
+
+export interface ExecutorServices {
+  registry: NodeRegistry;
+  cache: OutputCache;
+  models: ModelHost;
+  modelsDir: string;
+  valueBytes(v: unknown): number;
+  readUpload(name: string): Promise<Uint8Array>;
+  saveImage(runId: string, nodeId: string, png: Uint8Array, info: { width: number; height: number; kind: "image" | "preview"; index: number }): Promise<ArtifactRef>;
+}
+
+export interface ExecuteOptions {
+  runId: string;
+  signal?: AbortSignal;
+  /** Preview every k steps inside samplers (0 = none). */
+  previewEvery?: number;
+  onEvent?: (e: RunEvent) => void;
+}
+
+export interface RunReport {
+  ran: string[];
+  cached: string[];
+  ms: number;
+  nodeMs: Record<string, number>;
+  /** What each executed or cached node shows in the editor (images, inspector data). */
+  ui: Record<string, NodeResult["ui"]>;
+}
+
+export class ValidationFailed extends UnclipError {
+  constructor(readonly errors: ValidationError[]) {
+    super("bad_input", "validation", `the workflow has ${errors.length} problem${errors.length > 1 ? "s" : ""}: ${errors.map((e) => e.message).join("; ")}`);
+    this.name = "ValidationFailed";
+  }
+}
+
+export class NodeFailed extends UnclipError {
+  constructor(
+    readonly nodeId: string,
+    readonly cause: unknown,
+  ) {
+    const inner = cause as Error;
+    super(isUnclipError(cause) ? cause.kind : "runtime", isUnclipError(cause) ? cause.code : "node_failed", `${nodeId}: ${inner?.message ?? String(cause)}`, {
+      node: nodeId,
+      ...(isUnclipError(cause) ? { port: cause.where.port, parameter: cause.where.parameter } : {}),
+    });
+    this.name = "NodeFailed";
+  }
+}
+
+/** Describe any failure as the error the API and events carry. */
+export function toRunError(err: unknown): RunError {
+  if (err instanceof ValidationFailed) {
+    const first = err.errors[0];
+    return { code: first?.code ?? "validation", message: err.message, nodeId: first?.nodeId, port: first?.port, param: first?.param };
+  }
+  if (isUnclipError(err)) return { code: err.code, message: err.message, nodeId: err.where.node, port: err.where.port, param: err.where.parameter };
+  return { code: "internal", message: (err as Error)?.message ?? String(err) };
+}
+
+function toDataUrl(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64")}`;
+}
+
+export async function executeWorkflow(services: ExecutorServices, workflow: Workflow, o: ExecuteOptions): Promise<RunReport> {
+  const started = performance.now();
+  const emit = (e: RunEvent) => o.onEvent?.(e);
+  const { errors, plan } = validateWorkflow(workflow, services.registry, { modelsDir: services.modelsDir });
+  if (errors.length || !plan) throw new ValidationFailed(errors);
+
+  const keys = new Map<string, string>();
+  const outputs = new Map<string, Record<string, unknown>>();
+  const report: RunReport = { ran: [], cached: [], ms: 0, nodeMs: {}, ui: {} };
+  const workflowJson = JSON.stringify(workflow);
+  const signal = o.signal ?? new AbortController().signal;
+
+  for (const node of plan.order) {
+    const inputKeys = Object.fromEntries(Object.entries(node.inputs).map(([port, src]) => [port, `${keys.get(src.node)}:${src.port}`]));
+    const cacheable = typeof node.declaration.cacheable === "function" ? node.declaration.cacheable(node.params) : node.declaration.cacheable !== false;
+    const key = nodeCacheKey(node, inputKeys, cacheable ? undefined : o.runId);
+    keys.set(node.id, key);
+
+    const hit = cacheable ? services.cache.get(key) : undefined;
+    if (hit) {
+      outputs.set(node.id, hit.result.outputs);
+      report.cached.push(node.id);
+      report.ui[node.id] = hit.result.ui;
+      emit({ type: "node.cached", runId: o.runId, nodeId: node.id, ui: hit.result.ui });
+      continue;
+    }
+    if (signal.aborted) throw new CancelledError();
+    const runner = services.registry.runner(node.type);
+    if (!runner) throw new NodeFailed(node.id, new Error(`no runner for node type "${node.type}"`));
+
+    const inputs: Record<string, unknown> = {};
+    for (const [port, src] of Object.entries(node.inputs)) inputs[port] = outputs.get(src.node)?.[src.port];
+    const ctx: NodeRunContext = {
+      runId: o.runId,
+      nodeId: node.id,
+      signal,
+      previewEvery: o.previewEvery ?? 0,
+      workflowJson,
+      progress: (p) =>
+        emit({
+          type: "node.progress",
+          runId: o.runId,
+          nodeId: node.id,
+          step: p.step,
+          steps: p.steps,
+          timestep: p.timestep,
+          preview: p.preview ? toDataUrl(p.preview) : undefined,
+        }),
+      loadPackage: (name) => services.models.load(name),
+      readUpload: (name) => services.readUpload(name),
+      saveImage: (png, info) => services.saveImage(o.runId, node.id, png, info),
+    };
+    emit({ type: "node.started", runId: o.runId, nodeId: node.id });
+    const t0 = performance.now();
+    let result: NodeResult;
+    try {
+      result = await runner(ctx, inputs, node.params);
+    } catch (err) {
+      if (err instanceof CancelledError || signal.aborted) throw err instanceof CancelledError ? err : new CancelledError();
+      const failure = new NodeFailed(node.id, err);
+      emit({ type: "node.error", runId: o.runId, nodeId: node.id, message: failure.message, port: failure.where.port });
+      throw failure;
+    }
+    const ms = performance.now() - t0;
+    outputs.set(node.id, result.outputs);
+    report.ran.push(node.id);
+    report.nodeMs[node.id] = ms;
+    report.ui[node.id] = result.ui;
+    if (cacheable) {
+      const bytes = Object.values(result.outputs).reduce<number>((s, v) => s + services.valueBytes(v), 0);
+      services.cache.set(key, result, bytes);
+    }
+    emit({ type: "node.finished", runId: o.runId, nodeId: node.id, ms, ui: result.ui });
+  }
+  report.ms = performance.now() - started;
+  return report;
+}

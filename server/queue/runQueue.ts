@@ -1,0 +1,144 @@
+/**
+ * The in-process run queue: FIFO, persisted through a RunStore (the database), one run at a
+ * time (GPU work is serial), with cancel, clear and move-to-front. Runs left queued when the
+ * process stopped are picked up again at start; runs left running are marked interrupted.
+ */
+import { CancelledError } from "../errors";
+import type { RunError } from "../graph/events";
+import type { RunReport } from "../graph/executor";
+import { toRunError } from "../graph/executor";
+import type { Workflow } from "../graph/workflow";
+import type { EventHub } from "./eventHub";
+
+export interface RunOptions {
+  previewEvery?: number;
+  trace?: boolean;
+}
+
+export interface QueuedRun {
+  id: string;
+  workflow: Workflow;
+  options: RunOptions;
+}
+
+/** Persistence the queue needs; the database repository implements it. */
+export interface RunStore {
+  enqueue(input: { workflowId?: string | null; workflow: Workflow; options: RunOptions }): Promise<{ id: string; position: number }>;
+  nextQueued(): Promise<QueuedRun | null>;
+  markRunning(id: string): Promise<void>;
+  markFinished(id: string, report: RunReport): Promise<void>;
+  markFailed(id: string, error: RunError): Promise<void>;
+  markCancelled(id: string): Promise<void>;
+  /** Cancel a run that is still queued; false when it is not queued. */
+  cancelQueued(id: string): Promise<boolean>;
+  clearQueued(): Promise<string[]>;
+  moveToFront(id: string): Promise<boolean>;
+  markInterruptedOnStartup(): Promise<number>;
+}
+
+export type Execute = (run: QueuedRun, signal: AbortSignal, onEvent: EventHub["emit"]) => Promise<RunReport>;
+
+export class RunQueue {
+  private running: { id: string; controller: AbortController } | null = null;
+  private pumping: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly execute: Execute,
+    readonly hub: EventHub,
+  ) {}
+
+  /** Recover from a previous process, then start working through what is queued. */
+  async start(): Promise<{ interrupted: number }> {
+    const interrupted = await this.store.markInterruptedOnStartup();
+    this.kick();
+    return { interrupted };
+  }
+
+  async enqueue(workflow: Workflow, options: RunOptions = {}, workflowId?: string | null): Promise<{ runId: string; position: number }> {
+    const { id, position } = await this.store.enqueue({ workflowId, workflow, options });
+    this.hub.emit({ type: "run.queued", runId: id, position });
+    this.kick();
+    return { runId: id, position };
+  }
+
+  /** Cancel a queued run, or stop the running one within one denoising step. */
+  async cancel(runId: string): Promise<"cancelled" | "stopping" | "not_found"> {
+    if (this.running?.id === runId) {
+      this.running.controller.abort();
+      return "stopping";
+    }
+    if (await this.store.cancelQueued(runId)) {
+      this.hub.emit({ type: "run.cancelled", runId });
+      return "cancelled";
+    }
+    return "not_found";
+  }
+
+  async clear(): Promise<number> {
+    const ids = await this.store.clearQueued();
+    for (const runId of ids) this.hub.emit({ type: "run.cancelled", runId });
+    return ids.length;
+  }
+
+  moveToFront(runId: string): Promise<boolean> {
+    return this.store.moveToFront(runId);
+  }
+
+  get current(): string | null {
+    return this.running?.id ?? null;
+  }
+
+  /** Resolves when the queue has nothing left to do (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.running?.controller.abort();
+    await this.idle();
+  }
+
+  private kick(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const run = await this.store.nextQueued();
+      if (!run) return;
+      const controller = new AbortController();
+      this.running = { id: run.id, controller };
+      try {
+        await this.store.markRunning(run.id);
+        this.hub.emit({ type: "run.started", runId: run.id });
+        const report = await this.execute(run, controller.signal, (e) => this.hub.emit(e));
+        await this.store.markFinished(run.id, report);
+        this.hub.emit({ type: "run.finished", runId: run.id, ms: report.ms, ran: report.ran, cached: report.cached });
+      } catch (err) {
+        // a failed or cancelled run leaves the queue ready for the next one
+        try {
+          if (err instanceof CancelledError || controller.signal.aborted) {
+            await this.store.markCancelled(run.id);
+            this.hub.emit({ type: "run.cancelled", runId: run.id });
+          } else {
+            const error = toRunError(err);
+            await this.store.markFailed(run.id, error);
+            const errors = (err as { errors?: RunError[] }).errors;
+            this.hub.emit({ type: "run.failed", runId: run.id, error, errors: errors?.map((e) => ({ ...e })) });
+          }
+        } catch (storeErr) {
+          console.error(`run ${run.id}: could not record its end: ${(storeErr as Error).message}`);
+        }
+      } finally {
+        this.running = null;
+      }
+    }
+  }
+}
