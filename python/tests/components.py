@@ -52,14 +52,14 @@ DEFAULT_CONFIGS: Dict[str, Dict[str, Any]] = {
         "norm_num_groups": 32,
         "class_embed_type": "identity",
     },
+    # Like Karlo's super-res UNets: no attention (the decoder stand-in covers attention and masks).
     "super_res_first": {
         "in_channels": 6,
         "out_channels": 3,
         "sample_size": 64,
-        "block_out_channels": [32, 64],
-        "attention_head_dim": 8,
-        "norm_num_groups": 32,
-        "add_attention": True,
+        "block_out_channels": [16, 32],
+        "norm_num_groups": 8,
+        "add_attention": False,
     },
     "image_encoder": {
         "hidden_size": 32,

@@ -6,14 +6,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from . import contract
+from .fp16 import Fp16ConversionError
 from .loading import MissingDependency
 from .loading import load_components as load_diffusers_components
 from .onnx_io import EXTERNAL_MODES, ContractError
 from .package import ExportOptions, PackageError, write_package
 from .runners import BACKENDS, RunnerError, select_runner
+from .verify import verify_package
 
 PROG = "export_karlo.py"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -23,7 +25,11 @@ def _max_opset() -> int:
     try:
         from torch.onnx import _constants
 
-        return int(getattr(_constants, "ONNX_MAX_OPSET", getattr(_constants, "onnx_main_opset", 17)))
+        # torch 2 has a separate (lower) limit for the TorchScript exporter used here.
+        for name in ("ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET", "ONNX_MAX_OPSET"):
+            if hasattr(_constants, name):
+                return int(getattr(_constants, name))
+        return 17
     except Exception:  # private module: fall back to what every supported torch can do
         return 17
 
@@ -131,7 +137,7 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
     out = Path(args.out).expanduser()
     try:
         result = write_package(components, out, options, log=log)
-    except (ContractError, PackageError) as exc:
+    except (ContractError, PackageError, Fp16ConversionError) as exc:
         return fail(str(exc))
     for note in result.notes:
         log(f"note: {note}")
@@ -144,8 +150,6 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
     log(f"wrote {len(result.files)} files to {out}")
 
     if runner is not None:
-        from .verify import verify_package
-
         log(f"verifying against torch with {runner.name} ...")
         report = verify_package(out, components, runner, fp16=args.fp16, tolerance=args.tolerance, log=log)
         if not report.ok:

@@ -6,6 +6,7 @@ modules with the same call signatures.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Optional
 
 import torch
@@ -31,8 +32,8 @@ def default_variation_source(source: str) -> str:
 def _version_tuple(version: str):
     parts = []
     for piece in version.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits or 0))
+        leading = re.match(r"\d+", piece)
+        parts.append(int(leading.group()) if leading else 0)
     return tuple(parts)
 
 

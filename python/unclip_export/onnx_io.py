@@ -8,12 +8,11 @@ alone has ~1 B float32 parameters (~4 GB).
 from __future__ import annotations
 
 import inspect
-import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import numpy as np
 import onnx

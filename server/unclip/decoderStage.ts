@@ -9,6 +9,7 @@ import { classifierFreeGuidance } from "./guidance";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed, throwIfCancelled } from "./progress";
 import { sample, stackSteps, type StepRecord } from "./sampler";
+import type { UnCLIPScheduler } from "./scheduler";
 import { stageNoise } from "./stageNoise";
 import type { BoolNdArray, Float32NdArray } from "./tensor";
 import { bool, clamp, concatBatch, float32, repeatInterleaveBatch } from "./tensor";
@@ -87,6 +88,10 @@ export interface DecoderOptions {
   seed: number;
   latents?: Float32NdArray;
   stepNoise?: Float32NdArray;
+  /** The scheduler to step with (a node graph may mix packages or override options); default: the package's. */
+  scheduler?: UnCLIPScheduler;
+  /** Parameter name the step-count check names in its message. */
+  stepsName?: string;
 }
 
 /** Returns the decoder image, clamped to [-1, 1]: [B, C, s, s]. */
@@ -100,8 +105,8 @@ export async function runDecoder(
 ): Promise<Float32NdArray> {
   throwIfCancelled(hooks);
   return timed(timings, "decoder", async () => {
-    const scheduler = await components.scheduler("decoder_scheduler");
-    const timesteps = scheduler.timesteps(o.numInferenceSteps, "decoderNumInferenceSteps");
+    const scheduler = o.scheduler ?? (await components.scheduler("decoder_scheduler"));
+    const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "decoderNumInferenceSteps");
     const cfg = components.pkg.configs.decoder!;
     const shape = [cond.batch, cfg.in_channels, cfg.sample_size, cfg.sample_size];
     const noise = stageNoise("decoder", shape, timesteps.length, {

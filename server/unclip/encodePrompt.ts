@@ -1,22 +1,27 @@
 /**
- * Text side of both pipelines (diffusers' `_encode_prompt`): tokenize, run the CLIP text
- * encoder, repeat every row `numImagesPerPrompt` times, and with classifier-free guidance put
- * the unconditional ("") rows first: [uncond; cond].
+ * Text side of both pipelines (diffusers' `_encode_prompt`), as composable pieces:
+ * tokenize → encode → arrange rows. Arranging repeats every row `numImagesPerPrompt` times and,
+ * with classifier-free guidance, puts the unconditional ("") rows first: [uncond; cond].
+ * The pipelines use `encodePrompt` (all three in one); the node library calls the pieces one by one.
  */
 import { InputError } from "../errors";
 import type { UnclipComponents } from "./components";
 import type { Recorder } from "./progress";
-import type { BoolNdArray, Float32NdArray } from "./tensor";
+import type { BoolNdArray, Float32NdArray, Int64NdArray } from "./tensor";
 import { bool, concatBatch, int64, repeatInterleaveBatch, sameShape, shapeString } from "./tensor";
 
-export interface TextConditioning {
-  /** Pooled CLIP text embeddings, [B or 2B, D]. */
+/** Text-encoder outputs for a batch of prompts, one row per prompt. */
+export interface TextRows {
+  /** Pooled CLIP text embeddings, [B, D]. */
   promptEmbeds: Float32NdArray;
-  /** Text encoder last hidden state, [B or 2B, L, H]. */
+  /** Text encoder last hidden state, [B, L, H]. */
   hiddenStates: Float32NdArray;
-  /** Tokenizer attention mask, [B or 2B, L]. */
+  /** Tokenizer attention mask, [B, L]. */
   mask: BoolNdArray;
-  /** Whether the rows are [uncond; cond]. */
+}
+
+export interface TextConditioning extends TextRows {
+  /** Whether the rows are [uncond; cond] (then every tensor has 2B rows). */
   cfg: boolean;
   /** Images to generate (rows of the conditional half). */
   batch: number;
@@ -26,6 +31,11 @@ export interface TextConditioning {
 export interface TextModelOutput {
   textEmbeds: Float32NdArray;
   lastHiddenState: Float32NdArray;
+}
+
+export interface PromptTokens {
+  ids: Int64NdArray;
+  mask: BoolNdArray;
 }
 
 export interface EncodePromptOptions {
@@ -38,75 +48,93 @@ export interface EncodePromptOptions {
   truncation?: boolean;
 }
 
-async function tokenizeAndEncode(components: UnclipComponents, texts: string[], truncation: boolean) {
+/** Tokenize with padding to the model length (CLIP's `padding="max_length"`). */
+export async function tokenizePrompts(components: UnclipComponents, texts: string[], truncation = true): Promise<PromptTokens> {
   const tokenizer = await components.tokenizer();
   const enc = tokenizer.encodeBatch(texts, { padding: "max_length", truncation });
-  const ids = int64(enc.shape, enc.inputIds);
-  const mask = bool(enc.shape, enc.attentionMask);
-  const out = await components.textEncoder(ids);
-  return { ids, mask, ...out };
+  return { ids: int64(enc.shape, enc.inputIds), mask: bool(enc.shape, enc.attentionMask) };
+}
+
+/** Run the CLIP text encoder on tokens: one row of embeddings and hidden states per prompt. */
+export async function encodeTokens(components: UnclipComponents, tokens: PromptTokens): Promise<TextRows> {
+  const out = await components.textEncoder(tokens.ids);
+  return { promptEmbeds: out.textEmbeds, hiddenStates: out.lastHiddenState, mask: tokens.mask };
+}
+
+/**
+ * Repeat every row `numImagesPerPrompt` times and, with guidance, put the unconditional rows first.
+ * `uncond` has as many rows as `cond` (every row is "", so repeat and repeat_interleave agree).
+ */
+export function arrangeTextRows(cond: TextRows, uncond: TextRows | undefined, numImagesPerPrompt: number, cfg: boolean): TextConditioning {
+  const n = numImagesPerPrompt;
+  const batch = cond.promptEmbeds.shape[0] * n;
+  const repeated: TextRows = {
+    promptEmbeds: repeatInterleaveBatch(cond.promptEmbeds, n),
+    hiddenStates: repeatInterleaveBatch(cond.hiddenStates, n),
+    mask: repeatInterleaveBatch(cond.mask, n),
+  };
+  if (!cfg) return { ...repeated, cfg, batch };
+  if (!uncond) throw new Error("arrangeTextRows: classifier-free guidance needs the unconditional rows");
+  return {
+    promptEmbeds: concatBatch([repeatInterleaveBatch(uncond.promptEmbeds, n), repeated.promptEmbeds]),
+    hiddenStates: concatBatch([repeatInterleaveBatch(uncond.hiddenStates, n), repeated.hiddenStates]),
+    mask: concatBatch([repeatInterleaveBatch(uncond.mask, n), repeated.mask]),
+    cfg,
+    batch,
+  };
 }
 
 function maskAsInt64(mask: BoolNdArray) {
   return int64(mask.shape, BigInt64Array.from(mask.data, (v) => BigInt(v)));
 }
 
-export async function encodePrompt(components: UnclipComponents, o: EncodePromptOptions, record?: Recorder): Promise<TextConditioning> {
-  let promptEmbeds: Float32NdArray;
-  let hiddenStates: Float32NdArray;
-  let mask: BoolNdArray;
-  let batch0: number;
-  if (o.textModelOutput) {
-    const { textEmbeds, lastHiddenState } = o.textModelOutput;
-    batch0 = textEmbeds.shape[0];
-    if (!o.textAttentionMask) {
-      throw new InputError("missing_mask", "textAttentionMask is required with textModelOutput", { parameter: "textAttentionMask" });
+function checkTextModelOutput(components: UnclipComponents, o: EncodePromptOptions): TextRows {
+  const { textEmbeds, lastHiddenState } = o.textModelOutput!;
+  const batch0 = textEmbeds.shape[0];
+  if (!o.textAttentionMask) {
+    throw new InputError("missing_mask", "textAttentionMask is required with textModelOutput", { parameter: "textAttentionMask" });
+  }
+  const te = components.pkg.configs.text_encoder!;
+  const expect = (name: string, t: { shape: number[] }, shape: number[]) => {
+    if (!sameShape(t.shape, shape)) {
+      throw new InputError("embedding_shape", `${name}: got shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`, { parameter: name });
     }
-    const te = components.pkg.configs.text_encoder!;
-    const expect = (name: string, t: { shape: number[] }, shape: number[]) => {
-      if (!sameShape(t.shape, shape)) {
-        throw new InputError("embedding_shape", `${name}: got shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`, { parameter: name });
-      }
-    };
-    expect("textModelOutput.textEmbeds", textEmbeds, [batch0, te.projection_dim]);
-    expect("textModelOutput.lastHiddenState", lastHiddenState, [batch0, te.max_position_embeddings, te.hidden_size]);
-    expect("textAttentionMask", o.textAttentionMask, [batch0, te.max_position_embeddings]);
-    promptEmbeds = textEmbeds;
-    hiddenStates = lastHiddenState;
-    mask = o.textAttentionMask;
+  };
+  expect("textModelOutput.textEmbeds", textEmbeds, [batch0, te.projection_dim]);
+  expect("textModelOutput.lastHiddenState", lastHiddenState, [batch0, te.max_position_embeddings, te.hidden_size]);
+  expect("textAttentionMask", o.textAttentionMask, [batch0, te.max_position_embeddings]);
+  return { promptEmbeds: textEmbeds, hiddenStates: lastHiddenState, mask: o.textAttentionMask };
+}
+
+export async function encodePrompt(components: UnclipComponents, o: EncodePromptOptions, record?: Recorder): Promise<TextConditioning> {
+  let cond: TextRows;
+  if (o.textModelOutput) {
+    cond = checkTextModelOutput(components, o);
   } else {
     const prompts = o.prompts ?? [];
     if (prompts.length === 0) throw new InputError("missing_prompt", "prompt: give at least one prompt (or textModelOutput)", { parameter: "prompt" });
-    batch0 = prompts.length;
-    const enc = await tokenizeAndEncode(components, prompts, o.truncation ?? true);
+    const tokens = await tokenizePrompts(components, prompts, o.truncation ?? true);
     if (record) {
-      record.input_ids = enc.ids;
-      record.attention_mask = maskAsInt64(enc.mask);
+      record.input_ids = tokens.ids;
+      record.attention_mask = maskAsInt64(tokens.mask);
     }
-    promptEmbeds = enc.textEmbeds;
-    hiddenStates = enc.lastHiddenState;
-    mask = enc.mask;
+    cond = await encodeTokens(components, tokens);
   }
-  const n = o.numImagesPerPrompt;
-  promptEmbeds = repeatInterleaveBatch(promptEmbeds, n);
-  hiddenStates = repeatInterleaveBatch(hiddenStates, n);
-  mask = repeatInterleaveBatch(mask, n);
-
+  let uncond: TextRows | undefined;
   if (o.cfg) {
-    const uncond = await tokenizeAndEncode(components, new Array<string>(batch0).fill(""), true);
+    const batch0 = cond.promptEmbeds.shape[0];
+    const tokens = await tokenizePrompts(components, new Array<string>(batch0).fill(""), true);
     if (record) {
-      record.uncond_input_ids = uncond.ids;
-      record.uncond_attention_mask = maskAsInt64(uncond.mask);
+      record.uncond_input_ids = tokens.ids;
+      record.uncond_attention_mask = maskAsInt64(tokens.mask);
     }
-    // every unconditional row is the same "", so repeat and repeat_interleave agree
-    promptEmbeds = concatBatch([repeatInterleaveBatch(uncond.textEmbeds, n), promptEmbeds]);
-    hiddenStates = concatBatch([repeatInterleaveBatch(uncond.lastHiddenState, n), hiddenStates]);
-    mask = concatBatch([repeatInterleaveBatch(uncond.mask, n), mask]);
+    uncond = await encodeTokens(components, tokens);
   }
+  const text = arrangeTextRows(cond, uncond, o.numImagesPerPrompt, o.cfg);
   if (record) {
-    record.text_embeds = promptEmbeds;
-    record.text_encoder_hidden_states = hiddenStates;
-    record.text_mask = mask;
+    record.text_embeds = text.promptEmbeds;
+    record.text_encoder_hidden_states = text.hiddenStates;
+    record.text_mask = text.mask;
   }
-  return { promptEmbeds, hiddenStates, mask, cfg: o.cfg, batch: batch0 * n };
+  return text;
 }

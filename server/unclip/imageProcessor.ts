@@ -120,7 +120,7 @@ export interface RgbImage {
   rgb: Uint8Array;
 }
 
-type Sniffed = "png" | "jpeg" | "webp" | "gif" | "tiff" | "bmp" | "svg" | "heif/avif" | "unknown";
+export type ImageFormat = "png" | "jpeg" | "webp" | "gif" | "tiff" | "bmp" | "svg" | "heif/avif" | "unknown";
 
 function startsWith(bytes: Uint8Array, sig: number[], offset = 0): boolean {
   return bytes.length >= offset + sig.length && sig.every((b, i) => bytes[offset + i] === b);
@@ -129,7 +129,7 @@ function startsWith(bytes: Uint8Array, sig: number[], offset = 0): boolean {
 const ascii = (s: string) => [...s].map((ch) => ch.charCodeAt(0));
 
 /** Identify the container from its magic bytes, before any decoder sees the data. */
-function sniffFormat(bytes: Uint8Array): Sniffed {
+export function sniffFormat(bytes: Uint8Array): ImageFormat {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "png";
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return "jpeg";
   if (startsWith(bytes, ascii("RIFF")) && startsWith(bytes, ascii("WEBP"), 8)) return "webp";

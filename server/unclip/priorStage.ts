@@ -9,6 +9,7 @@ import { timed } from "./progress";
 import { sample, stackSteps, type StepRecord } from "./sampler";
 import { stageNoise } from "./stageNoise";
 import type { TextConditioning } from "./encodePrompt";
+import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";
 import { concatBatch, float32 } from "./tensor";
 
@@ -18,6 +19,10 @@ export interface PriorOptions {
   seed: number;
   latents?: Float32NdArray;
   stepNoise?: Float32NdArray;
+  /** The scheduler to step with (a node graph may mix packages or override options); default: the package's. */
+  scheduler?: UnCLIPScheduler;
+  /** Parameter name the step-count check names in its message. */
+  stepsName?: string;
 }
 
 /** One guided prior prediction for latents x_t at timestep t. */
@@ -60,8 +65,8 @@ export async function runPrior(
   timings?: StageTimings,
 ): Promise<Float32NdArray> {
   return timed(timings, "prior", async () => {
-    const scheduler = await components.scheduler("prior_scheduler");
-    const timesteps = scheduler.timesteps(o.numInferenceSteps, "priorNumInferenceSteps");
+    const scheduler = o.scheduler ?? (await components.scheduler("prior_scheduler"));
+    const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "priorNumInferenceSteps");
     const dim = components.pkg.configs.prior!.embedding_dim;
     const noise = stageNoise("prior", [text.batch, dim], timesteps.length, {
       seed: o.seed,

@@ -7,6 +7,7 @@ import type { UnclipComponents } from "./components";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed, throwIfCancelled } from "./progress";
 import { sample, stackSteps, type StepRecord } from "./sampler";
+import type { UnCLIPScheduler } from "./scheduler";
 import { stageNoise } from "./stageNoise";
 import type { Float32NdArray } from "./tensor";
 import { concatChannels, float32 } from "./tensor";
@@ -17,6 +18,10 @@ export interface SuperResOptions {
   seed: number;
   latents?: Float32NdArray;
   stepNoise?: Float32NdArray;
+  /** The scheduler to step with (a node graph may mix packages or override options); default: the package's. */
+  scheduler?: UnCLIPScheduler;
+  /** Parameter name the step-count check names in its message. */
+  stepsName?: string;
 }
 
 export function upscaleDecoderImage(image: Float32NdArray, size: number): Float32NdArray {
@@ -53,8 +58,8 @@ export async function runSuperRes(
 ): Promise<Float32NdArray> {
   throwIfCancelled(hooks);
   return timed(timings, "super_res", async () => {
-    const scheduler = await components.scheduler("super_res_scheduler");
-    const timesteps = scheduler.timesteps(o.numInferenceSteps, "superResNumInferenceSteps");
+    const scheduler = o.scheduler ?? (await components.scheduler("super_res_scheduler"));
+    const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "superResNumInferenceSteps");
     const cfg = components.pkg.configs.super_res_first!;
     const channels = cfg.in_channels / 2;
     const S = cfg.sample_size;

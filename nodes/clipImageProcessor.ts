@@ -1,0 +1,16 @@
+import { defineNode } from "./types";
+
+export const clipImageProcessorNode = defineNode({
+  type: "unclip.clip_image_processor",
+  version: 1,
+  title: "CLIP Image Processor",
+  category: "Image",
+  description:
+    "Gets a picture ready for the CLIP image encoder, exactly as transformers' CLIPImageProcessor does: resize so the short side matches the encoder (bicubic, on the 8-bit image), cut out the centre square, scale to 0–1 and normalise each colour channel with CLIP's mean and standard deviation. The output is the encoder's pixel values.",
+  inputs: [
+    { name: "imageProcessor", type: "IMAGE_PROCESSOR", label: "Image processor" },
+    { name: "image", type: "IMAGE", label: "Image" },
+  ],
+  outputs: [{ name: "pixelValues", type: "LATENTS", label: "Pixel values" }],
+  params: [],
+});

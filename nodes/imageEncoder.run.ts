@@ -1,0 +1,23 @@
+import { InputError } from "../server/errors";
+import { checkCount } from "../server/unclip/pipelineOptions";
+import { repeatInterleaveBatch, sameShape, shapeString } from "../server/unclip/tensor";
+import { imageEncoderNode } from "./imageEncoder";
+import { floatTensorInput, handleInput } from "./lib/inputs";
+import { readParams } from "./lib/readParams";
+import type { NodeRunner } from "./runtime";
+import type { ImageEmbeddingValue } from "./values";
+
+export const runImageEncoder: NodeRunner = async (_ctx, inputs, raw) => {
+  const p = readParams<{ numImagesPerPrompt: number }>(imageEncoderNode, raw);
+  const handle = handleInput(inputs, "imageEncoder", "image_encoder", "the Image Encoder node");
+  const pixels = floatTensorInput(inputs, "pixelValues");
+  checkCount(p.numImagesPerPrompt, "numImagesPerPrompt");
+  const cfg = handle.components.pkg.configs.image_encoder!;
+  const expected = [pixels.shape[0], cfg.num_channels ?? 3, cfg.image_size, cfg.image_size];
+  if (!sameShape(pixels.shape, expected)) {
+    throw new InputError("bad_shape", `pixelValues: got ${shapeString(pixels.shape)}, this image encoder takes ${shapeString(expected)}`, { port: "pixelValues" });
+  }
+  const embeds = repeatInterleaveBatch(await handle.components.imageEncoder(pixels), p.numImagesPerPrompt);
+  const imageEmbedding: ImageEmbeddingValue = { kind: "image_embedding", embeds };
+  return { outputs: { imageEmbedding }, ui: { text: `${shapeString(embeds.shape)} image embedding` } };
+};

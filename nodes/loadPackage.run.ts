@@ -1,0 +1,15 @@
+import { COMPONENT_TABLE, SCHEDULER_TABLE } from "./componentTable";
+import { componentOrMissing, schedulerOrMissing } from "./lib/packageParts";
+import { readParams } from "./lib/readParams";
+import { loadPackageNode } from "./loadPackage";
+import type { NodeRunner } from "./runtime";
+
+export const runLoadPackage: NodeRunner = async (ctx, _inputs, raw) => {
+  const p = readParams<{ package: string }>(loadPackageNode, raw);
+  const components = await ctx.loadPackage(p.package);
+  const outputs: Record<string, unknown> = {};
+  for (const row of COMPONENT_TABLE) outputs[row.port] = componentOrMissing(components, p.package, row);
+  for (const row of SCHEDULER_TABLE) outputs[row.port] = await schedulerOrMissing(components, p.package, row);
+  const absent = Object.values(outputs).filter((v) => (v as { kind: string }).kind === "missing_component").length;
+  return { outputs, ui: { text: absent ? `${p.package}: ${absent} part(s) missing` : p.package } };
+};

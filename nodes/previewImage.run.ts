@@ -1,0 +1,14 @@
+import type { ArtifactRef, NodeRunner } from "./runtime";
+import { encodeRgbPng, imageCount, imageRgb8 } from "./lib/images";
+import { kindInput } from "./lib/inputs";
+import type { ImageValue } from "./values";
+
+export const runPreviewImage: NodeRunner = async (ctx, inputs) => {
+  const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");
+  const images: ArtifactRef[] = [];
+  for (let i = 0; i < imageCount(image); i++) {
+    const rgb = imageRgb8(image, i);
+    images.push(await ctx.saveImage(await encodeRgbPng(rgb), { width: rgb.width, height: rgb.height, kind: "preview", index: i }));
+  }
+  return { outputs: {}, ui: { images } };
+};

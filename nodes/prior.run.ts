@@ -1,0 +1,48 @@
+import { InputError } from "../server/errors";
+import { arrangeTextRows } from "../server/unclip/encodePrompt";
+import { checkCount, checkGuidance } from "../server/unclip/pipelineOptions";
+import { runPrior } from "../server/unclip/priorStage";
+import { shapeString } from "../server/unclip/tensor";
+import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "./lib/inputs";
+import { readParams } from "./lib/readParams";
+import { samplerHooks } from "./lib/samplerHooks";
+import { priorNode } from "./prior";
+import type { NodeRunner } from "./runtime";
+import type { ImageEmbeddingValue, TextEmbeddingValue } from "./values";
+
+interface PriorParams {
+  guidanceScale: number;
+  numImagesPerPrompt: number;
+  seed: number;
+  classifierFreeGuidance: boolean;
+}
+
+export const runPriorNode: NodeRunner = async (ctx, inputs, raw) => {
+  const p = readParams<PriorParams>(priorNode, raw);
+  const prior = handleInput(inputs, "prior", "prior", "the Prior node");
+  const scheduler = schedulerInput(inputs, "scheduler");
+  const text = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "text", "text_embedding", "a text embedding");
+  checkGuidance(p.guidanceScale, "guidanceScale");
+  checkCount(p.numImagesPerPrompt, "numImagesPerPrompt");
+  const dim = prior.components.pkg.configs.prior!.embedding_dim;
+  if (text.cond.promptEmbeds.shape[1] !== dim) {
+    throw new InputError("embedding_width", `text: embeddings ${shapeString(text.cond.promptEmbeds.shape)} do not fit this prior (width ${dim})`, { port: "text" });
+  }
+  const conditioning = arrangeTextRows(text.cond, text.uncond, p.numImagesPerPrompt, p.classifierFreeGuidance);
+  const embeds = await runPrior(
+    prior.components,
+    conditioning,
+    {
+      numInferenceSteps: scheduler.numInferenceSteps,
+      guidanceScale: p.guidanceScale,
+      seed: seedFor(inputs, p),
+      latents: optionalFloatTensor(inputs, "latents"),
+      stepNoise: optionalFloatTensor(inputs, "stepNoise"),
+      scheduler: scheduler.scheduler,
+      stepsName: "numInferenceSteps",
+    },
+    samplerHooks(ctx, false),
+  );
+  const imageEmbedding: ImageEmbeddingValue = { kind: "image_embedding", embeds };
+  return { outputs: { imageEmbedding }, ui: { text: `${shapeString(embeds.shape)} image embedding` } };
+};

@@ -1,0 +1,50 @@
+/**
+ * What a node's runner receives from the executor (server-only types; no implementation here).
+ * Runners never import the executor, the database or Next.js: everything they need comes in here.
+ */
+import type { UnclipComponents } from "../server/unclip/components";
+
+export interface ArtifactRef {
+  id: string;
+  url: string;
+  width: number;
+  height: number;
+  kind: "image" | "preview" | "trace";
+}
+
+export interface NodeProgress {
+  step: number;
+  steps: number;
+  timestep?: number;
+  /** Small PNG of the current predicted x0, when previews are due (see `previewEvery`). */
+  preview?: Uint8Array;
+}
+
+export interface NodeRunContext {
+  runId: string;
+  nodeId: string;
+  signal: AbortSignal;
+  /** Send a preview every k steps (0 = never). */
+  previewEvery: number;
+  progress(p: NodeProgress): void;
+  /** Load (or reuse) a model package by its folder name under the models directory. */
+  loadPackage(name: string): Promise<UnclipComponents>;
+  /** Read a file under the data directory's uploads (validated name). */
+  readUpload(name: string): Promise<Uint8Array>;
+  /** Store an image: saved images get a database record; previews are kept only for the run. */
+  saveImage(png: Uint8Array, info: { width: number; height: number; kind: "image" | "preview"; index: number }): Promise<ArtifactRef>;
+  /** The workflow being run, as JSON, to embed in saved PNGs. */
+  workflowJson: string;
+}
+
+/** What a runner returns: values for its output ports, and what the editor shows on the node. */
+export interface NodeResult {
+  outputs: Record<string, unknown>;
+  ui?: {
+    images?: ArtifactRef[];
+    inspect?: unknown;
+    text?: string;
+  };
+}
+
+export type NodeRunner = (ctx: NodeRunContext, inputs: Record<string, unknown>, params: Record<string, unknown>) => Promise<NodeResult>;

@@ -1,0 +1,16 @@
+import type { ArtifactRef, NodeRunner } from "./runtime";
+import { encodeRgbPng, imageCount, imageRgb8 } from "./lib/images";
+import { kindInput } from "./lib/inputs";
+import { WORKFLOW_PNG_KEYWORD } from "./saveImage";
+import type { ImageValue } from "./values";
+
+export const runSaveImage: NodeRunner = async (ctx, inputs) => {
+  const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");
+  const images: ArtifactRef[] = [];
+  for (let i = 0; i < imageCount(image); i++) {
+    const rgb = imageRgb8(image, i);
+    const png = await encodeRgbPng(rgb, { [WORKFLOW_PNG_KEYWORD]: ctx.workflowJson });
+    images.push(await ctx.saveImage(png, { width: rgb.width, height: rgb.height, kind: "image", index: i }));
+  }
+  return { outputs: {}, ui: { images } };
+};

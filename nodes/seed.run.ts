@@ -1,0 +1,12 @@
+import { randomSeed } from "../server/unclip/noise";
+import { checkSeed } from "../server/unclip/pipelineOptions";
+import { readParams } from "./lib/readParams";
+import type { NodeRunner } from "./runtime";
+import { seedNode } from "./seed";
+
+export const runSeed: NodeRunner = async (_ctx, _inputs, raw) => {
+  const p = readParams<{ seed: number; randomize: boolean }>(seedNode, raw);
+  const seed = p.randomize ? randomSeed() : p.seed;
+  checkSeed(seed);
+  return { outputs: { seed }, ui: { text: `seed ${seed}` } };
+};

@@ -1,0 +1,20 @@
+import { seedParam } from "./params";
+import { noiseInputs } from "./samplerPorts";
+import { defineNode } from "./types";
+
+export const superResNode = defineNode({
+  type: "unclip.super_res",
+  version: 1,
+  title: "Super-Res",
+  category: "Sampling",
+  description:
+    "Enlarges the image (64 → 256 px in Karlo). The small image is first scaled up smoothly (bicubic), then a UNet denoises fresh noise at full size while looking at that blurry copy, inventing the fine detail. Two UNets share the work: super_res_first runs every step but the last, and super_res_last — trained for the final, almost noise-free step — finishes. There is no text and no guidance here; few steps (7) are enough because the layout is already fixed.",
+  inputs: [
+    { name: "superRes", type: "SUPER_RES", label: "Super-res" },
+    { name: "scheduler", type: "SCHEDULER", label: "Scheduler" },
+    { name: "image", type: "IMAGE", label: "Image" },
+    ...noiseInputs("super_res", "[images, channels, size, size]"),
+  ],
+  outputs: [{ name: "image", type: "IMAGE", label: "Image" }],
+  params: [seedParam()],
+});
