@@ -12,6 +12,15 @@ const jsonFile = path.join(tmp, "vitest.json");
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 
+// End-to-end tests run the built app: build it first (UNCLIP_SKIP_BUILD=1 reuses an existing build).
+if (process.env.UNCLIP_SKIP_BUILD !== "1" || !existsSync(".next/BUILD_ID")) {
+  const build = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit" });
+  if (build.status !== 0) {
+    console.log("0 passed, 1 failed, 0 skipped");
+    process.exit(1);
+  }
+}
+
 const vitest = spawnSync(
   process.execPath,
   ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${jsonFile}`, ...args],

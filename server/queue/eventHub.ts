@@ -22,7 +22,8 @@ export interface RunState {
 const KEEP_RUNS = 50;
 
 export class EventHub {
-  private readonly emitter = new EventEmitter();
+  /** Emits "event" with each RunEvent (for `events.on` consumers such as the SSE stream). */
+  readonly emitter = new EventEmitter();
   private readonly states = new Map<string, RunState>();
 
   constructor() {

@@ -1,0 +1,31 @@
+import { readFile } from "node:fs/promises";
+import { resolveArtifactPath } from "../../../../server/db/artifacts";
+import { isUnclipError } from "../../../../server/errors";
+import { getServices } from "../../../../server/services";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** Serves a stored artifact by id; ids are validated (no path traversal) before any file is touched. */
+export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  await getServices();
+  try {
+    const a = await resolveArtifactPath(id);
+    const body = await readFile(a.path);
+    return new Response(new Uint8Array(body), {
+      headers: {
+        "content-type": a.contentType,
+        "content-length": String(body.length),
+        "cache-control": "private, max-age=31536000, immutable",
+        etag: `"${a.contentHash}"`,
+      },
+    });
+  } catch (err) {
+    if (isUnclipError(err) && err.kind === "bad_input") {
+      const status = err.code.endsWith("not_found") ? 404 : 400;
+      return Response.json({ error: err.message }, { status });
+    }
+    return Response.json({ error: "artifact not found" }, { status: 404 });
+  }
+}

@@ -1,0 +1,20 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { appRouter } from "../../../../server/api/root";
+import { getServices } from "../../../../server/services";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+function handler(req: Request) {
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext: async () => ({ services: await getServices() }),
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}: ${error.message}`);
+    },
+  });
+}
+
+export { handler as GET, handler as POST };

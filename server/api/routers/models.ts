@@ -1,0 +1,40 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { existsSync } from "node:fs";
+import { loadModelPackage } from "../../runtime/modelPackage";
+import { publicProcedure, router } from "../trpc";
+
+export interface ModelListing {
+  name: string;
+  components: string[];
+  pipeline: string | null;
+  error: string | null;
+  loaded: boolean;
+}
+
+export const modelsRouter = router({
+  /** Packages found in the models directory, with their components (or why they can't load). */
+  list: publicProcedure.query(async ({ ctx }): Promise<ModelListing[]> => {
+    const dir = ctx.services.env.modelsDir;
+    if (!existsSync(dir)) return [];
+    const loaded = new Set(ctx.services.models.loaded());
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(path.join(dir, e.name, "model_index.json")));
+    const out: ModelListing[] = [];
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, e.name);
+      try {
+        const pkg = await loadModelPackage(full);
+        out.push({ name: e.name, components: [...pkg.components], pipeline: String(pkg.index._class_name), error: null, loaded: loaded.has(full) });
+      } catch (err) {
+        out.push({ name: e.name, components: [], pipeline: null, error: (err as Error).message, loaded: false });
+      }
+    }
+    return out;
+  }),
+  /** Release every loaded model session (frees memory); the next run loads them again. */
+  unload: publicProcedure.mutation(async ({ ctx }) => {
+    const count = ctx.services.models.loaded().length;
+    await ctx.services.models.unload();
+    return { unloaded: count };
+  }),
+});

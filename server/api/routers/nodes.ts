@@ -1,0 +1,7 @@
+import { catalog } from "../../../nodes/index";
+import { publicProcedure, router } from "../trpc";
+
+export const nodesRouter = router({
+  /** Every node type's declaration, for the editor. */
+  catalog: publicProcedure.query(() => catalog()),
+});

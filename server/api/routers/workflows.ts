@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { TEMPLATES } from "../../../nodes/templates";
+import * as workflows from "../../db/workflows";
+import { parseWorkflow, WORKFLOW_VERSION } from "../../graph/workflow";
+import { publicProcedure, router } from "../trpc";
+
+const Id = z.string().min(1).max(64);
+const Name = z.string().trim().min(1).max(200);
+
+function toJson(graph: unknown): string {
+  return JSON.stringify(parseWorkflow(graph));
+}
+
+export const workflowsRouter = router({
+  list: publicProcedure.query(() => workflows.listWorkflows()),
+  get: publicProcedure.input(z.object({ id: Id })).query(async ({ input }) => {
+    const w = await workflows.getWorkflow(input.id);
+    return { ...w, graph: parseWorkflow(w.graph) };
+  }),
+  create: publicProcedure
+    .input(z.object({ name: Name, graph: z.unknown() }))
+    .mutation(({ input }) => workflows.createWorkflow(input.name, toJson(input.graph), WORKFLOW_VERSION)),
+  update: publicProcedure
+    .input(z.object({ id: Id, graph: z.unknown(), expectedUpdatedAt: z.date().optional() }))
+    .mutation(({ input }) =>
+      workflows.updateWorkflow(input.id, toJson(input.graph), input.expectedUpdatedAt ? { expectedUpdatedAt: input.expectedUpdatedAt } : undefined),
+    ),
+  rename: publicProcedure.input(z.object({ id: Id, name: Name })).mutation(({ input }) => workflows.renameWorkflow(input.id, input.name)),
+  delete: publicProcedure.input(z.object({ id: Id })).mutation(async ({ input }) => {
+    await workflows.deleteWorkflow(input.id);
+    return { id: input.id };
+  }),
+  duplicate: publicProcedure
+    .input(z.object({ id: Id, name: Name.optional() }))
+    .mutation(({ input }) => workflows.duplicateWorkflow(input.id, input.name)),
+  /** Import a workflow JSON (any supported format version; older ones are migrated). */
+  import: publicProcedure
+    .input(z.object({ json: z.string().max(10_000_000), name: Name.optional() }))
+    .mutation(({ input }) => {
+      const graph = parseWorkflow(input.json);
+      return workflows.createWorkflow(input.name ?? graph.name ?? "Imported workflow", JSON.stringify(graph), WORKFLOW_VERSION);
+    }),
+  /** The workflow as a JSON document (current format version). */
+  export: publicProcedure.input(z.object({ id: Id })).query(async ({ input }) => {
+    const w = await workflows.getWorkflow(input.id);
+    const graph = parseWorkflow(w.graph);
+    return { name: w.name, json: JSON.stringify({ ...graph, name: w.name }, null, 2) };
+  }),
+  templates: publicProcedure.query(() => TEMPLATES),
+});

@@ -1,0 +1,360 @@
+/**
+ * Runs and the persisted queue. A run is created "queued" and moves
+ *   queued → running → finished | failed | cancelled,   queued → cancelled | failed,
+ * and "running" → "interrupted" when the process that ran it died. Each transition is one
+ * UPDATE guarded by the expected status, so two callers racing cannot both win.
+ *
+ * Queue order is `queuePosition` ascending (ties: oldest first). Enqueue takes max + 1,
+ * move-to-front takes min − 1 of the queued runs.
+ */
+import { z } from "zod";
+import { InputError, isUnclipError } from "../errors";
+import { getDb } from "./client";
+import type { Prisma, Run } from "./generated/client";
+import { isForeignKeyViolation, isNotFound, jsonText, parseInput, readJson, RecordId } from "./input";
+import type { ArtifactKind, ArtifactRecord } from "./artifacts";
+import { toArtifactRecord } from "./artifacts";
+
+export const RUN_STATUSES = ["queued", "running", "finished", "failed", "cancelled", "interrupted"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** What is stored as a run's error. */
+export interface RunErrorInfo {
+  code: string;
+  message: string;
+  kind?: string;
+  where?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface RunOptions {
+  /** Decode a preview every N steps (0: never). */
+  previewEvery?: number;
+  /** Record a trace of every step. */
+  trace?: boolean;
+  /** Other options are stored as given. */
+  [key: string]: unknown;
+}
+
+export interface RunRecord {
+  id: string;
+  workflowId: string | null;
+  /** JSON text of the graph that ran. */
+  workflowSnapshot: string;
+  status: RunStatus;
+  queuePosition: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: RunErrorInfo | null;
+  ranNodes: string[];
+  cachedNodes: string[];
+  timings: Record<string, unknown> | null;
+  options: RunOptions;
+}
+
+export type RunSummary = Omit<RunRecord, "workflowSnapshot"> & {
+  workflowName: string | null;
+  artifactCounts: Record<ArtifactKind, number>;
+};
+
+export type RunWithArtifacts = RunRecord & { artifacts: ArtifactRecord[] };
+
+/** The outcome of a run that executed, fully or partly. */
+export interface RunResult {
+  ranNodes?: string[];
+  cachedNodes?: string[];
+  timings?: Record<string, unknown> | null;
+}
+
+const NodeIds = z.array(z.string().min(1).max(64)).max(10_000);
+const Timings = z.record(z.string(), z.unknown()).nullable();
+const ResultSchema = z.object({ ranNodes: NodeIds.optional(), cachedNodes: NodeIds.optional(), timings: Timings.optional() });
+const OptionsSchema = z.looseObject({
+  previewEvery: z.number().int().min(0).max(100_000).optional(),
+  trace: z.boolean().optional(),
+});
+const ErrorSchema = z.looseObject({
+  code: z.string().min(1).max(200),
+  message: z.string().max(100_000),
+  kind: z.string().max(200).optional(),
+  where: z.record(z.string(), z.unknown()).optional(),
+});
+const EnqueueSchema = z.object({
+  workflowId: RecordId.nullable().optional(),
+  snapshot: jsonText("snapshot"),
+  options: OptionsSchema.optional(),
+});
+
+const notFound = (id: string) => new InputError("run_not_found", `run ${id} not found`, { parameter: "id" });
+
+/** Turn a thrown value into the stored error shape (keeps code, kind and place of our errors). */
+export function toRunError(e: unknown): RunErrorInfo {
+  if (isUnclipError(e)) return { code: e.code, message: e.message, kind: e.kind, where: { ...e.where } };
+  if (e instanceof Error) return { code: "internal", message: e.message || e.name, kind: "runtime" };
+  return { code: "internal", message: String(e), kind: "runtime" };
+}
+
+/** Create a queued run at the back of the queue. */
+export async function enqueueRun(input: {
+  workflowId?: string | null;
+  /** JSON text of the graph to run. */
+  snapshot: string;
+  // Either form: an interface without an index signature is not assignable to RunOptions.
+  options?: RunOptions | { previewEvery?: number; trace?: boolean };
+}): Promise<RunRecord> {
+  const { workflowId, snapshot, options } = parseInput(EnqueueSchema, input, "run");
+  const db = await getDb();
+  try {
+    // Inserting first takes SQLite's write lock, so the max read next cannot change underneath.
+    const row = await db.$transaction(async (tx) => {
+      const created = await tx.run.create({
+        data: {
+          workflowId: workflowId ?? null,
+          workflowSnapshot: snapshot.text,
+          status: "queued",
+          queuePosition: 0,
+          options: JSON.stringify(options ?? {}),
+        },
+      });
+      const max = await tx.run.aggregate({ _max: { queuePosition: true }, where: { id: { not: created.id } } });
+      return tx.run.update({
+        where: { id: created.id },
+        data: { queuePosition: (max._max.queuePosition ?? 0) + 1 },
+      });
+    }, TX_OPTIONS);
+    return toRunRecord(row);
+  } catch (e) {
+    if (isForeignKeyViolation(e)) {
+      throw new InputError("workflow_not_found", `workflow ${workflowId} not found`, { parameter: "workflowId" });
+    }
+    throw e;
+  }
+}
+
+/** The queued run that should start next, or null when the queue is empty. */
+export async function nextQueuedRun(): Promise<RunRecord | null> {
+  const db = await getDb();
+  const row = await db.run.findFirst({ where: { status: "queued" }, orderBy: QUEUE_ORDER });
+  return row ? toRunRecord(row) : null;
+}
+
+/** Take the next queued run and mark it running, or null when none is queued. */
+export async function claimNextQueuedRun(): Promise<RunRecord | null> {
+  const db = await getDb();
+  for (;;) {
+    const next = await db.run.findFirst({ where: { status: "queued" }, orderBy: QUEUE_ORDER, select: { id: true } });
+    if (!next) return null;
+    try {
+      return toRunRecord(
+        await db.run.update({ where: { id: next.id, status: "queued" }, data: { status: "running", startedAt: new Date() } }),
+      );
+    } catch (e) {
+      // Cancelled or claimed between the two statements: look again.
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+export async function markRunning(id: string): Promise<RunRecord> {
+  return transition(id, ["queued"], "running", { startedAt: new Date() });
+}
+
+export async function markFinished(id: string, result: RunResult = {}): Promise<RunRecord> {
+  return transition(id, ["running"], "finished", { finishedAt: new Date(), ...resultData(result) });
+}
+
+export async function markFailed(id: string, error: RunErrorInfo, result: RunResult = {}): Promise<RunRecord> {
+  const err = parseInput(ErrorSchema, error, "error");
+  return transition(id, ["queued", "running"], "failed", {
+    finishedAt: new Date(),
+    error: JSON.stringify(err),
+    ...resultData(result),
+  });
+}
+
+/** Cancel a queued or running run (the executor has stopped it). */
+export async function markCancelled(id: string, result: RunResult = {}, error?: RunErrorInfo): Promise<RunRecord> {
+  const err = parseInput(ErrorSchema, error ?? { code: "cancelled", message: "run cancelled", kind: "cancelled" }, "error");
+  return transition(id, ["queued", "running"], "cancelled", {
+    finishedAt: new Date(),
+    error: JSON.stringify(err),
+    ...resultData(result),
+  });
+}
+
+/** Cancel a run that has not started. A running run must be stopped through the executor. */
+export async function cancelQueuedRun(id: string): Promise<RunRecord> {
+  return transition(id, ["queued"], "cancelled", {
+    finishedAt: new Date(),
+    error: JSON.stringify({ code: "cancelled", message: "cancelled before it started", kind: "cancelled" }),
+  });
+}
+
+/** Cancel every queued run; returns how many. */
+export async function clearQueuedRuns(): Promise<number> {
+  const db = await getDb();
+  const { count } = await db.run.updateMany({
+    where: { status: "queued" },
+    data: {
+      status: "cancelled",
+      finishedAt: new Date(),
+      error: JSON.stringify({ code: "cancelled", message: "removed from the queue", kind: "cancelled" }),
+    },
+  });
+  return count;
+}
+
+/** Put a queued run first in the queue. */
+export async function moveRunToFront(id: string): Promise<RunRecord> {
+  const rid = parseInput(RecordId, id, "id");
+  const db = await getDb();
+  // One statement, so a concurrent move or enqueue cannot interleave between reading the
+  // minimum and writing it. Plain SQL that SQLite and PostgreSQL both accept.
+  const count = await db.$executeRaw`
+    UPDATE "Run" SET "queuePosition" = (SELECT MIN("queuePosition") FROM "Run" WHERE "status" = 'queued') - 1
+    WHERE "id" = ${rid} AND "status" = 'queued'`;
+  if (count === 0) await throwStateError(rid, ["queued"], "moved to the front");
+  return getRunRecord(rid);
+}
+
+/**
+ * After a crash or restart, runs still marked "running" belong to a process that is gone: mark
+ * them "interrupted". Call it once at startup, from the process that executes runs, before it
+ * takes work from the queue. Returns how many runs were marked.
+ */
+export async function markInterruptedOnStartup(): Promise<number> {
+  const db = await getDb();
+  const { count } = await db.run.updateMany({
+    where: { status: "running" },
+    data: {
+      status: "interrupted",
+      finishedAt: new Date(),
+      error: JSON.stringify({
+        code: "interrupted",
+        message: "the server stopped while this run was running; it was not finished",
+        kind: "runtime",
+      }),
+    },
+  });
+  return count;
+}
+
+/** Recent runs first, with their artifact counts. */
+export async function listRuns(query: { limit?: number; cursor?: string; status?: RunStatus } = {}): Promise<RunSummary[]> {
+  const q = parseInput(
+    z.object({
+      limit: z.number().int().min(1).max(500).default(50),
+      cursor: RecordId.optional(),
+      status: z.enum(RUN_STATUSES).optional(),
+    }),
+    query,
+    "query",
+  );
+  const db = await getDb();
+  const rows = await db.run.findMany({
+    where: q.status ? { status: q.status } : undefined,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: q.limit,
+    ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
+    omit: { workflowSnapshot: true },
+    include: { workflow: { select: { name: true } } },
+  });
+  const counts = rows.length
+    ? await db.artifact.groupBy({ by: ["runId", "kind"], where: { runId: { in: rows.map((r) => r.id) } }, _count: { _all: true } })
+    : [];
+  return rows.map(({ workflow, ...row }) => {
+    const artifactCounts: Record<ArtifactKind, number> = { image: 0, preview: 0, trace: 0 };
+    for (const c of counts) {
+      if (c.runId === row.id && c.kind in artifactCounts) artifactCounts[c.kind as ArtifactKind] = c._count._all;
+    }
+    return { ...toRunFields(row), workflowName: workflow?.name ?? null, artifactCounts };
+  });
+}
+
+/** One run with its artifacts (oldest first). */
+export async function getRun(id: string): Promise<RunWithArtifacts> {
+  const rid = parseInput(RecordId, id, "id");
+  const db = await getDb();
+  const row = await db.run.findUnique({
+    where: { id: rid },
+    include: { artifacts: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
+  });
+  if (!row) throw notFound(rid);
+  const { artifacts, ...run } = row;
+  return { ...toRunRecord(run), artifacts: artifacts.map(toArtifactRecord) };
+}
+
+/** Queued runs in the order they will start. */
+export async function listPendingRuns(): Promise<RunRecord[]> {
+  const db = await getDb();
+  const rows = await db.run.findMany({ where: { status: "queued" }, orderBy: QUEUE_ORDER });
+  return rows.map(toRunRecord);
+}
+
+// Another process may hold SQLite's write lock for a while (the driver waits up to 15 s).
+const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
+
+const QUEUE_ORDER: Prisma.RunOrderByWithRelationInput[] = [{ queuePosition: "asc" }, { createdAt: "asc" }, { id: "asc" }];
+
+async function getRunRecord(id: string): Promise<RunRecord> {
+  const db = await getDb();
+  const row = await db.run.findUnique({ where: { id } });
+  if (!row) throw notFound(id);
+  return toRunRecord(row);
+}
+
+async function transition(
+  id: string,
+  from: RunStatus[],
+  to: RunStatus,
+  data: Prisma.RunUpdateInput,
+): Promise<RunRecord> {
+  const rid = parseInput(RecordId, id, "id");
+  const db = await getDb();
+  try {
+    return toRunRecord(await db.run.update({ where: { id: rid, status: { in: from } }, data: { ...data, status: to } }));
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  return throwStateError(rid, from, `marked ${to}`);
+}
+
+async function throwStateError(id: string, from: RunStatus[], action: string): Promise<never> {
+  const db = await getDb();
+  const row = await db.run.findUnique({ where: { id }, select: { status: true } });
+  if (!row) throw notFound(id);
+  throw new InputError("run_state", `run ${id} is ${row.status}, so it cannot be ${action} (only a ${from.join(" or ")} run can)`, {
+    parameter: "id",
+  });
+}
+
+function resultData(result: RunResult): Prisma.RunUpdateInput {
+  const r = parseInput(ResultSchema, result, "result");
+  const data: Prisma.RunUpdateInput = {};
+  if (r.ranNodes) data.ranNodes = JSON.stringify(r.ranNodes);
+  if (r.cachedNodes) data.cachedNodes = JSON.stringify(r.cachedNodes);
+  if (r.timings !== undefined) data.timings = r.timings === null ? null : JSON.stringify(r.timings);
+  return data;
+}
+
+function toRunRecord(row: Run): RunRecord {
+  return { ...toRunFields(row), workflowSnapshot: row.workflowSnapshot };
+}
+
+function toRunFields(row: Omit<Run, "workflowSnapshot">): Omit<RunRecord, "workflowSnapshot"> {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    status: row.status as RunStatus,
+    queuePosition: row.queuePosition,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    error: readJson<RunErrorInfo | null>(row.error, null),
+    ranNodes: readJson<string[]>(row.ranNodes, []),
+    cachedNodes: readJson<string[]>(row.cachedNodes, []),
+    timings: readJson<Record<string, unknown> | null>(row.timings, null),
+    options: readJson<RunOptions>(row.options, {}),
+  };
+}
