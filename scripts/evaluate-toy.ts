@@ -1,0 +1,199 @@
+/**
+ * Evaluation of the toy-shapes model package through the project's own inference core (ONNX on
+ * onnxruntime-node, not PyTorch). For held-out captions (shape/colour/background triples never seen in
+ * training, from training/eval/eval_set.json) it generates one image each with the pipeline defaults and
+ * measures:
+ *   (a) colour: the shape's colour (pixels unlike the border colour, nearest palette entry) matches the caption;
+ *   (b) shape: an independently trained shape classifier (training/eval/shape_classifier.onnx) agrees with it;
+ *   (c) variations: a variation of each generated image keeps its shape and colour (same measures).
+ * Also writes a contact sheet of the first 16 captions.
+ *
+ *   npx tsx scripts/evaluate-toy.ts [--model models/toy-shapes] [--n 100] [--sheet FILE] [--json FILE]
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
+import sharp from "sharp";
+import { SessionPool } from "../server/runtime/sessionPool";
+import { UnclipComponents } from "../server/unclip/components";
+import type { RgbImage } from "../server/unclip/imageProcessor";
+import { toRgb8 } from "../server/unclip/imageOutput";
+import { imageVariation } from "../server/unclip/pipelineImageVariation";
+import { text2image } from "../server/unclip/pipelineText2Image";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", default: path.join(root, "models/toy-shapes") },
+    n: { type: "string", default: "100" },
+    sheet: { type: "string" },
+    json: { type: "string" },
+    "no-variation": { type: "boolean" },
+  },
+});
+const modelDir = values.model!;
+const sheetFile = values.sheet ?? path.join(modelDir, "contact-sheet.png");
+
+interface EvalRow {
+  caption: string;
+  shape: string;
+  colour: string;
+  background: string;
+}
+interface EvalSet {
+  shapes: string[];
+  colours: Record<string, [number, number, number]>;
+  captions: EvalRow[];
+}
+const evalSet = JSON.parse(readFileSync(path.join(root, "training/eval/eval_set.json"), "utf8")) as EvalSet;
+const colourNames = Object.keys(evalSet.colours);
+const palette = colourNames.map((k) => evalSet.colours[k]);
+const n = Math.min(Number(values.n), evalSet.captions.length);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Colour name of the shape: pixels far from the (median) border colour, their median, nearest palette entry. */
+function shapeColour(img: RgbImage): string | null {
+  const { width: w, height: h, rgb } = img;
+  const at = (x: number, y: number) => [rgb[(y * w + x) * 3], rgb[(y * w + x) * 3 + 1], rgb[(y * w + x) * 3 + 2]];
+  const border: number[][] = [];
+  for (let x = 0; x < w; x++) border.push(at(x, 0), at(x, h - 1));
+  for (let y = 0; y < h; y++) border.push(at(0, y), at(w - 1, y));
+  const bg = [0, 1, 2].map((c) => median(border.map((p) => p[c])));
+  const fg: number[][] = [];
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const p = at(x, y);
+      if (Math.hypot(p[0] - bg[0], p[1] - bg[1], p[2] - bg[2]) > 64) fg.push(p);
+    }
+  if (fg.length === 0) return null;
+  const c = [0, 1, 2].map((k) => median(fg.map((p) => p[k])));
+  let best = 0;
+  let bestD = Infinity;
+  palette.forEach((p, i) => {
+    const d = Math.hypot(p[0] - c[0], p[1] - c[1], p[2] - c[2]);
+    if (d < bestD) [best, bestD] = [i, d];
+  });
+  return colourNames[best];
+}
+
+const classifier = await ort.InferenceSession.create(path.join(root, "training/eval/shape_classifier.onnx"));
+async function shapeOf(img: RgbImage): Promise<string> {
+  const { width: w, height: h, rgb } = img;
+  if (w !== 64 || h !== 64) throw new Error(`the shape classifier takes 64x64 images, got ${w}x${h}`);
+  const chw = new Float32Array(3 * w * h);
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) chw[c * w * h + i] = rgb[i * 3 + c] / 255;
+  const out = await classifier.run({ image: new ort.Tensor("float32", chw, [1, 3, h, w]) });
+  const logits = out.logits.data as Float32Array;
+  return evalSet.shapes[logits.indexOf(Math.max(...logits))];
+}
+
+const pool = new SessionPool("cpu");
+const components = await UnclipComponents.load(modelDir, pool);
+let colourOk = 0;
+let shapeOk = 0;
+let bothOk = 0;
+let varKept = 0;
+let varColourKept = 0;
+let varShapeKept = 0;
+let t2iSeconds = 0;
+let varSeconds = 0;
+const sheet: { caption: string; image: RgbImage }[] = [];
+const rows: object[] = [];
+for (let i = 0; i < n; i++) {
+  const row = evalSet.captions[i];
+  let t0 = performance.now();
+  const result = await text2image(components, { prompt: row.caption, seed: i });
+  t2iSeconds += (performance.now() - t0) / 1000;
+  const image = toRgb8(result.images, 0);
+  const colour = shapeColour(image);
+  const shape = await shapeOf(image);
+  colourOk += Number(colour === row.colour);
+  shapeOk += Number(shape === row.shape);
+  bothOk += Number(colour === row.colour && shape === row.shape);
+  if (sheet.length < 16) sheet.push({ caption: row.caption, image });
+  let variation: { colour: string | null; shape: string } | undefined;
+  if (!values["no-variation"]) {
+    t0 = performance.now();
+    const v = await imageVariation(components, { image, seed: 10_000 + i });
+    varSeconds += (performance.now() - t0) / 1000;
+    const vi = toRgb8(v.images, 0);
+    variation = { colour: shapeColour(vi), shape: await shapeOf(vi) };
+    varColourKept += Number(variation.colour === colour);
+    varShapeKept += Number(variation.shape === shape);
+    varKept += Number(variation.colour === colour && variation.shape === shape);
+  }
+  rows.push({ caption: row.caption, expected: { shape: row.shape, colour: row.colour }, generated: { shape, colour }, variation });
+  process.stderr.write(
+    `${String(i + 1).padStart(3)}/${n} ${colour === row.colour ? "C" : "c"}${shape === row.shape ? "S" : "s"} ${row.caption} -> ${colour} ${shape}` +
+      (variation ? ` | variation ${variation.colour} ${variation.shape}` : "") +
+      "\n",
+  );
+}
+await pool.release();
+
+const pct = (k: number) => `${((100 * k) / n).toFixed(0)} %`;
+const figures = {
+  model: path.relative(root, path.resolve(modelDir)),
+  captions: n,
+  settings: "defaults: steps 25/25/7, prior guidance 4.0, decoder guidance 8.0; seed = caption index",
+  colour_match: colourOk / n,
+  shape_match: shapeOk / n,
+  both_match: bothOk / n,
+  variation_keeps_shape_and_colour: values["no-variation"] ? null : varKept / n,
+  variation_keeps_colour: values["no-variation"] ? null : varColourKept / n,
+  variation_keeps_shape: values["no-variation"] ? null : varShapeKept / n,
+  seconds_per_text_to_image: t2iSeconds / n,
+  seconds_per_variation: values["no-variation"] ? null : varSeconds / n,
+};
+console.log(`toy-shapes evaluation on ${n} held-out captions (${figures.settings})`);
+console.log(`  (a) colour matches the caption:           ${pct(colourOk)}   (target >= 80 %)`);
+console.log(`  (b) shape classifier agrees with caption: ${pct(shapeOk)}   (target >= 70 %)`);
+console.log(`      both right:                           ${pct(bothOk)}`);
+if (!values["no-variation"]) {
+  console.log(`  (c) variation keeps shape and colour:     ${pct(varKept)}   (target >= 80 %; colour ${pct(varColourKept)}, shape ${pct(varShapeKept)})`);
+}
+console.log(`  time: ${figures.seconds_per_text_to_image.toFixed(2)} s per text-to-image` + (values["no-variation"] ? "" : `, ${figures.seconds_per_variation!.toFixed(2)} s per variation`));
+if (values.json) writeFileSync(values.json, JSON.stringify({ ...figures, rows }, null, 1) + "\n");
+
+// contact sheet: 4 x 4 cells, each the 64x64 output shown at 128x128 (nearest) with its caption below
+const cell = 128;
+const cols = 4;
+const captionH = 44;
+const padW = 200;
+const sheetRows = Math.ceil(sheet.length / cols);
+const W = cols * padW;
+const H = sheetRows * (cell + captionH + 8);
+const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = "";
+  for (const word of text.split(" ")) {
+    if ((cur + " " + word).trim().length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = (cur + " " + word).trim();
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}
+const composites: sharp.OverlayOptions[] = [];
+let svgText = "";
+for (let k = 0; k < sheet.length; k++) {
+  const x = (k % cols) * padW;
+  const y = Math.floor(k / cols) * (cell + captionH + 8);
+  const { width, height, rgb } = sheet[k].image;
+  const png = await sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } }).resize(cell, cell, { kernel: "nearest" }).png().toBuffer();
+  composites.push({ input: png, left: x + (padW - cell) / 2, top: y + 4 });
+  wrap(sheet[k].caption, 32).slice(0, 3).forEach((line, j) => {
+    svgText += `<text x="${x + padW / 2}" y="${y + cell + 18 + j * 13}" font-family="DejaVu Sans" font-size="11" text-anchor="middle" fill="#222">${escape(line)}</text>`;
+  });
+}
+composites.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${svgText}</svg>`), left: 0, top: 0 });
+await sharp({ create: { width: W, height: H, channels: 3, background: "#ffffff" } }).composite(composites).png().toFile(sheetFile);
+console.log(`contact sheet: ${path.relative(root, path.resolve(sheetFile))}`);
