@@ -11,7 +11,7 @@ import { UnclipError } from "../errors";
 import { getEnv } from "../env";
 import { PrismaClient } from "./generated/client";
 import { migrateSqlite } from "./migrate";
-import { SqliteAdapterFactory } from "./sqlite";
+import { BUSY_TIMEOUT_MS, SqliteAdapterFactory } from "./sqlite";
 
 export type Db = PrismaClient;
 
@@ -71,5 +71,10 @@ async function open(): Promise<PrismaClient> {
   mkdirSync(env.dataDir, { recursive: true });
   mkdirSync(path.dirname(env.databasePath), { recursive: true });
   await migrateSqlite(env.databaseUrl);
-  return new PrismaClient({ adapter: new SqliteAdapterFactory({ url: env.databaseUrl }) });
+  return new PrismaClient({
+    adapter: new SqliteAdapterFactory({ url: env.databaseUrl }),
+    // Prisma's defaults (2 s to start, 5 s to finish) are shorter than a wait for another
+    // process's write lock (BUSY_TIMEOUT_MS).
+    transactionOptions: { maxWait: BUSY_TIMEOUT_MS + 5_000, timeout: BUSY_TIMEOUT_MS + 15_000 },
+  });
 }

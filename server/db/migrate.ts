@@ -93,7 +93,7 @@ export async function migrateSqlite(
   options: { dir?: string; lockTimeoutMs?: number } = {},
 ): Promise<MigrateResult> {
   const files = readMigrationFiles(options.dir ?? migrationsDir("sqlite"));
-  const client = createSqliteClient({ url }, options.lockTimeoutMs ?? MIGRATION_LOCK_TIMEOUT_MS);
+  const client = createSqliteClient({ url }, { busyTimeoutMs: options.lockTimeoutMs ?? MIGRATION_LOCK_TIMEOUT_MS });
   try {
     // WAL lets readers continue while another process writes. The setting is stored in the file.
     await client.execute("PRAGMA journal_mode = WAL");

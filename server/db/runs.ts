@@ -12,8 +12,7 @@ import { InputError, isUnclipError } from "../errors";
 import { getDb } from "./client";
 import type { Prisma, Run } from "./generated/client";
 import { isForeignKeyViolation, isNotFound, jsonText, parseInput, readJson, RecordId } from "./input";
-import type { ArtifactKind, ArtifactRecord } from "./artifacts";
-import { toArtifactRecord } from "./artifacts";
+import { type ArtifactKind, type ArtifactRecord, toArtifactRecord } from "./artifacts";
 
 export const RUN_STATUSES = ["queued", "running", "finished", "failed", "cancelled", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -106,23 +105,21 @@ export async function enqueueRun(input: {
   const { workflowId, snapshot, options } = parseInput(EnqueueSchema, input, "run");
   const db = await getDb();
   try {
-    // Inserting first takes SQLite's write lock, so the max read next cannot change underneath.
+    // On SQLite the transaction holds the write lock from its start (BEGIN IMMEDIATE, see
+    // sqlite.ts), so the max cannot change before the insert; on PostgreSQL two concurrent
+    // enqueues may tie, and the tie is broken by createdAt.
     const row = await db.$transaction(async (tx) => {
-      const created = await tx.run.create({
+      const max = await tx.run.aggregate({ _max: { queuePosition: true } });
+      return tx.run.create({
         data: {
           workflowId: workflowId ?? null,
           workflowSnapshot: snapshot.text,
           status: "queued",
-          queuePosition: 0,
+          queuePosition: (max._max.queuePosition ?? 0) + 1,
           options: JSON.stringify(options ?? {}),
         },
       });
-      const max = await tx.run.aggregate({ _max: { queuePosition: true }, where: { id: { not: created.id } } });
-      return tx.run.update({
-        where: { id: created.id },
-        data: { queuePosition: (max._max.queuePosition ?? 0) + 1 },
-      });
-    }, TX_OPTIONS);
+    });
     return toRunRecord(row);
   } catch (e) {
     if (isForeignKeyViolation(e)) {
@@ -291,9 +288,6 @@ export async function listPendingRuns(): Promise<RunRecord[]> {
   const rows = await db.run.findMany({ where: { status: "queued" }, orderBy: QUEUE_ORDER });
   return rows.map(toRunRecord);
 }
-
-// Another process may hold SQLite's write lock for a while (the driver waits up to 15 s).
-const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
 
 const QUEUE_ORDER: Prisma.RunOrderByWithRelationInput[] = [{ queuePosition: "asc" }, { createdAt: "asc" }, { id: "asc" }];
 
