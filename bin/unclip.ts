@@ -5,23 +5,31 @@
 import { isUnclipError } from "../server/errors";
 import { UsageError } from "./cli/args";
 import { GENERATE_USAGE, generateCommand } from "./cli/generate";
+import { RUN_USAGE, runCommand } from "./cli/run";
 import { VARIATION_USAGE, variationCommand } from "./cli/variation";
 
 const USAGE = `usage: unclip <command> [options]
 commands:
   generate    text → image (UnCLIPPipeline)
   variation   image → variations (UnCLIPImageVariationPipeline)
+  run         a saved workflow, headless
 run "unclip <command> --help" for its options.
 
 ${GENERATE_USAGE}
 
 ${VARIATION_USAGE}
+
+${RUN_USAGE}
 `;
 
 const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<string>> = {
   generate: generateCommand,
   variation: variationCommand,
+  run: runCommand,
 };
+
+/** Commands whose flags mirror the pipelines' parameter names (see withFlagNames). */
+const FLAG_NAMED = new Set(["generate", "variation"]);
 
 /** Messages name parameters as the API does (decoderLatents); on the command line say --decoder-latents. */
 function withFlagNames(message: string, parameter: string | undefined): string {
@@ -52,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (isUnclipError(err)) {
-      process.stderr.write(`unclip ${command}: ${withFlagNames(err.message, err.where.parameter)}\n`);
+      // `run` names node parameters, which are not flags
+      const message = FLAG_NAMED.has(command) ? withFlagNames(err.message, err.where.parameter) : err.message;
+      process.stderr.write(`unclip ${command}: ${message}\n`);
       if (err.kind === "bad_input" || err.kind === "bad_package") return 2;
       return err.kind === "cancelled" ? 130 : 1;
     }

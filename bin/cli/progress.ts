@@ -14,7 +14,10 @@ const LABELS: Record<string, string> = {
   super_res: "super-res",
 };
 
-export function createProgressReporter(quiet: boolean): { onProgress: (e: ProgressEvent) => void; stop: () => void } {
+/** A stage's progress; `unclip run` reports nodes, whose ids stand in for stage names. */
+export type ProgressUpdate = Omit<ProgressEvent, "stage"> & { stage: string };
+
+export function createProgressReporter(quiet: boolean): { onProgress: (e: ProgressUpdate) => void; stop: () => void } {
   if (quiet) return { onProgress: () => {}, stop: () => {} };
   const tty = Boolean(process.stderr.isTTY);
   let bar: cliProgress.SingleBar | null = null;

@@ -86,11 +86,18 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   const report: RunReport = { ran: [], cached: [], ms: 0, nodeMs: {}, ui: {} };
   const workflowJson = JSON.stringify(workflow);
   const signal = o.signal ?? new AbortController().signal;
+  // cancelled while queued or validating: nothing may run, not even a fully cached graph
+  if (signal.aborted) throw new CancelledError();
+  // Nodes whose result may differ on every run (a randomized seed) and everything downstream of
+  // them: never looked up, and never stored, since their keys would never be asked for again.
+  const volatile = new Set<string>();
 
   for (const node of plan.order) {
     const inputKeys = Object.fromEntries(Object.entries(node.inputs).map(([port, src]) => [port, `${keys.get(src.node)}:${src.port}`]));
-    const cacheable = typeof node.declaration.cacheable === "function" ? node.declaration.cacheable(node.params) : node.declaration.cacheable !== false;
-    const key = nodeCacheKey(node, inputKeys, cacheable ? undefined : o.runId);
+    const ownCacheable = typeof node.declaration.cacheable === "function" ? node.declaration.cacheable(node.params) : node.declaration.cacheable !== false;
+    const cacheable = ownCacheable && !Object.values(node.inputs).some((src) => volatile.has(src.node));
+    if (!cacheable) volatile.add(node.id);
+    const key = nodeCacheKey(node, inputKeys, ownCacheable ? undefined : o.runId);
     keys.set(node.id, key);
 
     const hit = cacheable ? services.cache.get(key) : undefined;

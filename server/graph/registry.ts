@@ -15,7 +15,8 @@ export function createRegistry(declarations: readonly NodeDeclaration[], runners
   const byType = new Map(declarations.map((d) => [d.type, d]));
   return {
     declaration: (type) => byType.get(type),
-    runner: (type) => runners[type],
+    // own keys only: a type named like an Object.prototype member must not find a "runner"
+    runner: (type) => (Object.hasOwn(runners, type) ? runners[type] : undefined),
     declarations: () => declarations,
   };
 }

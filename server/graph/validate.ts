@@ -1,7 +1,8 @@
 /**
  * Validation of a workflow before anything runs. Every problem is reported at once, each with a
  * machine-readable code and the node, port or parameter it concerns. Nodes that no output node
- * depends on are ignored (as ComfyUI does), except that unknown node types are always reported.
+ * depends on are ignored (as ComfyUI does), except that unknown node types and links to nodes
+ * that do not exist are always reported.
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -90,22 +91,52 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
     decls.set(n.id, d);
   }
 
-  // links: endpoints, ports, types, one link per input
+  // Links to nodes that do not exist are damage to the file itself: always reported. Every other
+  // link counts as a dependency for what is needed, even one that fails the checks below, so the
+  // node it comes from is checked too (the author meant it to feed the output).
+  const upstream = new Map<string, Set<string>>();
+  // inputs some link was drawn to, valid or not: a rejected link is its own error, not also "not connected"
+  const linked = new Map<string, Set<string>>();
+  for (const link of wf.links) {
+    const from = nodes.get(link.from.node);
+    const to = nodes.get(link.to.node);
+    if (to && decls.get(to.id)?.inputs.some((p) => p.name === link.to.port)) linked.set(to.id, (linked.get(to.id) ?? new Set()).add(link.to.port));
+    if (!from || !to) {
+      const missing = !from ? link.from.node : link.to.node;
+      // point at the end that exists, the one the editor can show
+      const present = from ?? to;
+      errors.push({ code: "unknown_node", linkId: link.id, nodeId: present?.id ?? link.to.node, message: `link ${link.id} refers to node "${missing}", which is not in the workflow` });
+      continue;
+    }
+    if (from.id !== to.id) upstream.set(to.id, (upstream.get(to.id) ?? new Set()).add(from.id));
+  }
+
+  // what the output nodes need
+  const outputNodes = wf.nodes.filter((n) => decls.get(n.id)?.output && decls.get(n.id)?.executable !== false).map((n) => n.id);
+  if (outputNodes.length === 0) {
+    errors.push({ code: "no_output", message: "the workflow has no output node (Save Image, Preview Image or Tensor Inspector): nothing would run" });
+  }
+  const needed = new Set<string>();
+  const stack = [...outputNodes];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    for (const src of upstream.get(id) ?? []) stack.push(src);
+  }
+
+  // links into needed nodes: ports, types, one link per input
   const incoming = new Map<string, Record<string, { node: string; port: string }>>();
   for (const link of wf.links) {
     const from = nodes.get(link.from.node);
     const to = nodes.get(link.to.node);
-    if (!from || !to) {
-      const missing = !from ? link.from.node : link.to.node;
-      errors.push({ code: "unknown_node", linkId: link.id, nodeId: from ? link.to.node : link.from.node, message: `link ${link.id} refers to node "${missing}", which is not in the workflow` });
-      continue;
-    }
+    if (!from || !to || !needed.has(to.id)) continue;
+    const td = decls.get(to.id);
     if (from.id === to.id) {
-      errors.push({ code: "self_link", nodeId: to.id, port: link.to.port, linkId: link.id, message: `${label(to, decls.get(to.id))}: a node cannot feed its own input "${link.to.port}"` });
+      errors.push({ code: "self_link", nodeId: to.id, port: link.to.port, linkId: link.id, message: `${label(to, td)}: a node cannot feed its own input "${link.to.port}"` });
       continue;
     }
     const fd = decls.get(from.id);
-    const td = decls.get(to.id);
     if (!fd || !td) continue; // unknown type already reported
     const out = fd.outputs.find((p) => p.name === link.from.port);
     const inp = td.inputs.find((p) => p.name === link.to.port);
@@ -136,20 +167,6 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
     incoming.set(to.id, ports);
   }
 
-  // what the output nodes need
-  const outputNodes = wf.nodes.filter((n) => decls.get(n.id)?.output && decls.get(n.id)?.executable !== false).map((n) => n.id);
-  if (outputNodes.length === 0) {
-    errors.push({ code: "no_output", message: "the workflow has no output node (Save Image, Preview Image or Tensor Inspector): nothing would run" });
-  }
-  const needed = new Set<string>();
-  const stack = [...outputNodes];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (needed.has(id)) continue;
-    needed.add(id);
-    for (const src of Object.values(incoming.get(id) ?? {})) stack.push(src.node);
-  }
-
   // required inputs and parameters of the needed nodes
   const params = new Map<string, Record<string, unknown>>();
   for (const id of needed) {
@@ -157,7 +174,7 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
     const d = decls.get(id);
     if (!d) continue;
     for (const inp of d.inputs) {
-      if (!inp.optional && !incoming.get(id)?.[inp.name]) {
+      if (!inp.optional && !linked.get(id)?.has(inp.name)) {
         errors.push({ code: "missing_input", nodeId: id, port: inp.name, message: `${label(n, d)}: input "${inp.label}" (${inp.type}) is not connected` });
       }
     }
@@ -172,7 +189,7 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
           code: range ? "param_out_of_range" : "param_wrong_type",
           nodeId: id,
           param: p.name,
-          message: `${label(n, d)}: parameter "${p.label}" ${range ? "is out of range" : "has the wrong type"}: ${issue.message} (got ${JSON.stringify(raw)})`,
+          message: `${label(n, d)}: parameter "${p.label}" ${range ? "is out of range" : "has the wrong type"}: ${issue.message} (got ${describeValue(raw)})`,
         });
         continue;
       }
@@ -195,7 +212,7 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
     params.set(id, values);
   }
 
-  // dependency order (Kahn), stable in workflow order; what remains is on a cycle
+  // dependency order (Kahn), stable in workflow order
   const order: string[] = [];
   const indegree = new Map<string, number>();
   for (const id of needed) indegree.set(id, Object.values(incoming.get(id) ?? {}).filter((s) => needed.has(s.node)).length);
@@ -215,9 +232,12 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
     }
   }
   if (order.length < needed.size) {
-    const onCycle = [...needed].filter((id) => !order.includes(id));
-    for (const id of onCycle) {
-      errors.push({ code: "cycle", nodeId: id, message: `${label(nodes.get(id)!, decls.get(id))} is part of a cycle (${onCycle.join(" → ")})` });
+    // What Kahn could not order is on a cycle or downstream of one; report only the cycles.
+    for (const cycle of cyclesAmong([...needed].filter((id) => !order.includes(id)), consumers)) {
+      const members = cycle.sort((a, b) => position.get(a)! - position.get(b)!);
+      for (const id of members) {
+        errors.push({ code: "cycle", nodeId: id, message: `${label(nodes.get(id)!, decls.get(id))} is part of a cycle (nodes ${members.join(", ")})` });
+      }
     }
   }
 
@@ -229,4 +249,48 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
       outputNodes,
     },
   };
+}
+
+function describeValue(v: unknown): string {
+  const text = JSON.stringify(v);
+  return text === undefined ? String(v) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Strongly connected components with more than one node (Tarjan): the cycles among `ids`. */
+function cyclesAmong(ids: string[], consumers: Map<string, string[]>): string[][] {
+  const within = new Set(ids);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next);
+    next += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of consumers.get(v) ?? []) {
+      if (!within.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) out.push(component);
+    }
+  };
+  for (const v of ids) if (!index.has(v)) visit(v);
+  return out;
 }

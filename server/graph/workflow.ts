@@ -44,8 +44,52 @@ export class WorkflowFormatError extends Error {
   }
 }
 
+/** A step from format version N to N + 1: takes the raw object, returns it in the next shape. */
+export type WorkflowMigration = (w: Record<string, unknown>) => Record<string, unknown>;
+
 /** Migrations from version N to N + 1, applied in order. Version 1 is the first. */
-const MIGRATIONS: Record<number, (w: Record<string, unknown>) => Record<string, unknown>> = {};
+const MIGRATIONS: Readonly<Record<number, WorkflowMigration>> = {};
+
+function describeValue(v: unknown): string {
+  const text = JSON.stringify(v);
+  return text === undefined ? String(v) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Bring a raw workflow object of any supported version up to `target` by running the migrations
+ * one version at a time. Checks only the envelope (format and version); the caller checks the
+ * shape. `migrations` and `target` default to this app's; tests pass their own.
+ */
+export function upgradeWorkflow(
+  raw: unknown,
+  migrations: Readonly<Record<number, WorkflowMigration>> = MIGRATIONS,
+  target: number = WORKFLOW_VERSION,
+): Record<string, unknown> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new WorkflowFormatError("a workflow must be a JSON object");
+  let w = raw as Record<string, unknown>;
+  if (w.format !== WORKFLOW_FORMAT) {
+    throw new WorkflowFormatError(`"format" must be "${WORKFLOW_FORMAT}"${w.format === undefined ? " (it is missing)" : `, not ${describeValue(w.format)}`}`);
+  }
+  let version = w.version;
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+    throw new WorkflowFormatError(`"version" must be a positive integer, not ${describeValue(version)}`);
+  }
+  if (version > target) {
+    throw new WorkflowFormatError(`workflow format version ${version} is newer than this app supports (${target}); update the app to open it`);
+  }
+  while (version < target) {
+    // Own keys only: a version such as "constructor" must never reach Object.prototype.
+    const migrate = Object.hasOwn(migrations, version) ? migrations[version] : undefined;
+    if (!migrate) throw new WorkflowFormatError(`no migration from workflow format version ${version}`);
+    try {
+      w = { ...migrate(w), version: version + 1 };
+    } catch (err) {
+      throw new WorkflowFormatError(`cannot migrate workflow format version ${version} to ${version + 1}: ${(err as Error)?.message ?? String(err)}`);
+    }
+    version += 1;
+  }
+  return w;
+}
 
 /** Parse any supported version into the current one; throws WorkflowFormatError with a reason. */
 export function parseWorkflow(raw: unknown): Workflow {
@@ -56,20 +100,7 @@ export function parseWorkflow(raw: unknown): Workflow {
       throw new WorkflowFormatError(`not valid JSON: ${(err as Error).message}`);
     }
   }
-  if (typeof raw !== "object" || raw === null) throw new WorkflowFormatError("a workflow must be a JSON object");
-  let w = raw as Record<string, unknown>;
-  if (w.format !== WORKFLOW_FORMAT) throw new WorkflowFormatError(`"format" must be "${WORKFLOW_FORMAT}"`);
-  let version = w.version;
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) throw new WorkflowFormatError(`"version" must be a positive integer`);
-  if (version > WORKFLOW_VERSION) {
-    throw new WorkflowFormatError(`workflow format version ${version} is newer than this app supports (${WORKFLOW_VERSION})`);
-  }
-  while (version < WORKFLOW_VERSION) {
-    const migrate = MIGRATIONS[version];
-    if (!migrate) throw new WorkflowFormatError(`no migration from workflow format version ${version}`);
-    w = { ...migrate(w), version: version + 1 };
-    version += 1;
-  }
+  const w = upgradeWorkflow(raw);
   const parsed = Workflow.safeParse(w);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -79,6 +110,12 @@ export function parseWorkflow(raw: unknown): Workflow {
   for (const n of parsed.data.nodes) {
     if (ids.has(n.id)) throw new WorkflowFormatError(`node id "${n.id}" is used twice`);
     ids.add(n.id);
+  }
+  // Errors name links by id, and the editor keys its edges by it: two links must not share one.
+  const linkIds = new Set<string>();
+  for (const l of parsed.data.links) {
+    if (linkIds.has(l.id)) throw new WorkflowFormatError(`link id "${l.id}" is used twice`);
+    linkIds.add(l.id);
   }
   return parsed.data;
 }

@@ -1,8 +1,22 @@
 /** The run queue's persistence on the database (server/db/runs.ts). */
+import { isUnclipError } from "../errors";
 import type { RunReport } from "../graph/executor";
-import { parseWorkflow } from "../graph/workflow";
+import { parseWorkflow, WorkflowFormatError } from "../graph/workflow";
 import * as runs from "../db/runs";
-import type { RunStore } from "./runQueue";
+import type { QueuedRun, RunStore } from "./runQueue";
+
+/** Run a guarded transition; false when the run is not in a state that allows it (or unknown). */
+async function ifAllowed(action: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await action();
+    return true;
+  } catch (err) {
+    // the repository refuses with an InputError (run_state, run_not_found, bad id); the state may
+    // have changed since the caller looked, e.g. the queue started the run a moment ago
+    if (isUnclipError(err) && err.kind === "bad_input") return false;
+    throw err;
+  }
+}
 
 export const dbRunStore: RunStore = {
   async enqueue({ workflowId, workflow, options }) {
@@ -10,9 +24,19 @@ export const dbRunStore: RunStore = {
     const pending = await runs.listPendingRuns();
     return { id: r.id, position: pending.findIndex((p) => p.id === r.id) };
   },
-  async nextQueued() {
-    const r = await runs.nextQueuedRun();
-    return r ? { id: r.id, workflow: parseWorkflow(r.workflowSnapshot), options: { previewEvery: r.options.previewEvery, trace: r.options.trace } } : null;
+  async nextQueued(): Promise<QueuedRun | null> {
+    for (;;) {
+      const r = await runs.nextQueuedRun();
+      if (!r) return null;
+      try {
+        return { id: r.id, workflow: parseWorkflow(r.workflowSnapshot), options: { previewEvery: r.options.previewEvery, trace: r.options.trace } };
+      } catch (err) {
+        if (!(err instanceof WorkflowFormatError)) throw err;
+        // A snapshot this version cannot read (written by a newer app, or damaged) would stay at
+        // the head of the queue and block it: fail that run and look at the next one.
+        await ifAllowed(() => runs.markFailed(r.id, { code: "bad_workflow", message: `the queued workflow cannot be read: ${err.message}`, kind: "bad_input" }));
+      }
+    }
   },
   async markRunning(id) {
     await runs.markRunning(id);
@@ -26,22 +50,15 @@ export const dbRunStore: RunStore = {
   async markCancelled(id) {
     await runs.markCancelled(id);
   },
-  async cancelQueued(id) {
-    const pending = await runs.listPendingRuns();
-    if (!pending.some((p) => p.id === id)) return false;
-    await runs.cancelQueuedRun(id);
-    return true;
-  },
+  cancelQueued: (id) => ifAllowed(() => runs.cancelQueuedRun(id)),
   async clearQueued() {
-    const ids = (await runs.listPendingRuns()).map((p) => p.id);
-    await runs.clearQueuedRuns();
-    return ids;
+    // one guarded transition per run, so the ids returned are exactly the runs this call cancelled
+    const cleared: string[] = [];
+    for (const p of await runs.listPendingRuns()) {
+      if (await ifAllowed(() => runs.cancelQueuedRun(p.id))) cleared.push(p.id);
+    }
+    return cleared;
   },
-  async moveToFront(id) {
-    const pending = await runs.listPendingRuns();
-    if (!pending.some((p) => p.id === id)) return false;
-    await runs.moveRunToFront(id);
-    return true;
-  },
+  moveToFront: (id) => ifAllowed(() => runs.moveRunToFront(id)),
   markInterruptedOnStartup: () => runs.markInterruptedOnStartup(),
 };

@@ -3,7 +3,7 @@
  * time (GPU work is serial), with cancel, clear and move-to-front. Runs left queued when the
  * process stopped are picked up again at start; runs left running are marked interrupted.
  */
-import { CancelledError } from "../errors";
+import { CancelledError, isUnclipError } from "../errors";
 import type { RunError } from "../graph/events";
 import type { RunReport } from "../graph/executor";
 import { toRunError } from "../graph/executor";
@@ -41,6 +41,9 @@ export type Execute = (run: QueuedRun, signal: AbortSignal, onEvent: EventHub["e
 export class RunQueue {
   private running: { id: string; controller: AbortController } | null = null;
   private pumping: Promise<void> | null = null;
+  /** Set when work may have arrived while the pump was busy, so it looks again before resting. */
+  private again = false;
+  private started = false;
   private stopped = false;
 
   constructor(
@@ -49,9 +52,13 @@ export class RunQueue {
     readonly hub: EventHub,
   ) {}
 
-  /** Recover from a previous process, then start working through what is queued. */
+  /**
+   * Recover from a previous process, then start working through what is queued. Runs enqueued
+   * before this are only stored: starting one earlier could see it marked interrupted here.
+   */
   async start(): Promise<{ interrupted: number }> {
     const interrupted = await this.store.markInterruptedOnStartup();
+    this.started = true;
     this.kick();
     return { interrupted };
   }
@@ -102,42 +109,72 @@ export class RunQueue {
   }
 
   private kick(): void {
-    if (this.pumping || this.stopped) return;
-    this.pumping = this.pump().finally(() => {
-      this.pumping = null;
-    });
+    if (!this.started || this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.again = false;
+    this.pumping = this.pump()
+      .catch((err: unknown) => {
+        // the store failed (database gone?): stop for now; the next enqueue or start tries again
+        console.error(`run queue: ${(err as Error)?.message ?? String(err)}`);
+      })
+      .finally(() => {
+        this.pumping = null;
+        if (this.again) this.kick();
+      });
   }
 
   private async pump(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
+      this.again = false;
       const run = await this.store.nextQueued();
-      if (!run) return;
+      if (!run) {
+        // an enqueue that landed while the query ran may not be in its answer
+        if (this.again) continue;
+        return;
+      }
       const controller = new AbortController();
       this.running = { id: run.id, controller };
       try {
-        await this.store.markRunning(run.id);
-        this.hub.emit({ type: "run.started", runId: run.id });
-        const report = await this.execute(run, controller.signal, (e) => this.hub.emit(e));
-        await this.store.markFinished(run.id, report);
-        this.hub.emit({ type: "run.finished", runId: run.id, ms: report.ms, ran: report.ran, cached: report.cached });
-      } catch (err) {
-        // a failed or cancelled run leaves the queue ready for the next one
         try {
-          if (err instanceof CancelledError || controller.signal.aborted) {
-            await this.store.markCancelled(run.id);
-            this.hub.emit({ type: "run.cancelled", runId: run.id });
-          } else {
-            const error = toRunError(err);
-            await this.store.markFailed(run.id, error);
-            const errors = (err as { errors?: RunError[] }).errors;
-            this.hub.emit({ type: "run.failed", runId: run.id, error, errors: errors?.map((e) => ({ ...e })) });
-          }
-        } catch (storeErr) {
-          console.error(`run ${run.id}: could not record its end: ${(storeErr as Error).message}`);
+          await this.store.markRunning(run.id);
+        } catch (err) {
+          // cancelled or cleared between being picked and being started: skip it
+          if (isUnclipError(err) && err.kind === "bad_input") continue;
+          throw err;
         }
+        this.hub.emit({ type: "run.started", runId: run.id });
+        await this.runOne(run, controller);
       } finally {
         this.running = null;
+      }
+    }
+  }
+
+  private async runOne(run: QueuedRun, controller: AbortController): Promise<void> {
+    try {
+      // cancel() may have been called between picking the run and marking it running
+      if (controller.signal.aborted) throw new CancelledError();
+      const report = await this.execute(run, controller.signal, (e) => this.hub.emit(e));
+      await this.store.markFinished(run.id, report);
+      this.hub.emit({ type: "run.finished", runId: run.id, ms: report.ms, ran: report.ran, cached: report.cached });
+    } catch (err) {
+      // a failed or cancelled run leaves the queue ready for the next one
+      try {
+        if (err instanceof CancelledError || controller.signal.aborted) {
+          await this.store.markCancelled(run.id);
+          this.hub.emit({ type: "run.cancelled", runId: run.id });
+        } else {
+          const error = toRunError(err);
+          await this.store.markFailed(run.id, error);
+          const errors = (err as { errors?: RunError[] }).errors;
+          this.hub.emit({ type: "run.failed", runId: run.id, error, errors: errors?.map((e) => ({ ...e })) });
+        }
+      } catch (storeErr) {
+        console.error(`run ${run.id}: could not record its end: ${(storeErr as Error).message}`);
       }
     }
   }
