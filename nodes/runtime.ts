@@ -33,13 +33,18 @@ export interface NodeRunContext {
   readUpload(name: string): Promise<Uint8Array>;
   /** Store an image: saved images get a database record; previews are kept only for the run. */
   saveImage(png: Uint8Array, info: { width: number; height: number; kind: "image" | "preview"; index: number }): Promise<ArtifactRef>;
-  /** The workflow being run, as JSON, to embed in saved PNGs. */
-  workflowJson: string;
+  /**
+   * The workflow being run, as JSON, to embed in saved PNGs: parameters that nodes resolved while
+   * running (a randomized seed's drawn value) are written in, so the image can be reproduced.
+   */
+  readonly workflowJson: string;
 }
 
 /** What a runner returns: values for its output ports, and what the editor shows on the node. */
 export interface NodeResult {
   outputs: Record<string, unknown>;
+  /** Parameter values this run actually used, where they differ from the saved ones (e.g. a drawn seed). */
+  resolvedParams?: Record<string, unknown>;
   ui?: {
     images?: ArtifactRef[];
     inspect?: unknown;

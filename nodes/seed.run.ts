@@ -8,5 +8,5 @@ export const runSeed: NodeRunner = async (_ctx, _inputs, raw) => {
   const p = readParams<{ seed: number; randomize: boolean }>(seedNode, raw);
   const seed = p.randomize ? randomSeed() : p.seed;
   checkSeed(seed);
-  return { outputs: { seed }, ui: { text: `seed ${seed}` } };
+  return { outputs: { seed }, ui: { text: `seed ${seed}` }, resolvedParams: p.randomize ? { seed, randomize: false } : undefined };
 };

@@ -84,7 +84,8 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   const keys = new Map<string, string>();
   const outputs = new Map<string, Record<string, unknown>>();
   const report: RunReport = { ran: [], cached: [], ms: 0, nodeMs: {}, ui: {} };
-  const workflowJson = JSON.stringify(workflow);
+  // the workflow as run: nodes' resolved parameters (drawn seeds) replace the saved ones
+  const asRun: Workflow = { ...workflow, nodes: workflow.nodes.map((n) => ({ ...n, params: { ...n.params } })) };
   const signal = o.signal ?? new AbortController().signal;
   // cancelled while queued or validating: nothing may run, not even a fully cached graph
   if (signal.aborted) throw new CancelledError();
@@ -119,7 +120,9 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
       nodeId: node.id,
       signal,
       previewEvery: o.previewEvery ?? 0,
-      workflowJson,
+      get workflowJson() {
+        return JSON.stringify(asRun);
+      },
       progress: (p) =>
         emit({
           type: "node.progress",
@@ -147,6 +150,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
     }
     const ms = performance.now() - t0;
     outputs.set(node.id, result.outputs);
+    if (result.resolvedParams) Object.assign(asRun.nodes.find((n) => n.id === node.id)!.params, result.resolvedParams);
     report.ran.push(node.id);
     report.nodeMs[node.id] = ms;
     report.ui[node.id] = result.ui;

@@ -227,6 +227,22 @@ describeWithFixtures("executor on unclip-tiny", () => {
     }
   });
 
+  it("a PNG made with Randomize on records the seed that was drawn, and reproduces the image", async () => {
+    const wf = tinyTextToImage({ seed: { seed: 1, randomize: true } });
+    const first = await run(services, wf);
+    const saved = services.saved.find((s) => s.nodeId === "save")!;
+    const embedded = parseWorkflow(readPngTextChunks(saved.png)[WORKFLOW_PNG_KEYWORD]);
+    const seedNode = embedded.nodes.find((n) => n.id === "seed")!;
+    expect(seedNode.params.randomize).toBe(false);
+    expect(`seed ${seedNode.params.seed}`).toBe((first.report.ui.seed as { text: string }).text);
+    services.saved.length = 0;
+    services.cache.clear();
+    await run(services, embedded);
+    const again = services.saved.find((s) => s.nodeId === "save")!;
+    const pixels = async (png: Uint8Array) => (await sharp(png).raw().toBuffer()).toString("base64");
+    expect(await pixels(again.png)).toBe(await pixels(saved.png));
+  });
+
   it("stops within one step of a cancel during the decoder, and the next run works", async () => {
     const controller = new AbortController();
     let afterAbort = 0;
