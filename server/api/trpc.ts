@@ -5,10 +5,33 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
-import { isUnclipError } from "../errors";
+import { isUnclipError, type UnclipError } from "../errors";
 import { ValidationFailed } from "../graph/executor";
+import type { ValidationError } from "../graph/validate";
 import { WorkflowFormatError } from "../graph/workflow";
 import type { Services } from "../services";
+
+/*
+ * Errors are recognised by shape as well as by class: Next bundles instrumentation.ts (which
+ * creates the services, queue and database layer included) apart from the route handlers, so an
+ * error thrown inside the services comes from another copy of its class and `instanceof` misses it.
+ */
+function asUnclipError(e: unknown): UnclipError | undefined {
+  if (isUnclipError(e)) return e;
+  const o = e as Partial<UnclipError> | null;
+  if (e instanceof Error && typeof o?.kind === "string" && typeof o.code === "string" && typeof o.where === "object" && o.where !== null) return e as UnclipError;
+  return undefined;
+}
+
+function validationErrorsOf(e: unknown): ValidationError[] | undefined {
+  if (e instanceof ValidationFailed) return e.errors;
+  const errors = (e as { errors?: unknown } | null)?.errors;
+  return e instanceof Error && e.name === "ValidationFailed" && Array.isArray(errors) ? (errors as ValidationError[]) : undefined;
+}
+
+function isWorkflowFormatError(e: unknown): e is WorkflowFormatError {
+  return e instanceof WorkflowFormatError || (e instanceof Error && e.name === "WorkflowFormatError");
+}
 
 export interface Context {
   services: Services;
@@ -19,14 +42,15 @@ const t = initTRPC.context<Context>().create({
   sse: { ping: { enabled: true, intervalMs: 5000 }, client: { reconnectAfterInactivityMs: 15000 } },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    const ours = asUnclipError(cause);
     return {
       ...shape,
       data: {
         ...shape.data,
         stack: undefined,
-        code2: isUnclipError(cause) ? cause.code : undefined,
-        where: isUnclipError(cause) ? cause.where : undefined,
-        validationErrors: cause instanceof ValidationFailed ? cause.errors : undefined,
+        code2: ours?.code,
+        where: ours?.where,
+        validationErrors: validationErrorsOf(cause),
         zodIssues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined,
       },
     };
@@ -38,11 +62,14 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
-    if (isUnclipError(cause) || cause instanceof WorkflowFormatError) {
-      const notFound = isUnclipError(cause) && cause.code.endsWith("not_found");
+    const ours = asUnclipError(cause);
+    if (ours || isWorkflowFormatError(cause)) {
+      const notFound = ours?.code.endsWith("not_found");
+      // a stale save or a run that moved on is a state clash (409), not a malformed request
+      const conflict = ours && (ours.code.endsWith("_conflict") || ours.code === "run_state");
       throw new TRPCError({
-        code: notFound ? "NOT_FOUND" : isUnclipError(cause) && cause.kind === "runtime" ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST",
-        message: cause.message,
+        code: notFound ? "NOT_FOUND" : conflict ? "CONFLICT" : ours?.kind === "runtime" ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST",
+        message: (cause as Error).message,
         cause,
       });
     }

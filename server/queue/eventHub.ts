@@ -49,12 +49,25 @@ export class EventHub {
     return [...this.states.values()].filter((s) => s.status === "queued" || s.status === "running");
   }
 
+  /**
+   * Drop the oldest run that has ended. Queued and running runs are always kept: a long queue
+   * must not push the running run out of the snapshot that (re)connecting clients get.
+   */
+  private forgetOldestEnded(): void {
+    for (const [id, s] of this.states) {
+      if (s.status !== "queued" && s.status !== "running") {
+        this.states.delete(id);
+        return;
+      }
+    }
+  }
+
   private apply(e: RunEvent): void {
     let s = this.states.get(e.runId);
     if (!s) {
       s = { runId: e.runId, status: "queued", nodes: {} };
       this.states.set(e.runId, s);
-      if (this.states.size > KEEP_RUNS) this.states.delete(this.states.keys().next().value!);
+      if (this.states.size > KEEP_RUNS) this.forgetOldestEnded();
     }
     switch (e.type) {
       case "run.queued":

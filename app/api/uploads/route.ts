@@ -1,3 +1,4 @@
+import { refuseForeignRequest } from "../../../server/api/requestGuard";
 import { isUnclipError } from "../../../server/errors";
 import { getServices } from "../../../server/services";
 import { saveUpload } from "../../../server/uploads";
@@ -6,23 +7,51 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 const MAX_BODY = 20 * 1024 * 1024 + 1024 * 1024;
+const TOO_LARGE = "the upload is larger than 20 MB";
+
+/**
+ * The request body, or null as soon as it passes `max` bytes: reading stops there, so a body
+ * sent without a content-length (chunked) cannot make the server buffer more than that.
+ */
+async function readLimited(req: Request, max: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
 
 /** Upload an input image (multipart field "file", or the raw bytes). PNG, JPEG or WebP. */
 export async function POST(req: Request) {
+  const refused = refuseForeignRequest(req);
+  if (refused) return refused;
   const { env } = await getServices();
   const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY) return Response.json({ error: "the upload is larger than 20 MB" }, { status: 413 });
+  if (declared > MAX_BODY) return Response.json({ error: TOO_LARGE }, { status: 413 });
   let bytes: Uint8Array;
   let name = "upload";
   try {
-    if ((req.headers.get("content-type") ?? "").startsWith("multipart/form-data")) {
-      const file = (await req.formData()).get("file");
+    const body = await readLimited(req, MAX_BODY);
+    if (!body) return Response.json({ error: TOO_LARGE }, { status: 413 });
+    const contentType = req.headers.get("content-type") ?? "";
+    if (contentType.startsWith("multipart/form-data")) {
+      const file = (await new Response(body, { headers: { "content-type": contentType } }).formData()).get("file");
       if (!(file instanceof File)) return Response.json({ error: 'form field "file" is missing' }, { status: 400 });
       name = file.name || name;
       bytes = new Uint8Array(await file.arrayBuffer());
     } else {
       name = req.headers.get("x-file-name") ?? name;
-      bytes = new Uint8Array(await req.arrayBuffer());
+      bytes = body;
     }
   } catch {
     return Response.json({ error: "could not read the upload" }, { status: 400 });

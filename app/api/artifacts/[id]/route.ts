@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { refuseForeignRequest } from "../../../../server/api/requestGuard";
 import { resolveArtifactPath } from "../../../../server/db/artifacts";
 import { isUnclipError } from "../../../../server/errors";
 import { getServices } from "../../../../server/services";
@@ -7,7 +8,9 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /** Serves a stored artifact by id; ids are validated (no path traversal) before any file is touched. */
-export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }) {
+export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
+  const refused = refuseForeignRequest(req);
+  if (refused) return refused;
   const { id } = await params;
   await getServices();
   try {
@@ -23,7 +26,8 @@ export async function GET(_req: Request, { params }: { params: Promise<{ id: str
     });
   } catch (err) {
     if (isUnclipError(err) && err.kind === "bad_input") {
-      const status = err.code.endsWith("not_found") ? 404 : 400;
+      // a record whose file is gone is as absent as an unknown id
+      const status = err.code.endsWith("not_found") || err.code === "artifact_missing" ? 404 : 400;
       return Response.json({ error: err.message }, { status });
     }
     return Response.json({ error: "artifact not found" }, { status: 404 });

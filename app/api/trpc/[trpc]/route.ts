@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { refuseForeignRequest } from "../../../../server/api/requestGuard";
 import { appRouter } from "../../../../server/api/root";
 import { getServices } from "../../../../server/services";
 
@@ -6,6 +7,8 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 function handler(req: Request) {
+  const refused = refuseForeignRequest(req);
+  if (refused) return refused;
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
