@@ -1,0 +1,87 @@
+"use client";
+/**
+ * The editor page: toolbar, canvas and side panel. Opens the workflow named in the address bar
+ * (?w=<saved id> or ?run=<run id>), otherwise the "Text to image" template, so a newcomer can
+ * press Run straight away.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { ReactFlowProvider } from "@xyflow/react";
+import { useEffect, useRef } from "react";
+import { useTRPC } from "../trpc/client";
+import { Canvas } from "./Canvas";
+import { Dialogs, Notices } from "./Dialogs";
+import { indexCatalog } from "./lib/types";
+import { Palette } from "./Palette";
+import { SidePanel } from "./SidePanel";
+import { isDirty, useGraph } from "./state/graphStore";
+import { Toolbar } from "./Toolbar";
+import { useEditorActions } from "./useEditorActions";
+import { useRunEvents } from "./useRunEvents";
+import { useShortcuts } from "./useShortcuts";
+
+const FIRST_TEMPLATE = "Text to image";
+
+function EditorInner() {
+  const trpc = useTRPC();
+  const catalog = useQuery(trpc.nodes.catalog.queryOptions(undefined, { staleTime: Infinity }));
+  const actions = useEditorActions();
+  const ready = useGraph((s) => s.catalog.size > 0);
+  const started = useRef(false);
+  useRunEvents();
+  useShortcuts(actions);
+
+  useEffect(() => {
+    if (catalog.data) useGraph.getState().setCatalog(indexCatalog(catalog.data));
+  }, [catalog.data]);
+
+  useEffect(() => {
+    if (!ready || started.current) return;
+    started.current = true;
+    const params = new URLSearchParams(window.location.search);
+    const id = params.get("w");
+    const run = params.get("run");
+    void (async () => {
+      if (id && (await actions.openWorkflow(id, { ask: false }))) return;
+      if (run) return actions.loadRun(run);
+      await actions.loadTemplate(FIRST_TEMPLATE);
+    })();
+  }, [ready, actions]);
+
+  // leaving with unsaved changes asks first
+  useEffect(() => {
+    const warn = (e: BeforeUnloadEvent) => {
+      if (isDirty(useGraph.getState()) && useGraph.getState().nodes.length) e.preventDefault();
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, []);
+
+  return (
+    <div className="flex h-screen flex-col overflow-hidden bg-slate-950 text-slate-200">
+      <Toolbar actions={actions} />
+      <div className="relative flex min-h-0 flex-1">
+        <main className="relative min-w-0 flex-1">
+          {catalog.isError ? (
+            <p className="p-6 text-red-300">Could not load the node catalog: {catalog.error.message}</p>
+          ) : !ready ? (
+            <p className="p-6 text-slate-400">Loading the node catalog…</p>
+          ) : (
+            <Canvas onFiles={(files) => files[0] && void actions.importFile(files[0])} />
+          )}
+        </main>
+        <SidePanel actions={actions} />
+      </div>
+      <Palette />
+      <Dialogs actions={actions} />
+      <Notices />
+    </div>
+  );
+}
+
+export function Editor() {
+  return (
+    <ReactFlowProvider>
+      <EditorInner />
+    </ReactFlowProvider>
+  );
+}

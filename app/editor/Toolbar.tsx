@@ -1,0 +1,128 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRef } from "react";
+import { useReactFlow } from "@xyflow/react";
+import { useTRPC } from "../trpc/client";
+import { isActive } from "./lib/runState";
+import { Menu } from "./Menu";
+import { isDirty, useGraph } from "./state/graphStore";
+import { useRuns } from "./state/runStore";
+import { useUi } from "./state/uiStore";
+import type { EditorActions } from "./useEditorActions";
+
+const TOOL =
+  "rounded-md px-2.5 py-1.5 text-sm text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400 disabled:text-slate-600 disabled:hover:bg-transparent";
+
+function WorkflowName() {
+  const name = useGraph((s) => s.workflow.name);
+  const saved = useGraph((s) => s.workflow.id !== null);
+  const dirty = useGraph(isDirty);
+  return (
+    <div className="flex min-w-0 items-center gap-2 px-2" data-testid="workflow-name">
+      <span className="truncate text-sm font-medium text-slate-100" title={name}>
+        {name}
+      </span>
+      {dirty ? (
+        <span className="flex flex-none items-center gap-1 text-[11px] text-amber-300" data-testid="unsaved" title="There are changes that are not saved">
+          <span aria-hidden className="h-2 w-2 rounded-full bg-amber-400" />
+          {saved ? "unsaved changes" : "not saved"}
+        </span>
+      ) : saved ? (
+        <span className="flex-none text-[11px] text-slate-500" data-testid="saved">saved</span>
+      ) : null}
+    </div>
+  );
+}
+
+export function Toolbar({ actions }: { actions: EditorActions }) {
+  const trpc = useTRPC();
+  const templates = useQuery(trpc.workflows.templates.queryOptions());
+  const canUndo = useGraph((s) => s.history.past.length > 0);
+  const canRedo = useGraph((s) => s.history.future.length > 0);
+  const running = useRuns((s) => Boolean(s.focusRunId && isActive(s.runs[s.focusRunId])));
+  const flow = useReactFlow();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const g = () => useGraph.getState();
+
+  return (
+    <header className="flex h-12 flex-none items-center gap-1 border-b border-slate-800 bg-slate-900 px-2" role="toolbar" aria-label="Editor toolbar">
+      <span className="mr-2 flex-none pl-1 text-sm font-semibold tracking-tight text-sky-300">unCLIP Studio</span>
+      <Menu
+        label="Workflow"
+        items={[
+          { label: "New", onSelect: actions.newWorkflow },
+          { label: "Open…", onSelect: actions.openDialog, shortcut: "Ctrl+O" },
+          { label: "Save", onSelect: actions.save, shortcut: "Ctrl+S", separatorBefore: true },
+          { label: "Save as…", onSelect: actions.saveAs, shortcut: "Ctrl+Shift+S" },
+          { label: "Rename…", onSelect: actions.rename },
+          { label: "Duplicate…", onSelect: actions.duplicate },
+          { label: "Delete", onSelect: () => actions.remove(), disabled: false },
+          { label: "Export JSON", onSelect: actions.exportJson, separatorBefore: true },
+          { label: "Import JSON or PNG…", onSelect: () => fileInput.current?.click() },
+        ]}
+      />
+      <Menu label="Templates" items={(templates.data ?? []).map((t) => ({ label: t.name ?? "Template", onSelect: () => actions.loadTemplate(t.name ?? "") }))} />
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".json,application/json,image/png"
+        className="hidden"
+        aria-label="Import a workflow file"
+        data-testid="import-input"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = "";
+          if (f) void actions.importFile(f);
+        }}
+      />
+      <div className="mx-1 h-6 w-px flex-none bg-slate-800" />
+      <WorkflowName />
+      <div className="flex-1" />
+      <button type="button" className={TOOL} onClick={() => useUi.getState().openPalette()} title="Add a node (Space or Ctrl+K)">
+        + Add node
+      </button>
+      <button type="button" className={TOOL} disabled={!canUndo} onClick={() => g().undo()} aria-label="Undo" title="Undo (Ctrl+Z)">
+        ↶
+      </button>
+      <button type="button" className={TOOL} disabled={!canRedo} onClick={() => g().redo()} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">
+        ↷
+      </button>
+      <button
+        type="button"
+        className={TOOL}
+        onClick={() => {
+          g().autoLayout();
+          window.dispatchEvent(new Event("studio:fit"));
+        }}
+        title="Arrange the nodes left to right"
+      >
+        Auto-layout
+      </button>
+      <button type="button" className={TOOL} onClick={() => void flow.fitView({ padding: 0.08, duration: 200 })} title="Show the whole graph">
+        Fit view
+      </button>
+      <Link href="/gallery" className={TOOL}>
+        Gallery
+      </Link>
+      <div className="mx-1 h-6 w-px flex-none bg-slate-800" />
+      {running && (
+        <button
+          type="button"
+          onClick={() => actions.cancel()}
+          className="rounded-md border border-red-500/60 px-3 py-1.5 text-sm text-red-200 outline-none hover:bg-red-500/15 focus-visible:ring-2 focus-visible:ring-red-400"
+        >
+          Cancel
+        </button>
+      )}
+      <button
+        type="button"
+        onClick={() => actions.run()}
+        className="flex items-center gap-1.5 rounded-md bg-sky-500 px-4 py-1.5 text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200 focus-visible:ring-offset-2 focus-visible:ring-offset-slate-900"
+        title="Queue this workflow (Ctrl+Enter)"
+      >
+        <span aria-hidden>▶</span> Run
+      </button>
+    </header>
+  );
+}

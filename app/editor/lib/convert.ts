@@ -1,0 +1,99 @@
+/**
+ * Saved workflow ↔ React Flow graph. Parameters missing from a saved node get their declared
+ * defaults, so an old workflow opens with every widget filled in; editor-only settings (seed
+ * modes) travel in the workflow's `meta.editor`.
+ */
+import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../../server/graph/workflow";
+import type { CatalogNode } from "../../../nodes/types";
+import { findPort, portColor } from "./ports";
+import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioNode } from "./types";
+
+export function defaultParams(decl: CatalogNode | undefined): Record<string, unknown> {
+  return Object.fromEntries((decl?.params ?? []).map((p) => [p.name, structuredClone(p.default)]));
+}
+
+/** A wire as React Flow draws it, coloured by the type of the output it leaves. */
+export function makeEdge(
+  id: string,
+  source: { node: string; port: string },
+  target: { node: string; port: string },
+  sourceNodeType: string | undefined,
+  catalog: Catalog,
+): StudioEdge {
+  const type = sourceNodeType ? findPort(catalog, sourceNodeType, "output", source.port)?.type : undefined;
+  return {
+    id,
+    source: source.node,
+    sourceHandle: source.port,
+    target: target.node,
+    targetHandle: target.port,
+    data: { portType: type ?? "*" },
+    style: { stroke: portColor(type), strokeWidth: 2 },
+  };
+}
+
+type EditorMeta = { seedModes?: Record<string, Record<string, SeedMode>> };
+
+function editorMeta(wf: Workflow): EditorMeta {
+  const m = wf.meta?.editor;
+  return typeof m === "object" && m !== null ? (m as EditorMeta) : {};
+}
+
+export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
+  const seedModes = editorMeta(wf).seedModes ?? {};
+  const nodes: StudioNode[] = wf.nodes.map((n) => ({
+    id: n.id,
+    type: "studio",
+    position: { ...n.position },
+    ...(n.width ? { width: n.width } : {}),
+    data: {
+      type: n.type,
+      params: { ...defaultParams(catalog.get(n.type)), ...structuredClone(n.params) },
+      ...(n.title ? { title: n.title } : {}),
+      ...(seedModes[n.id] ? { seedModes: { ...seedModes[n.id] } } : {}),
+    },
+  }));
+  const typeOf = new Map(wf.nodes.map((n) => [n.id, n.type]));
+  const edges = wf.links.map((l) => makeEdge(l.id, l.from, l.to, typeOf.get(l.from.node), catalog));
+  return { nodes, edges };
+}
+
+export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Record<string, unknown> } = {}): Workflow {
+  const seedModes: Record<string, Record<string, SeedMode>> = {};
+  for (const n of doc.nodes) if (n.data.seedModes && Object.keys(n.data.seedModes).length) seedModes[n.id] = { ...n.data.seedModes };
+  const { editor: _old, ...meta } = info.meta ?? {};
+  const withEditor = Object.keys(seedModes).length ? { ...meta, editor: { seedModes } } : meta;
+  return {
+    format: WORKFLOW_FORMAT,
+    version: WORKFLOW_VERSION,
+    ...(info.name ? { name: info.name } : {}),
+    nodes: doc.nodes.map((n) => ({
+      id: n.id,
+      type: n.data.type,
+      params: structuredClone(n.data.params),
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      ...(n.data.title ? { title: n.data.title } : {}),
+      ...(n.width ? { width: n.width } : {}),
+    })),
+    links: doc.edges.map((e) => ({
+      id: e.id,
+      from: { node: e.source, port: e.sourceHandle ?? "" },
+      to: { node: e.target, port: e.targetHandle ?? "" },
+    })),
+    ...(Object.keys(withEditor).length ? { meta: withEditor } : {}),
+  };
+}
+
+/** Seeds of parameters set to "randomize" get fresh values (before a run is queued). */
+export function randomizeSeeds(doc: GraphDoc, draw: () => number): GraphDoc {
+  let changed = false;
+  const nodes = doc.nodes.map((n) => {
+    const modes = Object.entries(n.data.seedModes ?? {}).filter(([, m]) => m === "randomize");
+    if (!modes.length) return n;
+    changed = true;
+    const params = { ...n.data.params };
+    for (const [name] of modes) params[name] = draw();
+    return { ...n, data: { ...n.data, params } };
+  });
+  return changed ? { ...doc, nodes } : doc;
+}

@@ -1,0 +1,32 @@
+/** Port types, their colours and the compatibility rule (the same one the server validates with). */
+import { DATA_TYPES, type CatalogNode, type PortSpec, type PortType } from "../../../nodes/types";
+import type { Catalog } from "./types";
+
+const ANY_COLOR = "#cbd5e1";
+
+export function portColor(type: PortType | undefined): string {
+  if (!type || type === "*") return ANY_COLOR;
+  return DATA_TYPES[type]?.color ?? ANY_COLOR;
+}
+
+export function portTypeDescription(type: PortType): string {
+  return type === "*" ? "Any value." : (DATA_TYPES[type]?.description ?? "");
+}
+
+/** An output of type `from` may feed an input of type `to`; "*" matches anything. */
+export function typesCompatible(from: PortType, to: PortType): boolean {
+  return from === to || from === "*" || to === "*";
+}
+
+export function findPort(catalog: Catalog, nodeType: string, kind: "input" | "output", name: string | null | undefined): PortSpec | undefined {
+  const decl = catalog.get(nodeType);
+  if (!decl || name == null) return undefined;
+  return (kind === "input" ? decl.inputs : decl.outputs).find((p) => p.name === name);
+}
+
+/** Whether a node type has a port of the given side that could connect to a dangling wire of `type`. */
+export function compatiblePort(decl: CatalogNode, side: "input" | "output", type: PortType): PortSpec | undefined {
+  const ports = side === "input" ? decl.inputs : decl.outputs;
+  // prefer an exact type match over a wildcard one
+  return ports.find((p) => p.type === type) ?? ports.find((p) => (side === "input" ? typesCompatible(type, p.type) : typesCompatible(p.type, type)));
+}

@@ -1,0 +1,35 @@
+/**
+ * The editor's view of a graph: React Flow nodes and edges whose data carries what the saved
+ * workflow needs (node type, parameters, title). Handles are named after the ports they stand for.
+ */
+import type { Edge, Node } from "@xyflow/react";
+import type { CatalogNode, PortType } from "../../../nodes/types";
+
+/** "fixed" keeps a seed parameter as typed; "randomize" draws a new one before every run. */
+export type SeedMode = "fixed" | "randomize";
+
+export type StudioNodeData = {
+  type: string;
+  params: Record<string, unknown>;
+  title?: string;
+  seedModes?: Record<string, SeedMode>;
+};
+
+export type StudioNode = Node<StudioNodeData, "studio">;
+
+export type StudioEdgeData = { portType: PortType };
+
+export type StudioEdge = Edge<StudioEdgeData>;
+
+/** Node types by id, as the server's catalog lists them. */
+export type Catalog = ReadonlyMap<string, CatalogNode>;
+
+export function indexCatalog(nodes: readonly CatalogNode[]): Catalog {
+  return new Map(nodes.map((n) => [n.type, n]));
+}
+
+/** The editor's graph: what undo/redo, clipboard and saving operate on. */
+export interface GraphDoc {
+  nodes: StudioNode[];
+  edges: StudioEdge[];
+}

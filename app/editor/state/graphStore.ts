@@ -1,0 +1,241 @@
+/**
+ * The graph being edited, its undo history and which saved workflow it is. Every action that
+ * changes the graph records the state before it as one undo step (a drag, a paste or a delete of
+ * many nodes is one step); selection and measured sizes are not history.
+ */
+import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { create } from "zustand";
+import type { Workflow } from "../../../server/graph/workflow";
+import { copyNodes, pasteInto, type ClipboardContent } from "../lib/clipboard";
+import { checkConnection } from "../lib/connection";
+import { defaultParams, graphToWorkflow, makeEdge, randomizeSeeds, workflowToGraph } from "../lib/convert";
+import { emptyHistory, record, redo, undo, type History } from "../lib/history";
+import { idStem, nextLinkId, uniqueId } from "../lib/ids";
+import { layoutGraph } from "../lib/autoLayout";
+import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioNode } from "../lib/types";
+
+export interface WorkflowInfo {
+  /** The saved workflow this graph is, or null when it was never saved. */
+  id: string | null;
+  name: string;
+  meta?: Record<string, unknown>;
+  updatedAt?: Date;
+}
+
+interface GraphState extends GraphDoc {
+  catalog: Catalog;
+  history: History<GraphDoc>;
+  workflow: WorkflowInfo;
+  /** The saved form of the graph as last loaded or saved, to tell whether there are unsaved changes. */
+  savedFingerprint: string;
+
+  setCatalog(catalog: Catalog): void;
+  load(wf: Workflow, info: WorkflowInfo, options?: { saved?: boolean }): void;
+  markSaved(info: WorkflowInfo): void;
+  toWorkflow(): Workflow;
+
+  onNodesChange(changes: NodeChange<StudioNode>[]): void;
+  onEdgesChange(changes: EdgeChange<StudioEdge>[]): void;
+  /** Call when a drag starts: the positions before it become one undo step. */
+  beginDrag(): void;
+  connect(c: Connection): ReturnType<typeof checkConnection>;
+  addNode(type: string, position: { x: number; y: number }, attach?: { nodeId: string; handle: string; from: "output" | "input"; port: string }): string | null;
+  setParam(nodeId: string, name: string, value: unknown): void;
+  setSeedMode(nodeId: string, name: string, mode: SeedMode): void;
+  setTitle(nodeId: string, title: string): void;
+  deleteSelected(): void;
+  selectAll(): void;
+  selectOnly(nodeId: string): void;
+  copySelection(): ClipboardContent | null;
+  paste(clip: ClipboardContent, at?: { x: number; y: number }): void;
+  duplicateSelection(): void;
+  autoLayout(): void;
+  drawRandomSeeds(): void;
+  undo(): void;
+  redo(): void;
+}
+
+export function fingerprint(doc: GraphDoc): string {
+  return JSON.stringify(graphToWorkflow(doc));
+}
+
+/** A fresh random seed below 2^48 (well inside the allowed range). */
+export function randomSeed(): number {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  return (words[0] % 0x10000) * 0x100000000 + words[1];
+}
+
+const docOf = (s: GraphDoc): GraphDoc => ({ nodes: s.nodes, edges: s.edges });
+
+export const useGraph = create<GraphState>()((set, get) => {
+  /** Apply a change to the graph as one undo step (coalesced with the previous one when `key` matches). */
+  const change = (next: (s: GraphState) => Partial<GraphDoc>, key: string | null = null) =>
+    set((s) => ({ ...next(s), history: record(s.history, docOf(s), key) }));
+
+  return {
+    nodes: [],
+    edges: [],
+    catalog: new Map(),
+    history: emptyHistory(),
+    workflow: { id: null, name: "Untitled" },
+    savedFingerprint: fingerprint({ nodes: [], edges: [] }),
+
+    setCatalog: (catalog) => set({ catalog }),
+
+    load(wf, info, options = {}) {
+      const doc = workflowToGraph(wf, get().catalog);
+      set({
+        ...doc,
+        history: emptyHistory(),
+        workflow: { ...info, meta: info.meta ?? wf.meta },
+        savedFingerprint: options.saved === false ? "" : fingerprint(doc),
+      });
+    },
+
+    markSaved(info) {
+      set((s) => ({ workflow: { ...s.workflow, ...info }, savedFingerprint: fingerprint(docOf(s)) }));
+    },
+
+    toWorkflow() {
+      const s = get();
+      return graphToWorkflow(docOf(s), { name: s.workflow.name, meta: s.workflow.meta });
+    },
+
+    onNodesChange(changes) {
+      // removals come only from our own delete action, which records history itself
+      set((s) => ({ nodes: applyNodeChanges(changes, s.nodes) }));
+    },
+
+    onEdgesChange(changes) {
+      set((s) => ({ edges: applyEdgeChanges(changes, s.edges) }));
+    },
+
+    beginDrag() {
+      set((s) => ({ history: record(s.history, docOf(s)) }));
+    },
+
+    connect(c) {
+      const s = get();
+      const verdict = checkConnection(c, s, s.catalog);
+      if (!verdict.ok) return verdict;
+      const sourceType = s.nodes.find((n) => n.id === c.source)?.data.type;
+      const edge = makeEdge(nextLinkId(new Set(s.edges.map((e) => e.id))), { node: c.source, port: c.sourceHandle! }, { node: c.target, port: c.targetHandle! }, sourceType, s.catalog);
+      change((st) => ({ edges: [...st.edges, edge] }));
+      return verdict;
+    },
+
+    addNode(type, position, attach) {
+      const s = get();
+      const decl = s.catalog.get(type);
+      if (!decl) return null;
+      const id = uniqueId(idStem(type), new Set(s.nodes.map((n) => n.id)));
+      const node: StudioNode = {
+        id,
+        type: "studio",
+        position,
+        selected: true,
+        data: { type, params: defaultParams(decl) },
+      };
+      const nodes = [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node];
+      let edges = s.edges;
+      if (attach) {
+        const conn =
+          attach.from === "output"
+            ? { source: attach.nodeId, sourceHandle: attach.handle, target: id, targetHandle: attach.port }
+            : { source: id, sourceHandle: attach.port, target: attach.nodeId, targetHandle: attach.handle };
+        if (checkConnection(conn, { nodes, edges }, s.catalog).ok) {
+          const sourceType = nodes.find((n) => n.id === conn.source)?.data.type;
+          edges = [...edges, makeEdge(nextLinkId(new Set(edges.map((e) => e.id))), { node: conn.source, port: conn.sourceHandle }, { node: conn.target, port: conn.targetHandle }, sourceType, s.catalog)];
+        }
+      }
+      change(() => ({ nodes, edges }));
+      return id;
+    },
+
+    setParam(nodeId, name, value) {
+      change(
+        (s) => ({ nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, params: { ...n.data.params, [name]: value } } } : n)) }),
+        `param:${nodeId}:${name}`,
+      );
+    },
+
+    setSeedMode(nodeId, name, mode) {
+      change((s) => ({
+        nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, seedModes: { ...n.data.seedModes, [name]: mode } } } : n)),
+      }));
+    },
+
+    setTitle(nodeId, title) {
+      change(
+        (s) => ({
+          nodes: s.nodes.map((n) => {
+            if (n.id !== nodeId) return n;
+            const { title: _old, ...data } = n.data;
+            return { ...n, data: title.trim() ? { ...data, title: title.trim() } : data };
+          }),
+        }),
+        `title:${nodeId}`,
+      );
+    },
+
+    deleteSelected() {
+      const s = get();
+      const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+      const edges = s.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
+      if (!gone.size && edges.length === s.edges.length) return;
+      change((st) => ({ nodes: st.nodes.filter((n) => !gone.has(n.id)), edges }));
+    },
+
+    selectAll() {
+      set((s) => ({ nodes: s.nodes.map((n) => ({ ...n, selected: true })) }));
+    },
+
+    selectOnly(nodeId) {
+      set((s) => ({
+        nodes: s.nodes.map((n) => (n.selected !== (n.id === nodeId) ? { ...n, selected: n.id === nodeId } : n)),
+        edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+      }));
+    },
+
+    copySelection() {
+      const s = get();
+      const ids = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+      return ids.size ? copyNodes(docOf(s), ids) : null;
+    },
+
+    paste(clip, at) {
+      change((s) => pasteInto(docOf(s), clip, at));
+    },
+
+    duplicateSelection() {
+      const clip = get().copySelection();
+      if (clip) get().paste(clip);
+    },
+
+    autoLayout() {
+      change((s) => layoutGraph(docOf(s)));
+    },
+
+    drawRandomSeeds() {
+      const s = get();
+      const next = randomizeSeeds(docOf(s), randomSeed);
+      if (next.nodes !== s.nodes) set({ nodes: next.nodes });
+    },
+
+    undo() {
+      const s = get();
+      const r = undo(s.history, docOf(s));
+      if (r) set({ ...r.value, history: r.history });
+    },
+
+    redo() {
+      const s = get();
+      const r = redo(s.history, docOf(s));
+      if (r) set({ ...r.value, history: r.history });
+    },
+  };
+});
+
+export function isDirty(s: { nodes: StudioNode[]; edges: StudioEdge[]; savedFingerprint: string }): boolean {
+  return fingerprint(s) !== s.savedFingerprint;
+}

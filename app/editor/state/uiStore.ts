@@ -1,0 +1,73 @@
+/**
+ * Editor UI state that is not the graph: validation problems, the side panel, the add-node
+ * palette, short notices, and modal dialogs (asked for with a promise).
+ */
+import { create } from "zustand";
+import type { ValidationError } from "../../../server/graph/validate";
+import type { DanglingWire } from "../lib/search";
+
+export type SideTab = "info" | "queue" | "problems";
+
+export interface Notice {
+  id: number;
+  text: string;
+  tone: "info" | "error" | "success";
+}
+
+export type DialogRequest =
+  | { kind: "prompt"; title: string; label: string; initial: string; confirm: string; resolve(v: string | null): void }
+  | { kind: "confirm"; title: string; message: string; confirm: string; danger?: boolean; resolve(v: boolean): void }
+  | { kind: "open"; resolve(id: string | null): void };
+
+interface UiState {
+  problems: ValidationError[];
+  sideTab: SideTab;
+  /** The side panel can be folded away to give the canvas the whole width. */
+  panelOpen: boolean;
+  setPanelOpen(open: boolean): void;
+  palette: { position: { x: number; y: number } | null; wire: DanglingWire | null } | null;
+  notices: Notice[];
+  dialog: DialogRequest | null;
+  setProblems(p: ValidationError[]): void;
+  setSideTab(t: SideTab): void;
+  openPalette(position?: { x: number; y: number } | null, wire?: DanglingWire | null): void;
+  closePalette(): void;
+  notify(text: string, tone?: Notice["tone"]): void;
+  dismiss(id: number): void;
+  setDialog(d: DialogRequest | null): void;
+}
+
+let noticeId = 0;
+
+export const useUi = create<UiState>()((set) => ({
+  problems: [],
+  sideTab: "info",
+  panelOpen: true,
+  setPanelOpen: (panelOpen) => set({ panelOpen }),
+  palette: null,
+  notices: [],
+  dialog: null,
+  setProblems: (problems) => set({ problems }),
+  setSideTab: (sideTab) => set({ sideTab, panelOpen: true }),
+  openPalette: (position = null, wire = null) => set({ palette: { position, wire } }),
+  closePalette: () => set({ palette: null }),
+  notify(text, tone = "info") {
+    const id = ++noticeId;
+    set((s) => ({ notices: [...s.notices.slice(-3), { id, text, tone }] }));
+    setTimeout(() => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })), tone === "error" ? 8000 : 4000);
+  },
+  dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+  setDialog: (dialog) => set({ dialog }),
+}));
+
+export function askName(title: string, label: string, initial: string, confirm = "OK"): Promise<string | null> {
+  return new Promise((resolve) => useUi.getState().setDialog({ kind: "prompt", title, label, initial, confirm, resolve }));
+}
+
+export function askConfirm(title: string, message: string, confirm = "OK", danger = false): Promise<boolean> {
+  return new Promise((resolve) => useUi.getState().setDialog({ kind: "confirm", title, message, confirm, danger, resolve }));
+}
+
+export function askWorkflowToOpen(): Promise<string | null> {
+  return new Promise((resolve) => useUi.getState().setDialog({ kind: "open", resolve }));
+}

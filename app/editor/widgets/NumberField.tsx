@@ -1,0 +1,36 @@
+"use client";
+import { useEffect, useState } from "react";
+import { borderFor, FIELD, isInteger, outOfRange, rangeOf, type WidgetProps } from "./common";
+
+/**
+ * A number input that keeps what is typed (so "1." or "-" can be on the way to a number) and
+ * commits only numbers; values outside the declared range are kept but marked.
+ */
+export function NumberField({ param, value, onChange, invalid, id, className }: WidgetProps<number> & { id: string; className?: string }) {
+  const [text, setText] = useState(String(value ?? ""));
+  useEffect(() => {
+    setText((t) => (Number(t) === value && t.trim() !== "" ? t : String(value ?? "")));
+  }, [value]);
+  const { min, max } = rangeOf(param);
+  const parsed = text.trim() === "" ? NaN : Number(text);
+  const bad = invalid || !Number.isFinite(parsed) || outOfRange(parsed, param);
+  return (
+    <input
+      id={id}
+      type="number"
+      inputMode={isInteger(param) ? "numeric" : "decimal"}
+      className={`${FIELD} ${borderFor(bad)} tabular-nums ${className ?? "w-full"}`}
+      value={text}
+      min={min}
+      max={max}
+      step={param.step ?? (isInteger(param) ? 1 : "any")}
+      aria-invalid={bad || undefined}
+      title={min !== undefined || max !== undefined ? `${min ?? "−∞"} … ${max ?? "∞"}` : undefined}
+      onChange={(e) => {
+        setText(e.target.value);
+        const n = Number(e.target.value);
+        if (e.target.value.trim() !== "" && Number.isFinite(n)) onChange(n);
+      }}
+    />
+  );
+}
