@@ -62,6 +62,23 @@ if (args.length === 0 && existsSync("python/tests")) {
   }
 }
 
+// The toy model's training code stays alive: every stage a few steps, exported to a temp package.
+if (args.length === 0 && existsSync("training/train.py")) {
+  const probe = spawnSync(python, ["-c", "import torch, numpy, PIL, onnx"], { stdio: "ignore" });
+  if (probe.status === 0) {
+    console.log("training smoke run (/usr/bin/python3 training/train.py --smoke)");
+    const smoke = spawnSync(python, ["training/train.py", "--smoke"], { stdio: "inherit", env: { ...process.env, OPENBLAS_NUM_THREADS: "1" } });
+    if (smoke.status === 0) totals.passed += 1;
+    else {
+      totals.failed += 1;
+      exitCode = 1;
+    }
+  } else {
+    console.log(`training smoke run skipped: ${python} with torch, numpy, PIL and onnx not found`);
+    totals.skipped += 1;
+  }
+}
+
 rmSync(tmp, { recursive: true, force: true });
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(exitCode || (totals.failed > 0 ? 1 : 0));
