@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import sharp from "sharp";
+import sharp, { type OverlayOptions } from "sharp";
 import { SessionPool } from "../server/runtime/sessionPool";
 import { UnclipComponents } from "../server/unclip/components";
 import type { RgbImage } from "../server/unclip/imageProcessor";
@@ -182,7 +182,7 @@ function wrap(text: string, width: number): string[] {
   if (cur) lines.push(cur);
   return lines;
 }
-const composites: sharp.OverlayOptions[] = [];
+const composites: OverlayOptions[] = [];
 let svgText = "";
 for (let k = 0; k < sheet.length; k++) {
   const x = (k % cols) * padW;

@@ -1,0 +1,1 @@
+"""A small unCLIP trained on a synthetic world of coloured shapes."""

@@ -1,0 +1,419 @@
+#!/usr/bin/python3
+"""Train the toy-shapes unCLIP on CPU, stage by stage, resumably; export the ONNX model package.
+
+  /usr/bin/python3 training/train.py                      # all stages (resumes from training/checkpoints/)
+  /usr/bin/python3 training/train.py --max-minutes 30     # stop (with a checkpoint) after 30 minutes; rerun to continue
+  /usr/bin/python3 training/train.py --export-only        # export models/toy-shapes from the checkpoints
+  /usr/bin/python3 training/train.py --smoke              # every stage for a few steps, package in a temp dir
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from toyshapes import bpe, data, diffusion, export, models  # noqa: E402
+
+CFG = {
+    "n_train": 24000,
+    "data_seed": 1,
+    "max_len": 24,
+    "text_width": 128,
+    "text_layers": 3,
+    "embed_dim": 64,
+    "clip_size": 32,
+    "cross_dim": 128,
+    "prior_width": 512,
+    "prior_blocks": 3,
+    "prior_clip_range": 5.0,
+    "dec_size": 32,
+    "dec_channels": (24, 48, 96),
+    "sr_size": 64,
+    "sr_channels": (16, 32, 64),
+    "sr_crop": 32,
+    # iterations per stage and batch sizes
+    "classifier_its": 500, "classifier_batch": 64,
+    "clip_its": 200, "clip_batch": 64,
+    "prior_its": 800, "prior_batch": 256,
+    "decoder_its": 1000, "decoder_batch": 32,
+    "sr_its": 600, "sr_batch": 32,
+}
+SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
+         "clip_batch": 32, "prior_batch": 32, "decoder_batch": 8, "sr_batch": 8, "classifier_batch": 16}
+EVAL_SEED = 777
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+class EMA:
+    def __init__(self, module, decay):
+        self.decay = decay
+        self.shadow = copy.deepcopy(module).eval()
+        for p in self.shadow.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, module):
+        for s, p in zip(self.shadow.parameters(), module.parameters()):
+            s.mul_(self.decay).add_(p.detach(), alpha=1 - self.decay)
+        for s, b in zip(self.shadow.buffers(), module.buffers()):
+            s.copy_(b)
+
+
+def lr_at(step, base=1e-3, warmup=100):
+    return base * min(1.0, (step + 1) / warmup)
+
+
+class Ctx:
+    """Shared state: config, checkpoint folder, data, tokenizer, and the trained parts loaded so far."""
+
+    def __init__(self, cfg, ckpt, deadline):
+        self.cfg, self.ckpt, self.deadline = cfg, ckpt, deadline
+        os.makedirs(ckpt, exist_ok=True)
+        self._data = None
+        self.tok = None
+        self.export_only = False
+
+    def data(self):
+        if self._data is None:
+            path = os.path.join(self.ckpt, f"data_{self.cfg['n_train']}_{self.cfg['data_seed']}.pt")
+            if os.path.exists(path):
+                self._data = torch.load(path)
+            else:
+                t0 = time.time()
+                attrs, caps, x64, x32 = data.make_split(self.cfg["n_train"], self.cfg["data_seed"])
+                self._data = {"attrs": attrs, "caps": caps, "x64": x64, "x32": x32}
+                torch.save(self._data, path)
+                log(f"rendered {len(caps)} training images in {time.time() - t0:.0f}s")
+        return self._data
+
+
+def clip_pixels(x32_u8):
+    """What the feature extractor produces from a 32px uint8 image (rescale, CLIP mean/std)."""
+    mean = torch.tensor(export.CLIP_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(export.CLIP_STD).view(1, 3, 1, 1)
+    return (x32_u8.float() / 255 - mean) / std
+
+
+def live_target(ctx, name, its):
+    """Iteration targets can be changed while training runs: checkpoints/its.json = {"decoder": 2500, ...}."""
+    path = os.path.join(ctx.ckpt, "its.json")
+    try:
+        with open(path) as f:
+            new = int(json.load(f).get(name, its))
+    except (OSError, ValueError):
+        return its
+    if new != its:
+        log(f"[{name}] target changed to {new} by {path}")
+    return new
+
+
+def run_stage(ctx, name, its, modules, ema_decay, step_fn, lr=1e-3, report=None, save_every=100):
+    """Generic resumable loop: modules (dict) trained by one AdamW; EMA copies if ema_decay."""
+    path = os.path.join(ctx.ckpt, f"{name}.pt")
+    params = [p for m in modules.values() for p in m.parameters()]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    emas = {k: EMA(m, ema_decay) for k, m in modules.items()} if ema_decay else {}
+    state = {"step": 0, "seconds": 0.0}
+    if os.path.exists(path):
+        ck = torch.load(path)
+        for k, m in modules.items():
+            m.load_state_dict(ck["model"][k])
+        for k, e in emas.items():
+            e.shadow.load_state_dict(ck["ema"][k])
+        opt.load_state_dict(ck["opt"])
+        state = ck["state"]
+
+    def save():
+        torch.save({"model": {k: m.state_dict() for k, m in modules.items()},
+                    "ema": {k: e.shadow.state_dict() for k, e in emas.items()},
+                    "opt": opt.state_dict(), "state": state}, path + ".tmp")
+        os.replace(path + ".tmp", path)
+
+    if ctx.export_only:
+        if not os.path.exists(path):
+            raise SystemExit(f"{path} is missing: train first")
+        log(f"[{name}] using checkpoint at step {state['step']}")
+    elif state["step"] >= live_target(ctx, name, its):
+        log(f"[{name}] done ({state['step']} its, {state['seconds'] / 60:.1f} min)")
+    else:
+        its = live_target(ctx, name, its)
+        log(f"[{name}] from step {state['step']} to {its}")
+        for m in modules.values():
+            m.train()
+        t_last = time.time()
+        while state["step"] < its:
+            for g in opt.param_groups:
+                g["lr"] = lr_at(state["step"], lr)
+            loss, info = step_fn(state["step"])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            for k, e in emas.items():
+                e.update(modules[k])
+            state["step"] += 1
+            now = time.time()
+            state["seconds"] += now - t_last
+            t_last = now
+            if state["step"] % 25 == 0:
+                its = live_target(ctx, name, its)
+            if state["step"] % 25 == 0 or state["step"] == its:
+                log(f"[{name}] {state['step']}/{its} loss {loss.item():.4f} {info} ({state['seconds'] / state['step']:.2f} s/it)")
+            if state["step"] % save_every == 0 or state["step"] == its:
+                save()
+            if time.time() > ctx.deadline:
+                save()
+                log(f"[{name}] time limit reached at step {state['step']}; rerun to continue")
+                raise SystemExit(3)
+        save()
+        if report:
+            report()
+    out = {k: (emas[k].shadow if k in emas else m).eval() for k, m in modules.items()}
+    return out, state
+
+
+# ----------------------------------------------------------------------------------------------- stages
+
+
+def stage_tokenizer(ctx):
+    folder = os.path.join(ctx.ckpt, "tokenizer")
+    if not os.path.exists(os.path.join(folder, "vocab.json")):
+        _, caps = data.sample_dataset(20000, ctx.cfg["data_seed"] + 100)
+        vocab, merges = bpe.learn(caps)
+        bpe.Tokenizer(vocab, merges, ctx.cfg["max_len"]).save(folder)
+    ctx.tok = bpe.Tokenizer.load(folder)
+    log(f"[tokenizer] {len(ctx.tok.vocab)} tokens")
+
+
+def stage_classifier(ctx):
+    cfg, d = ctx.cfg, ctx.data()
+    clf = models.ShapeClassifier()
+    g = torch.Generator().manual_seed(5)
+    shapes = torch.tensor([a["shape"] for a in d["attrs"]])
+
+    def step(i):
+        idx = torch.randint(0, len(shapes), (cfg["classifier_batch"],), generator=g)
+        x = d["x64"][idx].float() / 255
+        # robustness to generated images: blur (down/up through the decoder size) and noise
+        if i % 2:
+            x = F.interpolate(F.interpolate(x, size=32, mode="bilinear", antialias=True, align_corners=False), size=64, mode="bicubic", align_corners=False).clamp(0, 1)
+        x = (x + torch.randn(x.shape, generator=g) * torch.rand(len(idx), 1, 1, 1, generator=g) * 0.15).clamp(0, 1)
+        logits = clf(x)
+        loss = F.cross_entropy(logits, shapes[idx])
+        return loss, f"acc {(logits.argmax(1) == shapes[idx]).float().mean():.2f}"
+
+    out, _ = run_stage(ctx, "classifier", cfg["classifier_its"], {"clf": clf}, None, step)
+    return out["clf"]
+
+
+def stage_clip(ctx):
+    cfg, d = ctx.cfg, ctx.data()
+    tenc = models.TextEncoder(len(ctx.tok.vocab), cfg["max_len"], cfg["text_width"], cfg["text_layers"], 4, cfg["embed_dim"])
+    ienc = models.ImageEncoder(cfg["embed_dim"])
+    scale = torch.nn.Module()
+    scale.logit = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    ids, _ = ctx.tok.encode_batch(d["caps"])
+    g = torch.Generator().manual_seed(6)
+
+    def step(i):
+        idx = torch.randint(0, len(ids), (cfg["clip_batch"],), generator=g)
+        px = clip_pixels(d["x32"][idx])
+        px = px + torch.randn(px.shape, generator=g) * torch.rand(len(idx), 1, 1, 1, generator=g) * 0.3
+        ie, _ = ienc(px)
+        te, _ = tenc(ids[idx])
+        logits = F.normalize(ie, dim=-1) @ F.normalize(te, dim=-1).T * scale.logit.clamp(max=4.6).exp()
+        # captions repeated within a batch are not negatives of each other
+        same = torch.tensor([[d["caps"][a] == d["caps"][b] for b in idx.tolist()] for a in idx.tolist()], dtype=torch.float32)
+        target = same / same.sum(1, keepdim=True)
+        loss = (-(target * logits.log_softmax(1)).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
+        acc = (logits.argmax(1) == torch.arange(len(idx))).float().mean()
+        return loss, f"i2t top1 {acc:.2f}"
+
+    out, _ = run_stage(ctx, "clip", cfg["clip_its"], {"tenc": tenc, "ienc": ienc, "scale": scale}, None, step, lr=5e-4)
+    return out["tenc"], out["ienc"]
+
+
+@torch.no_grad()
+def encode_all(ctx, tenc, ienc):
+    """Text encoder outputs for every caption and "" and image embeddings for every training image."""
+    d = ctx.data()
+    ids, mask = ctx.tok.encode_batch(d["caps"])
+    te, hs = [], []
+    for s in range(0, len(ids), 1024):
+        a, b = tenc(ids[s : s + 1024])
+        te.append(a)
+        hs.append(b)
+    e_ids, e_mask = ctx.tok.encode_batch([""])
+    e_te, e_hs = tenc(e_ids)
+    ie = torch.cat([ienc(clip_pixels(d["x32"][s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
+    return {"te": torch.cat(te), "hs": torch.cat(hs), "mask": mask, "e_te": e_te, "e_hs": e_hs, "e_mask": e_mask, "ie": ie}
+
+
+def text_batch(enc, idx, drop):
+    """Text-side inputs for rows idx; rows where drop is True get the empty prompt."""
+    te, hs, mask = enc["te"][idx].clone(), enc["hs"][idx].clone(), enc["mask"][idx].clone()
+    te[drop], hs[drop], mask[drop] = enc["e_te"][0], enc["e_hs"][0], enc["e_mask"][0]
+    return te, hs, mask
+
+
+def stage_prior(ctx, enc):
+    cfg = ctx.cfg
+    prior = models.Prior(cfg["embed_dim"], cfg["text_width"], cfg["prior_width"], cfg["prior_blocks"])
+    mean, std = enc["ie"].mean(0), enc["ie"].std(0)
+    z = (enc["ie"] - mean) / std
+    g = torch.Generator().manual_seed(7)
+
+    def step(i):
+        idx = torch.randint(0, len(z), (cfg["prior_batch"],), generator=g)
+        drop = torch.rand(len(idx), generator=g) < 0.1  # classifier-free guidance: "" as the unconditional prompt
+        te, hs, mask = text_batch(enc, idx, drop)
+        t = torch.randint(0, 1000, (len(idx),), generator=g)
+        x0 = z[idx]
+        xt = diffusion.q_sample(x0, t, torch.randn(x0.shape, generator=g))
+        pred = prior(xt, t, te, hs, mask)
+        loss = F.mse_loss(pred, x0)
+        cos = F.cosine_similarity(pred * std + mean, enc["ie"][idx]).mean()
+        return loss, f"cos {cos:.3f}"
+
+    out, _ = run_stage(ctx, "prior", cfg["prior_its"], {"prior": prior}, 0.995, step)
+    return out["prior"], mean, std
+
+
+def stage_decoder(ctx, enc):
+    cfg, d = ctx.cfg, ctx.data()
+    ted = cfg["dec_channels"][0] * 4
+    tproj = models.TextProj(cfg["embed_dim"], cfg["text_width"], cfg["cross_dim"], ted)
+    dec = models.Decoder(cfg["dec_channels"], cfg["cross_dim"])
+    g = torch.Generator().manual_seed(8)
+
+    def step(i):
+        idx = torch.randint(0, len(d["caps"]), (cfg["decoder_batch"],), generator=g)
+        r = torch.rand(len(idx), generator=g)
+        uncond = r < 0.1  # learned embedding + "" : the unconditional half of guidance
+        no_text = r < 0.55  # the variation pipeline conditions on the image with an empty prompt
+        te, hs, mask = text_batch(enc, idx, no_text)
+        img = torch.where(uncond.unsqueeze(1), tproj.learned_cfg.expand(len(idx), -1), enc["ie"][idx])
+        ctx_tokens, add = tproj(img, te, hs)
+        dmask = torch.cat([torch.ones(len(idx), 4, dtype=torch.bool), mask], 1)
+        x0 = data.to_unit(d["x32"][idx])
+        t = torch.randint(0, 1000, (len(idx),), generator=g)
+        noise = torch.randn(x0.shape, generator=g)
+        xt = diffusion.q_sample(x0, t, noise)
+        out = dec(xt, t, ctx_tokens, add, dmask)
+        loss, mse, kl = diffusion.hybrid_loss(out, x0, xt, t, noise)
+        return loss, f"mse {mse:.4f} vb {kl:.4f}"
+
+    out, _ = run_stage(ctx, "decoder", cfg["decoder_its"], {"tproj": tproj, "dec": dec}, 0.995, step, save_every=50)
+    return out["tproj"], out["dec"]
+
+
+def stage_superres(ctx):
+    cfg, d = ctx.cfg, ctx.data()
+    sr = models.SuperRes(cfg["sr_channels"], diffusion.ABAR.clone())
+    g = torch.Generator().manual_seed(9)
+    c = cfg["sr_crop"]
+
+    def step(i):
+        idx = torch.randint(0, len(d["caps"]), (cfg["sr_batch"],), generator=g)
+        hi = data.to_unit(d["x64"][idx])
+        lo = data.to_unit(d["x32"][idx])
+        # the decoder's output is not a perfect render: a little noise on the low-resolution input
+        lo = lo + torch.randn(lo.shape, generator=g) * torch.rand(len(idx), 1, 1, 1, generator=g) * 0.04
+        up = data.upscale(lo, cfg["sr_size"])
+        # fully convolutional: train on random crops, run on the whole image
+        y0, x0c = [int(v) for v in torch.randint(0, cfg["sr_size"] - c + 1, (2,), generator=g)]
+        hi, up = hi[:, :, y0 : y0 + c, x0c : x0c + c], up[:, :, y0 : y0 + c, x0c : x0c + c]
+        t = torch.randint(0, 1000, (len(idx),), generator=g)
+        noise = torch.randn(hi.shape, generator=g)
+        xt = diffusion.q_sample(hi, t, noise)
+        eps = sr(torch.cat([xt, up], 1), t)
+        loss = (((eps - noise) ** 2).mean((1, 2, 3)) * diffusion.min_snr_weight(t)).mean()
+        return loss, ""
+
+    out, _ = run_stage(ctx, "superres", cfg["sr_its"], {"sr": sr}, 0.995, step, save_every=50)
+    return out["sr"]
+
+
+def write_eval_files(ctx, clf, folder):
+    """The evaluation's shape classifier and its 100 held-out captions (triples never seen in training)."""
+    os.makedirs(folder, exist_ok=True)
+    export.onnx_export(clf.eval(), (torch.rand(2, 3, 64, 64),), os.path.join(folder, "shape_classifier.onnx"), ["image"], ["logits"])
+    attrs, caps = data.sample_dataset(100, EVAL_SEED, held_out=True)
+    rows = [{"caption": c, "shape": data.SHAPES[a["shape"]], "colour": data.COLOUR_NAMES[a["colour"]],
+             "background": data.COLOUR_NAMES[a["bg"]], "size": data.SIZES[a["size"]], "position": data.POSITIONS[a["position"]][0]}
+            for a, c in zip(attrs, caps)]
+    meta = {"shapes": data.SHAPES, "colours": {k: list(v) for k, v in data.COLOURS.items()},
+            "classifier_input": "[B, 3, 64, 64] float32 RGB in [0, 1]", "captions": rows}
+    with open(os.path.join(folder, "eval_set.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smoke", action="store_true", help="a few steps per stage, package to a temp dir")
+    ap.add_argument("--max-minutes", type=float, default=1e9, help="stop with a checkpoint after this long")
+    ap.add_argument("--export-only", action="store_true")
+    ap.add_argument("--out", default=None, help="package folder (default models/toy-shapes)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--its", action="append", default=[], metavar="STAGE=N",
+                    help="override a stage's iteration count, e.g. --its decoder=2000 (resumes past the old target)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    random.seed(0)
+    cfg = dict(CFG)
+    if args.smoke:
+        cfg.update(SMOKE)
+        ckpt = tempfile.mkdtemp(prefix="toy-shapes-smoke-")
+        out = args.out or os.path.join(ckpt, "package")
+        eval_dir = os.path.join(ckpt, "eval")
+    else:
+        ckpt = os.path.join(HERE, "checkpoints")
+        out = args.out or os.path.join(HERE, "..", "models", "toy-shapes")
+        eval_dir = os.path.join(HERE, "eval")
+    for o in args.its:
+        k, v = o.split("=")
+        cfg[{"superres": "sr"}.get(k, k) + "_its"] = int(v)
+    deadline = time.time() + args.max_minutes * 60
+    ctx = Ctx(cfg, ckpt, deadline)
+    ctx.export_only = args.export_only
+    t0 = time.time()
+    stage_tokenizer(ctx)
+    clf = stage_classifier(ctx)
+    write_eval_files(ctx, clf, eval_dir)
+    tenc, ienc = stage_clip(ctx)
+    enc_path = os.path.join(ckpt, "encodings.pt")  # costly on a busy CPU; valid as long as clip.pt is unchanged
+    clip_mtime = os.path.getmtime(os.path.join(ckpt, "clip.pt"))
+    if os.path.exists(enc_path) and os.path.getmtime(enc_path) > clip_mtime:
+        enc = torch.load(enc_path)
+    else:
+        enc = encode_all(ctx, tenc, ienc)
+        torch.save(enc, enc_path)
+    prior, mean, std = stage_prior(ctx, enc)
+    sr = stage_superres(ctx)
+    tproj, dec = stage_decoder(ctx, enc)  # last, so that it can take whatever time is left
+    export.export_package(os.path.abspath(out), cfg, ctx.tok, tenc, ienc, prior, mean, std, tproj, dec, sr, copy.deepcopy(sr))
+    log(f"package written to {os.path.abspath(out)} ({time.time() - t0:.0f}s)")
+    times = {}
+    for name in ("classifier", "clip", "prior", "decoder", "superres"):
+        ck = torch.load(os.path.join(ckpt, f"{name}.pt"))
+        times[name] = {"its": ck["state"]["step"], "minutes": round(ck["state"]["seconds"] / 60, 1)}
+    log(f"training time per stage: {json.dumps(times)}")
+
+
+if __name__ == "__main__":
+    main()
