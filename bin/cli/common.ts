@@ -9,8 +9,10 @@ import { UnclipComponents } from "../../server/unclip/components";
 import { encodePng } from "../../server/unclip/imageOutput";
 import { readNpyFile, writeNpy } from "../../server/unclip/npy";
 import type { PipelineResult } from "../../server/unclip/pipelineText2Image";
+import type { StageHooks } from "../../server/unclip/progress";
 import type { BoolNdArray, Float32NdArray } from "../../server/unclip/tensor";
-import { choiceFlag, type Options, UsageError } from "./args";
+import { choiceFlag, floatFlag, intFlag, type Options, UsageError } from "./args";
+import { createProgressReporter } from "./progress";
 
 export const DEFAULT_MODEL_DIR = "models/toy-shapes";
 
@@ -102,6 +104,42 @@ export async function writeOutputs(
     }
   }
   return written;
+}
+
+/** The flags both pipelines share (decoder, super-res, seed, images per prompt). */
+export async function sharedPipelineOptions(values: Record<string, unknown>, out: { intermediatesDir?: string }) {
+  return {
+    numImagesPerPrompt: intFlag(values["num-images-per-prompt"], "num-images-per-prompt", 1),
+    decoderNumInferenceSteps: intFlag(values["decoder-num-inference-steps"], "decoder-num-inference-steps", 1),
+    superResNumInferenceSteps: intFlag(values["super-res-num-inference-steps"], "super-res-num-inference-steps", 1),
+    decoderGuidanceScale: floatFlag(values["decoder-guidance-scale"], "decoder-guidance-scale"),
+    seed: intFlag(values.seed, "seed", 0),
+    decoderLatents: await readFloatNpy(values["decoder-latents"], "decoder-latents"),
+    superResLatents: await readFloatNpy(values["super-res-latents"], "super-res-latents"),
+    decoderStepNoise: await readFloatNpy(values["decoder-step-noise"], "decoder-step-noise"),
+    superResStepNoise: await readFloatNpy(values["super-res-step-noise"], "super-res-step-noise"),
+    recordIntermediates: out.intermediatesDir !== undefined,
+  };
+}
+
+/** Load the model, run a pipeline with progress bars, write its outputs; sessions are released after. */
+export async function runPipeline(
+  values: Record<string, unknown>,
+  out: { output: string; outputType: "png" | "npy"; intermediatesDir?: string },
+  pipeline: (components: UnclipComponents, hooks: StageHooks) => Promise<PipelineResult>,
+  signal: AbortSignal,
+): Promise<string> {
+  const components = await loadComponents(values);
+  const progress = createProgressReporter(Boolean(values.quiet));
+  try {
+    const result = await pipeline(components, { onProgress: progress.onProgress, signal });
+    const written = await writeOutputs(result, out);
+    if (!values.quiet) process.stderr.write(summary(result, written));
+    return written.join("\n") + "\n";
+  } finally {
+    progress.stop();
+    await components.pool.release();
+  }
 }
 
 export function summary(result: PipelineResult, written: string[]): string {

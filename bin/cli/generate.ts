@@ -1,7 +1,6 @@
 /** `unclip generate`: text → image (diffusers' UnCLIPPipeline). */
 import { UsageError, floatFlag, intFlag, parse } from "./args";
-import { COMMON_OPTIONS, loadComponents, outputOptions, readBoolNpy, readFloatNpy, summary, writeOutputs } from "./common";
-import { createProgressReporter } from "./progress";
+import { COMMON_OPTIONS, outputOptions, readBoolNpy, readFloatNpy, runPipeline, sharedPipelineOptions } from "./common";
 import { text2image } from "../../server/unclip/pipelineText2Image";
 import { InputError } from "../../server/errors";
 
@@ -43,36 +42,17 @@ export async function generateCommand(argv: string[], signal: AbortSignal): Prom
     if (values["text-attention-mask"] === undefined) throw new UsageError("--text-model-output needs --text-attention-mask MASK.npy");
   }
   const options = {
+    ...(await sharedPipelineOptions(values, out)),
     prompt: prompts,
-    numImagesPerPrompt: intFlag(values["num-images-per-prompt"], "num-images-per-prompt", 1),
     priorNumInferenceSteps: intFlag(values["prior-num-inference-steps"], "prior-num-inference-steps", 1),
-    decoderNumInferenceSteps: intFlag(values["decoder-num-inference-steps"], "decoder-num-inference-steps", 1),
-    superResNumInferenceSteps: intFlag(values["super-res-num-inference-steps"], "super-res-num-inference-steps", 1),
     priorGuidanceScale: floatFlag(values["prior-guidance-scale"], "prior-guidance-scale"),
-    decoderGuidanceScale: floatFlag(values["decoder-guidance-scale"], "decoder-guidance-scale"),
-    seed: intFlag(values.seed, "seed", 0),
     priorLatents: await readFloatNpy(values["prior-latents"], "prior-latents"),
-    decoderLatents: await readFloatNpy(values["decoder-latents"], "decoder-latents"),
-    superResLatents: await readFloatNpy(values["super-res-latents"], "super-res-latents"),
     priorStepNoise: await readFloatNpy(values["prior-step-noise"], "prior-step-noise"),
-    decoderStepNoise: await readFloatNpy(values["decoder-step-noise"], "decoder-step-noise"),
-    superResStepNoise: await readFloatNpy(values["super-res-step-noise"], "super-res-step-noise"),
     textModelOutput,
     textAttentionMask: await readBoolNpy(values["text-attention-mask"], "text-attention-mask"),
-    recordIntermediates: out.intermediatesDir !== undefined,
   };
   if (options.textAttentionMask && !textModelOutput) {
     throw new InputError("bad_usage", "--text-attention-mask is only used with --text-model-output", { parameter: "textAttentionMask" });
   }
-  const components = await loadComponents(values);
-  const progress = createProgressReporter(Boolean(values.quiet));
-  try {
-    const result = await text2image(components, options, { onProgress: progress.onProgress, signal });
-    const written = await writeOutputs(result, out);
-    if (!values.quiet) process.stderr.write(summary(result, written));
-    return written.join("\n") + "\n";
-  } finally {
-    progress.stop();
-    await components.pool.release();
-  }
+  return runPipeline(values, out, (components, hooks) => text2image(components, options, hooks), signal);
 }

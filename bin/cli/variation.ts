@@ -3,9 +3,8 @@ import { readFile } from "node:fs/promises";
 import { InputError } from "../../server/errors";
 import { decodeImage } from "../../server/unclip/imageProcessor";
 import { imageVariation } from "../../server/unclip/pipelineImageVariation";
-import { UsageError, floatFlag, intFlag, parse } from "./args";
-import { COMMON_OPTIONS, loadComponents, outputOptions, readFloatNpy, summary, writeOutputs } from "./common";
-import { createProgressReporter } from "./progress";
+import { UsageError, parse } from "./args";
+import { COMMON_OPTIONS, outputOptions, readFloatNpy, runPipeline, sharedPipelineOptions } from "./common";
 
 export const VARIATION_USAGE = `usage: unclip variation [--model DIR] (--image FILE [--image FILE …] | --image-embeddings F.npy) --output PATH
   [--num-images-per-prompt N] [--decoder-num-inference-steps N] [--super-res-num-inference-steps N]
@@ -45,26 +44,7 @@ export async function variationCommand(argv: string[], signal: AbortSignal): Pro
   const options = {
     image: images,
     imageEmbeddings: await readFloatNpy(values["image-embeddings"], "image-embeddings"),
-    numImagesPerPrompt: intFlag(values["num-images-per-prompt"], "num-images-per-prompt", 1),
-    decoderNumInferenceSteps: intFlag(values["decoder-num-inference-steps"], "decoder-num-inference-steps", 1),
-    superResNumInferenceSteps: intFlag(values["super-res-num-inference-steps"], "super-res-num-inference-steps", 1),
-    decoderGuidanceScale: floatFlag(values["decoder-guidance-scale"], "decoder-guidance-scale"),
-    seed: intFlag(values.seed, "seed", 0),
-    decoderLatents: await readFloatNpy(values["decoder-latents"], "decoder-latents"),
-    superResLatents: await readFloatNpy(values["super-res-latents"], "super-res-latents"),
-    decoderStepNoise: await readFloatNpy(values["decoder-step-noise"], "decoder-step-noise"),
-    superResStepNoise: await readFloatNpy(values["super-res-step-noise"], "super-res-step-noise"),
-    recordIntermediates: out.intermediatesDir !== undefined,
+    ...(await sharedPipelineOptions(values, out)),
   };
-  const components = await loadComponents(values);
-  const progress = createProgressReporter(Boolean(values.quiet));
-  try {
-    const result = await imageVariation(components, options, { onProgress: progress.onProgress, signal });
-    const written = await writeOutputs(result, out);
-    if (!values.quiet) process.stderr.write(summary(result, written));
-    return written.join("\n") + "\n";
-  } finally {
-    progress.stop();
-    await components.pool.release();
-  }
+  return runPipeline(values, out, (components, hooks) => imageVariation(components, options, hooks), signal);
 }

@@ -6,7 +6,7 @@
 import { InputError } from "../errors";
 import { VARIATION_COMPONENTS, requireComponents } from "../runtime/modelPackage";
 import type { UnclipComponents } from "./components";
-import { decoderConditioning, runDecoder } from "./decoderStage";
+import { decodeImageEmbeddings } from "./decodeEmbeddings";
 import { encodePrompt } from "./encodePrompt";
 import { preprocessImages, type RgbImage } from "./imageProcessor";
 import { randomSeed } from "./noise";
@@ -14,7 +14,6 @@ import { checkCount, checkGuidance, checkSeed, checkSteps, expectFinite, expectS
 import { type PipelineResult, stripUndefined } from "./pipelineText2Image";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { throwIfCancelled, timed } from "./progress";
-import { runSuperRes, toImageArray } from "./superResStage";
 import type { Float32NdArray } from "./tensor";
 import { float32, repeatInterleaveBatch } from "./tensor";
 
@@ -137,25 +136,6 @@ export async function imageVariation(
   const imageEmbeddings = repeatInterleaveBatch(imageEmbeds, o.numImagesPerPrompt);
   if (record) record.image_embeddings = imageEmbeddings;
 
-  throwIfCancelled(hooks);
-  const cond = await decoderConditioning(components, text, imageEmbeddings, record, timings);
-  const decoderImage = await runDecoder(
-    components,
-    cond,
-    { numInferenceSteps: o.decoderNumInferenceSteps, guidanceScale: o.decoderGuidanceScale, seed, latents: o.decoderLatents, stepNoise: o.decoderStepNoise },
-    hooks,
-    record,
-    timings,
-  );
-  const latents = await runSuperRes(
-    components,
-    decoderImage,
-    { numInferenceSteps: o.superResNumInferenceSteps, seed, latents: o.superResLatents, stepNoise: o.superResStepNoise },
-    hooks,
-    record,
-    timings,
-  );
-  const images = toImageArray(latents);
-  if (record) record.image = images;
+  const images = await decodeImageEmbeddings(components, text, imageEmbeddings, { ...o, seed }, hooks, record, timings);
   return { images, seed, providers: { ...components.providers }, timings, intermediates: record };
 }

@@ -7,14 +7,13 @@ import { InputError } from "../errors";
 import { TEXT_TO_IMAGE_COMPONENTS, requireComponents } from "../runtime/modelPackage";
 import type { Provider } from "../runtime/device";
 import type { UnclipComponents } from "./components";
-import { decoderConditioning, runDecoder } from "./decoderStage";
+import { decodeImageEmbeddings } from "./decodeEmbeddings";
 import { encodePrompt, type TextModelOutput } from "./encodePrompt";
 import { randomSeed } from "./noise";
 import { checkCount, checkGuidance, checkSeed, checkSteps, expectFinite, expectShape } from "./pipelineOptions";
 import { runPrior } from "./priorStage";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { throwIfCancelled, timed } from "./progress";
-import { runSuperRes, toImageArray } from "./superResStage";
 import type { BoolNdArray, Float32NdArray } from "./tensor";
 
 export interface Text2ImageOptions {
@@ -134,32 +133,7 @@ export async function text2image(components: UnclipComponents, options: Text2Ima
     record,
     timings,
   );
-  throwIfCancelled(hooks);
-  const cond = await decoderConditioning(components, text, imageEmbeddings, record, timings);
-  const decoderImage = await runDecoder(
-    components,
-    cond,
-    {
-      numInferenceSteps: o.decoderNumInferenceSteps,
-      guidanceScale: o.decoderGuidanceScale,
-      seed,
-      latents: o.decoderLatents,
-      stepNoise: o.decoderStepNoise,
-    },
-    hooks,
-    record,
-    timings,
-  );
-  const latents = await runSuperRes(
-    components,
-    decoderImage,
-    { numInferenceSteps: o.superResNumInferenceSteps, seed, latents: o.superResLatents, stepNoise: o.superResStepNoise },
-    hooks,
-    record,
-    timings,
-  );
-  const images = toImageArray(latents);
-  if (record) record.image = images;
+  const images = await decodeImageEmbeddings(components, text, imageEmbeddings, { ...o, seed }, hooks, record, timings);
   return { images, seed, providers: { ...components.providers }, timings, intermediates: record };
 }
 
