@@ -5,7 +5,7 @@
  */
 import type { ArtifactRef, NodeResult, NodeRunContext } from "../../nodes/runtime";
 import { CancelledError, UnclipError, isUnclipError } from "../errors";
-import type { OutputCache } from "./cache";
+import type { CacheEntry, OutputCache } from "./cache";
 import { nodeCacheKey } from "./cache";
 import type { RunError, RunEvent } from "./events";
 import type { ModelHost } from "./modelHost";
@@ -93,20 +93,43 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   // them: never looked up, and never stored, since their keys would never be asked for again.
   const volatile = new Set<string>();
 
+  // 1. every needed node's key and cache entry, before any work: taking the entries now keeps them
+  //    for this run even if storing new results evicts them from the cache meanwhile
+  const hits = new Map<string, CacheEntry>();
+  const cacheableNodes = new Set<string>();
+  const consumers = new Map<string, string[]>();
   for (const node of plan.order) {
     const inputKeys = Object.fromEntries(Object.entries(node.inputs).map(([port, src]) => [port, `${keys.get(src.node)}:${src.port}`]));
     const ownCacheable = typeof node.declaration.cacheable === "function" ? node.declaration.cacheable(node.params) : node.declaration.cacheable !== false;
     const cacheable = ownCacheable && !Object.values(node.inputs).some((src) => volatile.has(src.node));
     if (!cacheable) volatile.add(node.id);
+    else cacheableNodes.add(node.id);
     const key = nodeCacheKey(node, inputKeys, ownCacheable ? undefined : o.runId);
     keys.set(node.id, key);
-
     const hit = cacheable ? services.cache.get(key) : undefined;
-    if (hit) {
-      outputs.set(node.id, hit.result.outputs);
+    if (hit) hits.set(node.id, hit);
+    for (const src of Object.values(node.inputs)) consumers.set(src.node, [...(consumers.get(src.node) ?? []), node.id]);
+  }
+
+  // 2. what must execute: output nodes and the inputs of whatever executes, unless cached; an
+  //    upstream node whose consumers are all cached is not run even if its own entry was evicted
+  const outputNodes = new Set(plan.outputNodes);
+  const execute = new Set<string>();
+  for (const node of [...plan.order].reverse()) {
+    const required = outputNodes.has(node.id) || (consumers.get(node.id) ?? []).some((c) => execute.has(c));
+    if (required && !hits.has(node.id)) execute.add(node.id);
+  }
+
+  for (const node of plan.order) {
+    const key = keys.get(node.id)!;
+    const cacheable = cacheableNodes.has(node.id);
+    if (!execute.has(node.id)) {
+      // cached, or not needed because everything it feeds is cached
+      const hit = hits.get(node.id);
+      if (hit) outputs.set(node.id, hit.result.outputs);
       report.cached.push(node.id);
-      report.ui[node.id] = hit.result.ui;
-      emit({ type: "node.cached", runId: o.runId, nodeId: node.id, ui: hit.result.ui });
+      report.ui[node.id] = hit?.result.ui;
+      emit({ type: "node.cached", runId: o.runId, nodeId: node.id, ui: hit?.result.ui });
       continue;
     }
     if (signal.aborted) throw new CancelledError();

@@ -115,12 +115,29 @@ describe("executor (no model)", () => {
       small.cache.setLimit(oneGraph + 100);
       expect((await run(small, b)).report.ran).toContain("noise");
       expect(small.cache.bytes).toBeLessThanOrEqual(oneGraph + 100);
-      expect((await run(small, a)).report.ran).toContain("noise");
-      // and a, used last, is what is kept now
+      // a's noise is gone, but its inspector's (tiny) result is still cached: nothing needs to run
       expect((await run(small, a)).report.ran).toEqual([]);
+      // and b, used last, is still cached
+      expect((await run(small, b)).report.ran).toEqual([]);
       small.cache.clear();
       expect(small.cache.size).toBe(0);
       expect((await run(small, a)).report.ran).toEqual(["seed", "noise", "inspect"]);
+    } finally {
+      await small.models.unload();
+    }
+  });
+  it("does not re-run evicted upstream nodes when everything they feed is still cached", async () => {
+    const small = testExecutor({ cacheBytes: 1 << 20 });
+    try {
+      const wf = noiseGraph(3);
+      expect((await run(small, wf)).report.ran).toEqual(["seed", "noise", "inspect"]);
+      // keep only the smallest, most recent entry (the inspector's): seed and noise are evicted
+      small.cache.setLimit(1);
+      expect(small.cache.size).toBe(1);
+      const again = await run(small, wf);
+      expect(again.report.ran).toEqual([]);
+      expect(again.report.cached).toEqual(["seed", "noise", "inspect"]);
+      expect(again.events.filter((e) => e.type === "node.started")).toEqual([]);
     } finally {
       await small.models.unload();
     }
