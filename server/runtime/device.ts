@@ -6,17 +6,12 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import * as ort from "onnxruntime-node";
 
 export type Device = "auto" | "cpu" | "cuda";
 export type Provider = "cpu" | "cuda";
 export const DEVICES: readonly Device[] = ["auto", "cpu", "cuda"];
 
 let cudaUnavailableReason: string | null = null;
-
-export function cudaBundled(): boolean {
-  return ort.listSupportedBackends().some((b) => b.name === "cuda" && b.bundled);
-}
 
 /**
  * Whether the CUDA provider library was installed next to the addon (ONNXRUNTIME_NODE_INSTALL=cuda12).

@@ -8,9 +8,8 @@ import type { TextConditioning } from "./encodePrompt";
 import { classifierFreeGuidance } from "./guidance";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed, throwIfCancelled } from "./progress";
-import { sample, stackSteps, type StepRecord } from "./sampler";
+import { sampleStage } from "./sampler";
 import type { UnCLIPScheduler } from "./scheduler";
-import { stageNoise } from "./stageNoise";
 import type { BoolNdArray, Float32NdArray } from "./tensor";
 import { bool, clamp, concatBatch, float32, repeatInterleaveBatch } from "./tensor";
 
@@ -108,30 +107,21 @@ export async function runDecoder(
     const scheduler = o.scheduler ?? (await components.scheduler("decoder_scheduler"));
     const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "decoderNumInferenceSteps");
     const cfg = components.pkg.configs.decoder!;
-    const shape = [cond.batch, cfg.in_channels, cfg.sample_size, cfg.sample_size];
-    const noise = stageNoise("decoder", shape, timesteps.length, {
+    const latents = await sampleStage({
+      stage: "decoder",
+      parameterPrefix: "decoder",
+      scheduler,
+      timesteps,
+      shape: [cond.batch, cfg.in_channels, cfg.sample_size, cfg.sample_size],
       seed: o.seed,
       latents: o.latents,
       stepNoise: o.stepNoise,
-      latentsName: "decoderLatents",
-      stepNoiseName: "decoderStepNoise",
-    });
-    const steps: StepRecord | undefined = record ? { modelOutputs: [], prevSamples: [] } : undefined;
-    const latents = await sample({
-      stage: "decoder",
-      scheduler,
-      timesteps,
-      noise,
       hooks,
-      record: steps,
+      record,
       modelOutput: async (x, t) => ({ output: await decoderModelOutput(components, cond, x, t, o.guidanceScale) }),
     });
     const image = clamp(latents, -1, 1);
-    if (record && steps) {
-      record.decoder_steps_model_output = stackSteps(steps.modelOutputs, [cond.batch, cfg.out_channels, cfg.sample_size, cfg.sample_size]);
-      record.decoder_steps_prev_sample = stackSteps(steps.prevSamples, shape);
-      record.decoder_image = image;
-    }
+    if (record) record.decoder_image = image;
     return image;
   });
 }

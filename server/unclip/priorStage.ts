@@ -6,8 +6,7 @@ import type { UnclipComponents } from "./components";
 import { classifierFreeGuidance } from "./guidance";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed } from "./progress";
-import { sample, stackSteps, type StepRecord } from "./sampler";
-import { stageNoise } from "./stageNoise";
+import { sampleStage } from "./sampler";
 import type { TextConditioning } from "./encodePrompt";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";
@@ -68,29 +67,21 @@ export async function runPrior(
     const scheduler = o.scheduler ?? (await components.scheduler("prior_scheduler"));
     const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "priorNumInferenceSteps");
     const dim = components.pkg.configs.prior!.embedding_dim;
-    const noise = stageNoise("prior", [text.batch, dim], timesteps.length, {
+    const latents = await sampleStage({
+      stage: "prior",
+      parameterPrefix: "prior",
+      scheduler,
+      timesteps,
+      shape: [text.batch, dim],
       seed: o.seed,
       latents: o.latents,
       stepNoise: o.stepNoise,
-      latentsName: "priorLatents",
-      stepNoiseName: "priorStepNoise",
-    });
-    const steps: StepRecord | undefined = record ? { modelOutputs: [], prevSamples: [] } : undefined;
-    const latents = await sample({
-      stage: "prior",
-      scheduler,
-      timesteps,
-      noise,
       hooks,
-      record: steps,
+      record,
       modelOutput: async (x, t) => ({ output: await priorModelOutput(components, text, x, t, o.guidanceScale) }),
     });
     const imageEmbeddings = postProcessLatents(latents, await components.clipMean(), await components.clipStd());
-    if (record && steps) {
-      record.prior_steps_model_output = stackSteps(steps.modelOutputs, latents.shape);
-      record.prior_steps_prev_sample = stackSteps(steps.prevSamples, latents.shape);
-      record.image_embeddings = imageEmbeddings;
-    }
+    if (record) record.image_embeddings = imageEmbeddings;
     return imageEmbeddings;
   });
 }

@@ -3,10 +3,10 @@
  * (guided) model output, let the UnCLIPScheduler take the step, add that step's noise, report.
  * Cancellation is checked before every model call, so a cancel takes effect within one step.
  */
-import type { StageHooks, StepEvent } from "./progress";
+import type { Recorder, StageHooks, StepEvent } from "./progress";
 import { throwIfCancelled } from "./progress";
 import type { UnCLIPScheduler } from "./scheduler";
-import type { StageNoise } from "./stageNoise";
+import { type StageNoise, stageNoise } from "./stageNoise";
 import type { Float32NdArray } from "./tensor";
 import { float32 } from "./tensor";
 
@@ -76,4 +76,52 @@ export function stackSteps(arrays: Float32Array[], shape: number[]): Float32NdAr
   const out = new Float32Array(arrays.length * size);
   arrays.forEach((a, i) => out.set(a, i * size));
   return float32([arrays.length, ...shape], out);
+}
+
+export interface StageSamplingOptions {
+  stage: SamplerOptions["stage"];
+  /** The stage's prefix in parameter names: "prior" → priorLatents, priorStepNoise. */
+  parameterPrefix: string;
+  scheduler: UnCLIPScheduler;
+  timesteps: number[];
+  /** Shape of the stage's latents. */
+  shape: number[];
+  seed: number;
+  latents?: Float32NdArray;
+  stepNoise?: Float32NdArray;
+  modelOutput: SamplerOptions["modelOutput"];
+  hooks?: StageHooks;
+  /** When given, the per-step model outputs and samples are kept as `<stage>_steps_*`. */
+  record?: Recorder;
+}
+
+/** A stage's noise (given or seeded), its denoising loop, and the per-step record. */
+export async function sampleStage(o: StageSamplingOptions): Promise<Float32NdArray> {
+  const noise = stageNoise(o.stage, o.shape, o.timesteps.length, {
+    seed: o.seed,
+    latents: o.latents,
+    stepNoise: o.stepNoise,
+    latentsName: `${o.parameterPrefix}Latents`,
+    stepNoiseName: `${o.parameterPrefix}StepNoise`,
+  });
+  const steps: StepRecord | undefined = o.record ? { modelOutputs: [], prevSamples: [] } : undefined;
+  let outputShape = o.shape;
+  const latents = await sample({
+    stage: o.stage,
+    scheduler: o.scheduler,
+    timesteps: o.timesteps,
+    noise,
+    hooks: o.hooks,
+    record: steps,
+    modelOutput: async (x, t, i) => {
+      const r = await o.modelOutput(x, t, i);
+      outputShape = r.output.shape;
+      return r;
+    },
+  });
+  if (o.record && steps) {
+    o.record[`${o.stage}_steps_model_output`] = stackSteps(steps.modelOutputs, outputShape);
+    o.record[`${o.stage}_steps_prev_sample`] = stackSteps(steps.prevSamples, o.shape);
+  }
+  return latents;
 }

@@ -6,9 +6,8 @@
 import type { UnclipComponents } from "./components";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed, throwIfCancelled } from "./progress";
-import { sample, stackSteps, type StepRecord } from "./sampler";
+import { sampleStage } from "./sampler";
 import type { UnCLIPScheduler } from "./scheduler";
-import { stageNoise } from "./stageNoise";
 import type { Float32NdArray } from "./tensor";
 import { concatChannels, float32 } from "./tensor";
 import { upscaleBicubicAntialias } from "./upscale";
@@ -61,33 +60,22 @@ export async function runSuperRes(
     const scheduler = o.scheduler ?? (await components.scheduler("super_res_scheduler"));
     const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "superResNumInferenceSteps");
     const cfg = components.pkg.configs.super_res_first!;
-    const channels = cfg.in_channels / 2;
     const S = cfg.sample_size;
-    const batch = decoderImage.shape[0];
-    const shape = [batch, channels, S, S];
-    const noise = stageNoise("super_res", shape, timesteps.length, {
+    const upscaled = upscaleDecoderImage(decoderImage, S);
+    if (record) record.image_upscaled = upscaled;
+    const latents = await sampleStage({
+      stage: "super_res",
+      parameterPrefix: "superRes",
+      scheduler,
+      timesteps,
+      shape: [decoderImage.shape[0], cfg.in_channels / 2, S, S],
       seed: o.seed,
       latents: o.latents,
       stepNoise: o.stepNoise,
-      latentsName: "superResLatents",
-      stepNoiseName: "superResStepNoise",
-    });
-    const upscaled = upscaleDecoderImage(decoderImage, S);
-    if (record) record.image_upscaled = upscaled;
-    const steps: StepRecord | undefined = record ? { modelOutputs: [], prevSamples: [] } : undefined;
-    const latents = await sample({
-      stage: "super_res",
-      scheduler,
-      timesteps,
-      noise,
       hooks,
-      record: steps,
+      record,
       modelOutput: (x, t, i) => superResModelOutput(components, upscaled, x, t, i, timesteps.length),
     });
-    if (record && steps) {
-      record.super_res_steps_model_output = stackSteps(steps.modelOutputs, [batch, cfg.out_channels, S, S]);
-      record.super_res_steps_prev_sample = stackSteps(steps.prevSamples, shape);
-    }
     return latents;
   });
 }

@@ -115,17 +115,6 @@ export function concatChannels(parts: Float32NdArray[]): Float32NdArray {
   return float32([batch, channels, ...spatial], out);
 }
 
-/** Channels `[start, end)` of an NC... tensor (a copy). */
-export function sliceChannels(t: Float32NdArray, start: number, end: number): Float32NdArray {
-  const [batch, channels] = t.shape;
-  const inner = numel(t.shape.slice(2));
-  const outC = end - start;
-  const out = new Float32Array(batch * outC * inner);
-  for (let b = 0; b < batch; b++) {
-    out.set(t.data.subarray((b * channels + start) * inner, (b * channels + end) * inner), b * outC * inner);
-  }
-  return float32([batch, outC, ...t.shape.slice(2)], out);
-}
 
 export function clamp(t: Float32NdArray, lo: number, hi: number): Float32NdArray {
   const out = new Float32Array(t.data.length);
@@ -134,23 +123,4 @@ export function clamp(t: Float32NdArray, lo: number, hi: number): Float32NdArray
     out[i] = v < lo ? lo : v > hi ? hi : v;
   }
   return float32(t.shape, out);
-}
-
-/** NCHW → NHWC. */
-export function nchwToNhwc(t: Float32NdArray): Float32NdArray {
-  const [n, c, h, w] = t.shape;
-  const out = new Float32Array(t.data.length);
-  const src = t.data;
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const plane = (b * c + ch) * h * w;
-      for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + ch] = src[plane + i];
-    }
-  }
-  return float32([n, h, w, c], out);
-}
-
-export function isFiniteArray(data: Float32Array): boolean {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
-  return true;
 }
