@@ -14,15 +14,16 @@ const ENV_KEYS = ["DATA_DIR", "DATABASE_URL", "MODELS_DIR"] as const;
 
 /**
  * Point DATA_DIR at a new temp directory for this test file (the database is created inside it
- * on first use) and remove it afterwards. Returns a getter for the directory.
+ * on first use) and remove it afterwards; MODELS_DIR is unset unless given. The environment and
+ * the database client are restored afterwards. Returns a getter for the directory.
  */
-export function useTempDataDir(): () => string {
+export function useTempDataDir(o: { prefix?: string; modelsDir?: string } = {}): () => string {
   let dir = "";
   const saved: Record<string, string | undefined> = {};
   beforeAll(async () => {
     for (const k of ENV_KEYS) saved[k] = process.env[k];
-    dir = mkdtempSync(path.join(os.tmpdir(), "unclip-db-test-"));
-    await switchDataDir(path.join(dir, "data"));
+    dir = mkdtempSync(path.join(os.tmpdir(), o.prefix ?? "unclip-db-test-"));
+    await switchDataDir(path.join(dir, "data"), o.modelsDir);
   });
   afterAll(async () => {
     await closeDb();
@@ -37,11 +38,12 @@ export function useTempDataDir(): () => string {
 }
 
 /** Close the client and point the environment at another data directory. */
-export async function switchDataDir(dataDir: string): Promise<void> {
+export async function switchDataDir(dataDir: string, modelsDir?: string): Promise<void> {
   await closeDb();
   process.env.DATA_DIR = dataDir;
   delete process.env.DATABASE_URL;
-  delete process.env.MODELS_DIR;
+  if (modelsDir === undefined) delete process.env.MODELS_DIR;
+  else process.env.MODELS_DIR = modelsDir;
   resetEnv();
 }
 

@@ -2,21 +2,19 @@
  * Shared setup for the graph-layer tests: the real node library behind the real executor, a
  * temp data directory (uploads, database), images kept in memory, and workflow builders.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
 import { NODE_DECLARATIONS } from "../../nodes/index";
 import { RUNNERS } from "../../nodes/runners";
 import { templateByName } from "../../nodes/templates";
-import { closeDb } from "../../server/db/client";
-import { readEnv, resetEnv } from "../../server/env";
+import { readEnv } from "../../server/env";
 import { createExecutorServices } from "../../server/executorServices";
 import type { RunEvent } from "../../server/graph/events";
 import { type ExecuteOptions, type ExecutorServices, executeWorkflow, type RunReport } from "../../server/graph/executor";
 import { createRegistry } from "../../server/graph/registry";
 import { parseWorkflow, WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../server/graph/workflow";
 import { readUpload } from "../../server/uploads";
+import { useTempDataDir as useTempDbDataDir } from "../db/helpers";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 
 export const PACKAGE = "unclip-tiny";
@@ -126,34 +124,12 @@ export function noiseGraph(seed = 1): Workflow {
   );
 }
 
-const ENV_KEYS = ["DATA_DIR", "DATABASE_URL", "MODELS_DIR"] as const;
-
 /**
  * A fresh temp DATA_DIR for this test file (database, uploads, artifacts), MODELS_DIR pointing
  * at the fixtures; the environment and the database client are restored afterwards.
  */
 export function useTempDataDir(): () => string {
-  let dir = "";
-  const saved: Record<string, string | undefined> = {};
-  beforeAll(async () => {
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
-    dir = mkdtempSync(path.join(os.tmpdir(), "unclip-graph-test-"));
-    await closeDb();
-    process.env.DATA_DIR = path.join(dir, "data");
-    process.env.MODELS_DIR = FIXTURES_DIR;
-    delete process.env.DATABASE_URL;
-    resetEnv();
-  });
-  afterAll(async () => {
-    await closeDb();
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-    resetEnv();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return () => path.join(dir, "data");
+  return useTempDbDataDir({ prefix: "unclip-graph-test-", modelsDir: FIXTURES_DIR });
 }
 
 export interface Deferred<T = void> {
