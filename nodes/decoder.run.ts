@@ -6,6 +6,7 @@ import { imageFromPixels } from "./lib/images";
 import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "./lib/inputs";
 import { readParams } from "./lib/readParams";
 import { samplerHooks } from "./lib/samplerHooks";
+import { stageTracing } from "./lib/stageTracing";
 import type { NodeRunner } from "./runtime";
 import type { DecoderConditioningValue } from "./values";
 
@@ -23,6 +24,7 @@ export const runDecoderNode: NodeRunner = async (ctx, inputs, raw) => {
       { port: "conditioning" },
     );
   }
+  const tracing = stageTracing(ctx, "decoder", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, true));
   const pixels = await runDecoder(
     decoder.components,
     conditioning,
@@ -35,8 +37,9 @@ export const runDecoderNode: NodeRunner = async (ctx, inputs, raw) => {
       scheduler: scheduler.scheduler,
       stepsName: "numInferenceSteps",
     },
-    samplerHooks(ctx, true),
+    tracing.hooks,
   );
+  tracing.finish();
   const image = imageFromPixels(pixels);
   return { outputs: { image }, ui: { text: `${pixels.shape[0]} × ${image.width}×${image.height}` } };
 };

@@ -1,4 +1,5 @@
 import type { TextRows } from "../server/unclip/encodePrompt";
+import { framesTrace } from "../server/unclip/stageTrace";
 import { concatBatch, type Float32NdArray } from "../server/unclip/tensor";
 import { INTERPOLATE_NODES, INTERPOLATE_VARIANTS, type InterpolateVariant } from "./interpolate";
 import { kindInput, numberOr } from "./lib/inputs";
@@ -33,15 +34,22 @@ function factorsFor(variant: InterpolateVariant, inputs: Record<string, unknown>
   return [Math.min(1, Math.max(0, numberOr(inputs, "factor", p.factor!)))];
 }
 
+/** The first row of a [rows, width] tensor (interpolation traces show one row per frame). */
+function firstRow(t: Float32NdArray): Float32Array {
+  const width = t.shape[t.shape.length - 1];
+  return t.data.slice(0, width);
+}
+
 function runnerFor(variant: InterpolateVariant): NodeRunner {
   const decl = INTERPOLATE_NODES.find((d) => d.type === variant.type)!;
-  return async (_ctx, inputs, raw) => {
+  return async (ctx, inputs, raw) => {
     const p = readParams<{ method: InterpolationMethod; factor?: number; frames?: number }>(decl, raw);
     const factors = factorsFor(variant, inputs, p);
     if (variant.subject === "text") {
       const a = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "a", "text_embedding", "a text embedding");
       const b = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "b", "text_embedding", "a text embedding");
       const frames = factors.map((t) => textAt(a, b, t, p.method));
+      if (ctx.trace) ctx.addTrace("frames", framesTrace(p.method, factors, frames.map((f) => firstRow(f.cond.promptEmbeds)), firstRow(a.cond.promptEmbeds), firstRow(b.cond.promptEmbeds)));
       const embedding: TextEmbeddingValue = {
         kind: "text_embedding",
         cond: concatTextRows(frames.map((f) => f.cond)),
@@ -52,6 +60,7 @@ function runnerFor(variant: InterpolateVariant): NodeRunner {
     const a = kindInput<"image_embedding", ImageEmbeddingValue>(inputs, "a", "image_embedding", "an image embedding");
     const b = kindInput<"image_embedding", ImageEmbeddingValue>(inputs, "b", "image_embedding", "an image embedding");
     const rows: Float32NdArray[] = factors.map((t) => interpolateTensor(a.embeds, b.embeds, t, p.method, "image embeddings"));
+    if (ctx.trace) ctx.addTrace("frames", framesTrace(p.method, factors, rows.map(firstRow), firstRow(a.embeds), firstRow(b.embeds)));
     const embedding: ImageEmbeddingValue = { kind: "image_embedding", embeds: concatBatch(rows) };
     return { outputs: { embedding }, ui: { text: `${embedding.embeds.shape[0]} row(s), ${p.method}` } };
   };

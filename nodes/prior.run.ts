@@ -6,6 +6,7 @@ import { shapeString } from "../server/unclip/tensor";
 import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "./lib/inputs";
 import { readParams } from "./lib/readParams";
 import { samplerHooks } from "./lib/samplerHooks";
+import { stageTracing } from "./lib/stageTracing";
 import { priorNode } from "./prior";
 import type { NodeRunner } from "./runtime";
 import type { ImageEmbeddingValue, TextEmbeddingValue } from "./values";
@@ -29,6 +30,7 @@ export const runPriorNode: NodeRunner = async (ctx, inputs, raw) => {
     throw new InputError("embedding_width", `text: embeddings ${shapeString(text.cond.promptEmbeds.shape)} do not fit this prior (width ${dim})`, { port: "text" });
   }
   const conditioning = arrangeTextRows(text.cond, text.uncond, p.numImagesPerPrompt, p.classifierFreeGuidance);
+  const tracing = stageTracing(ctx, "prior", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, false));
   const embeds = await runPrior(
     prior.components,
     conditioning,
@@ -41,8 +43,17 @@ export const runPriorNode: NodeRunner = async (ctx, inputs, raw) => {
       scheduler: scheduler.scheduler,
       stepsName: "numInferenceSteps",
     },
-    samplerHooks(ctx, false),
+    tracing.hooks,
   );
+  if (ctx.trace) {
+    // the recorded item's own prompt: the first row of the conditional half
+    const row = conditioning.cfg ? conditioning.batch : 0;
+    tracing.finish({
+      clipMean: (await prior.components.clipMean()).data,
+      clipStd: (await prior.components.clipStd()).data,
+      text: conditioning.promptEmbeds.data.slice(row * dim, (row + 1) * dim),
+    });
+  }
   const imageEmbedding: ImageEmbeddingValue = { kind: "image_embedding", embeds };
   return { outputs: { imageEmbedding }, ui: { text: `${shapeString(embeds.shape)} image embedding` } };
 };

@@ -38,6 +38,10 @@ export interface NodeRunContext {
    * running (a randomized seed's drawn value) are written in, so the image can be reproduced.
    */
   readonly workflowJson: string;
+  /** True when this run asked for a teaching trace of this node (the per-run or per-node switch). */
+  readonly trace: boolean;
+  /** Add a part to this node's trace (stored with the run as a JSON artifact); ignored when not tracing. */
+  addTrace(part: string, data: unknown): void;
 }
 
 /** What a runner returns: values for its output ports, and what the editor shows on the node. */
@@ -49,6 +53,8 @@ export interface NodeResult {
     images?: ArtifactRef[];
     inspect?: unknown;
     text?: string;
+    /** The node's teaching trace (a JSON artifact), when the run recorded one. */
+    trace?: ArtifactRef;
   };
 }
 

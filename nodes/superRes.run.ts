@@ -5,6 +5,7 @@ import { imageFromPixels } from "./lib/images";
 import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "./lib/inputs";
 import { readParams } from "./lib/readParams";
 import { samplerHooks } from "./lib/samplerHooks";
+import { stageTracing } from "./lib/stageTracing";
 import type { NodeRunner } from "./runtime";
 import { superResNode } from "./superRes";
 import type { ImageValue } from "./values";
@@ -20,6 +21,7 @@ export const runSuperResNode: NodeRunner = async (ctx, inputs, raw) => {
       port: "image",
     });
   }
+  const tracing = stageTracing(ctx, "super_res", scheduler.scheduler, null, samplerHooks(ctx, true));
   const latents = await runSuperRes(
     superRes.components,
     image.pixels,
@@ -31,8 +33,9 @@ export const runSuperResNode: NodeRunner = async (ctx, inputs, raw) => {
       scheduler: scheduler.scheduler,
       stepsName: "numInferenceSteps",
     },
-    samplerHooks(ctx, true),
+    tracing.hooks,
   );
+  tracing.finish();
   // clamping first gives the same 8-bit pixels as the pipeline's clamp after x/2 + 1/2
   const out = imageFromPixels(clamp(latents, -1, 1));
   return { outputs: { image: out }, ui: { text: `${latents.shape[0]} × ${out.width}×${out.height}` } };

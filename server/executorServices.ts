@@ -5,6 +5,7 @@
  */
 import { NODE_DECLARATIONS } from "../nodes/index";
 import { RUNNERS } from "../nodes/runners";
+import { summarizeValue } from "../nodes/lib/inspectValue";
 import { valueBytes } from "../nodes/values";
 import { OutputCache } from "./graph/cache";
 import type { ExecutorServices } from "./graph/executor";
@@ -33,6 +34,7 @@ export interface ExecutorServicesOptions {
   cacheBytes?: number;
   readUpload: ExecutorServices["readUpload"];
   saveImage: ExecutorServices["saveImage"];
+  saveTrace?: ExecutorServices["saveTrace"];
 }
 
 export function createExecutorServices(o: ExecutorServicesOptions): ExecutorServices {
@@ -42,7 +44,9 @@ export function createExecutorServices(o: ExecutorServicesOptions): ExecutorServ
     models: new ModelHost(o.modelsDir, o.device ?? deviceFromEnv()),
     modelsDir: o.modelsDir,
     valueBytes,
+    summarizeValue,
     readUpload: o.readUpload,
     saveImage: o.saveImage,
+    saveTrace: o.saveTrace,
   };
 }

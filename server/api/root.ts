@@ -2,6 +2,7 @@ import { cacheRouter } from "./routers/cache";
 import { modelsRouter } from "./routers/models";
 import { nodesRouter } from "./routers/nodes";
 import { runsRouter } from "./routers/runs";
+import { teachRouter } from "./routers/teach";
 import { workflowsRouter } from "./routers/workflows";
 import { createCallerFactory, router } from "./trpc";
 
@@ -11,6 +12,7 @@ export const appRouter = router({
   workflows: workflowsRouter,
   runs: runsRouter,
   cache: cacheRouter,
+  teach: teachRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -269,3 +269,20 @@ async function writeFileAtomic(target: string, data: Buffer): Promise<void> {
     // best effort
   }
 }
+
+/**
+ * A run's teaching traces (kind "trace"), one per node. Without a run id: those of the most
+ * recent run that recorded any, so a reloaded editor finds the last traced run again.
+ */
+export async function listRunTraces(runId?: string): Promise<{ runId: string | null; traces: ArtifactRecord[] }> {
+  const id = runId === undefined ? undefined : parseInput(z.string().min(1).max(64), runId, "runId");
+  const db = await getDb();
+  let target = id;
+  if (target === undefined) {
+    const latest = await db.artifact.findFirst({ where: { kind: "trace" }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+    if (!latest) return { runId: null, traces: [] };
+    target = latest.runId;
+  }
+  const rows = await db.artifact.findMany({ where: { runId: target, kind: "trace" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  return { runId: target, traces: rows.map(toArtifactRecord) };
+}

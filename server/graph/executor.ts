@@ -21,6 +21,10 @@ export interface ExecutorServices {
   valueBytes(v: unknown): number;
   readUpload(name: string): Promise<Uint8Array>;
   saveImage(runId: string, nodeId: string, png: Uint8Array, info: { width: number; height: number; kind: "image" | "preview"; index: number }): Promise<ArtifactRef>;
+  /** Store a node's teaching trace (JSON text); without it (the headless CLI) nothing is traced. */
+  saveTrace?(runId: string, nodeId: string, json: string): Promise<ArtifactRef>;
+  /** What the tensor inspector shows of a port's value (shape, dtype, statistics, pictures). */
+  summarizeValue?(value: unknown): unknown;
 }
 
 export interface ExecuteOptions {
@@ -29,6 +33,10 @@ export interface ExecuteOptions {
   /** Preview every k steps inside samplers (0 = none). */
   previewEvery?: number;
   onEvent?: (e: RunEvent) => void;
+  /** Record a teaching trace of every executed node (nodes can also ask for it one by one). */
+  trace?: boolean;
+  /** Run only what these nodes need and return their outputs in `values` (instead of the output nodes). */
+  targets?: string[];
 }
 
 export interface RunReport {
@@ -38,6 +46,8 @@ export interface RunReport {
   nodeMs: Record<string, number>;
   /** What each executed or cached node shows in the editor (images, inspector data). */
   ui: Record<string, NodeResult["ui"]>;
+  /** With `targets`: their output values. */
+  values?: Record<string, Record<string, unknown>>;
 }
 
 export class ValidationFailed extends UnclipError {
@@ -78,7 +88,7 @@ function toDataUrl(png: Uint8Array): string {
 export async function executeWorkflow(services: ExecutorServices, workflow: Workflow, o: ExecuteOptions): Promise<RunReport> {
   const started = performance.now();
   const emit = (e: RunEvent) => o.onEvent?.(e);
-  const { errors, plan } = validateWorkflow(workflow, services.registry, { modelsDir: services.modelsDir });
+  const { errors, plan } = validateWorkflow(workflow, services.registry, { modelsDir: services.modelsDir, targets: o.targets });
   if (errors.length || !plan) throw new ValidationFailed(errors);
 
   const keys = new Map<string, string>();
@@ -92,6 +102,9 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   // Nodes whose result may differ on every run (a randomized seed) and everything downstream of
   // them: never looked up, and never stored, since their keys would never be asked for again.
   const volatile = new Set<string>();
+  const traced = new Set(
+    services.saveTrace ? workflow.nodes.filter((n) => o.trace || n.trace).map((n) => n.id) : [],
+  );
 
   // 1. every needed node's key and cache entry, before any work: taking the entries now keeps them
   //    for this run even if storing new results evicts them from the cache meanwhile
@@ -107,7 +120,8 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
     const key = nodeCacheKey(node, inputKeys, ownCacheable ? undefined : o.runId);
     keys.set(node.id, key);
     const hit = cacheable ? services.cache.get(key) : undefined;
-    if (hit) hits.set(node.id, hit);
+    // a traced node is run again unless its cached result already carries a trace
+    if (hit && (!traced.has(node.id) || hit.result.ui?.trace)) hits.set(node.id, hit);
     for (const src of Object.values(node.inputs)) consumers.set(src.node, [...(consumers.get(src.node) ?? []), node.id]);
   }
 
@@ -116,7 +130,8 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   const outputNodes = new Set(plan.outputNodes);
   const execute = new Set<string>();
   for (const node of [...plan.order].reverse()) {
-    const required = outputNodes.has(node.id) || (consumers.get(node.id) ?? []).some((c) => execute.has(c));
+    // a traced node must run to be traced, even when everything it feeds is cached
+    const required = outputNodes.has(node.id) || traced.has(node.id) || (consumers.get(node.id) ?? []).some((c) => execute.has(c));
     if (required && !hits.has(node.id)) execute.add(node.id);
   }
 
@@ -138,6 +153,8 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
 
     const inputs: Record<string, unknown> = {};
     for (const [port, src] of Object.entries(node.inputs)) inputs[port] = outputs.get(src.node)?.[src.port];
+    const tracing = traced.has(node.id);
+    const traceParts: Record<string, unknown> = {};
     const ctx: NodeRunContext = {
       runId: o.runId,
       nodeId: node.id,
@@ -159,6 +176,10 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
       loadPackage: (name) => services.models.load(name),
       readUpload: (name) => services.readUpload(name),
       saveImage: (png, info) => services.saveImage(o.runId, node.id, png, info),
+      trace: tracing,
+      addTrace: (part, data) => {
+        if (tracing) traceParts[part] = data;
+      },
     };
     emit({ type: "node.started", runId: o.runId, nodeId: node.id });
     const t0 = performance.now();
@@ -172,6 +193,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
       throw failure;
     }
     const ms = performance.now() - t0;
+    if (tracing) result = await withTrace(services, o.runId, node.id, result, traceParts, ms);
     outputs.set(node.id, result.outputs);
     if (result.resolvedParams) Object.assign(asRun.nodes.find((n) => n.id === node.id)!.params, result.resolvedParams);
     report.ran.push(node.id);
@@ -183,6 +205,15 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
     }
     emit({ type: "node.finished", runId: o.runId, nodeId: node.id, ms, ui: result.ui });
   }
+  if (o.targets) report.values = Object.fromEntries(plan.outputNodes.map((id) => [id, outputs.get(id) ?? {}]));
   report.ms = performance.now() - started;
   return report;
+}
+
+/** Store a traced node's parts and its output ports' summaries as one artifact, referenced from its ui. */
+async function withTrace(services: ExecutorServices, runId: string, nodeId: string, result: NodeResult, parts: Record<string, unknown>, ms: number): Promise<NodeResult> {
+  const ports = Object.fromEntries(Object.entries(result.outputs).map(([port, v]) => [port, services.summarizeValue?.(v) ?? null]));
+  const json = JSON.stringify({ format: "unclip-studio/node-trace", version: 1, runId, nodeId, ms, ports, ...parts });
+  const ref = await services.saveTrace!(runId, nodeId, json);
+  return { ...result, ui: { ...result.ui, trace: ref } };
 }

@@ -57,6 +57,8 @@ export interface ValidationResult {
 
 export interface ValidateOptions {
   modelsDir: string;
+  /** Check and plan only what these nodes need (e.g. a view that evaluates one node), instead of the output nodes. */
+  targets?: string[];
 }
 
 export function portsCompatible(from: PortSpec["type"], to: PortSpec["type"]): boolean {
@@ -112,8 +114,12 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
   }
 
   // what the output nodes need
-  const outputNodes = wf.nodes.filter((n) => decls.get(n.id)?.output && decls.get(n.id)?.executable !== false).map((n) => n.id);
-  if (outputNodes.length === 0) {
+  const outputNodes = options.targets
+    ? wf.nodes.filter((n) => options.targets!.includes(n.id) && decls.get(n.id)?.executable !== false).map((n) => n.id)
+    : wf.nodes.filter((n) => decls.get(n.id)?.output && decls.get(n.id)?.executable !== false).map((n) => n.id);
+  if (options.targets && outputNodes.length === 0) {
+    errors.push({ code: "unknown_node", message: `none of the nodes ${options.targets.join(", ")} is in the workflow` });
+  } else if (outputNodes.length === 0) {
     errors.push({ code: "no_output", message: "the workflow has no output node (Save Image, Preview Image or Tensor Inspector): nothing would run" });
   }
   const needed = new Set<string>();

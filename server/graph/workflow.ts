@@ -16,6 +16,8 @@ export const WorkflowNode = z.object({
   title: z.string().max(200).optional(),
   width: z.number().positive().optional(),
   height: z.number().positive().optional(),
+  /** Record a teaching trace of this node on every run (see docs/TEACHING.md). */
+  trace: z.boolean().optional(),
 });
 
 export const WorkflowLink = z.object({

@@ -5,10 +5,10 @@
  */
 import type { UnclipComponents } from "./components";
 import type { TextConditioning } from "./encodePrompt";
-import { classifierFreeGuidance } from "./guidance";
+import { classifierFreeGuidance, guidanceHalves } from "./guidance";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed, throwIfCancelled } from "./progress";
-import { sampleStage } from "./sampler";
+import { type ModelPrediction, sampleStage } from "./sampler";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { BoolNdArray, Float32NdArray } from "./tensor";
 import { bool, clamp, concatBatch, float32, repeatInterleaveBatch } from "./tensor";
@@ -71,6 +71,17 @@ export async function decoderModelOutput(
   t: number,
   guidanceScale: number,
 ): Promise<Float32NdArray> {
+  return (await decoderPrediction(components, cond, latents, t, guidanceScale)).output;
+}
+
+/** The guided decoder prediction with the two halves it was made from (for traces). */
+export async function decoderPrediction(
+  components: UnclipComponents,
+  cond: DecoderConditioning,
+  latents: Float32NdArray,
+  t: number,
+  guidanceScale: number,
+): Promise<ModelPrediction> {
   const out = await components.decoder({
     sample: cond.cfg ? concatBatch([latents, latents]) : latents,
     timestep: t,
@@ -78,7 +89,8 @@ export async function decoderModelOutput(
     classLabels: cond.classLabels,
     attentionMask: cond.attentionMask,
   });
-  return cond.cfg ? classifierFreeGuidance(out, guidanceScale, latents.shape[1]) : out;
+  if (!cond.cfg) return { output: out };
+  return { output: classifierFreeGuidance(out, guidanceScale, latents.shape[1]), guidance: guidanceHalves(out, guidanceScale) };
 }
 
 export interface DecoderOptions {
@@ -118,7 +130,7 @@ export async function runDecoder(
       stepNoise: o.stepNoise,
       hooks,
       record,
-      modelOutput: async (x, t) => ({ output: await decoderModelOutput(components, cond, x, t, o.guidanceScale) }),
+      modelOutput: (x, t) => decoderPrediction(components, cond, x, t, o.guidanceScale),
     });
     const image = clamp(latents, -1, 1);
     if (record) record.decoder_image = image;

@@ -2,6 +2,7 @@
  * Classifier-free guidance on a batch laid out as [unconditional; conditional]:
  * guided = u + s · (c − u), in float32 like the reference.
  */
+import type { GuidanceParts } from "./progress";
 import type { Float32NdArray } from "./tensor";
 import { float32, numel } from "./tensor";
 
@@ -27,4 +28,12 @@ export function classifierFreeGuidance(out: Float32NdArray, scale: number, guide
     for (let j = split; j < rowSize; j++) result[o + j] = d[c + j];
   }
   return float32([rows, ...rest], result);
+}
+
+/** The [unconditional; conditional] halves of a guided batch, as views (no copy). */
+export function guidanceHalves(out: Float32NdArray, scale: number): GuidanceParts {
+  const rows = out.shape[0] / 2;
+  const half = out.data.length / 2;
+  const shape = [rows, ...out.shape.slice(1)];
+  return { scale, uncond: float32(shape, out.data.subarray(0, half)), cond: float32(shape, out.data.subarray(half)) };
 }

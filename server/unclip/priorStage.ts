@@ -3,10 +3,10 @@
  * by denoising (prediction type "sample" in Karlo), then un-normalising with clip_std/clip_mean.
  */
 import type { UnclipComponents } from "./components";
-import { classifierFreeGuidance } from "./guidance";
+import { classifierFreeGuidance, guidanceHalves } from "./guidance";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed } from "./progress";
-import { sampleStage } from "./sampler";
+import { type ModelPrediction, sampleStage } from "./sampler";
 import type { TextConditioning } from "./encodePrompt";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";
@@ -32,6 +32,17 @@ export async function priorModelOutput(
   t: number,
   guidanceScale: number,
 ): Promise<Float32NdArray> {
+  return (await priorPrediction(components, text, latents, t, guidanceScale)).output;
+}
+
+/** The guided prior prediction with the two halves it was made from (for traces). */
+export async function priorPrediction(
+  components: UnclipComponents,
+  text: TextConditioning,
+  latents: Float32NdArray,
+  t: number,
+  guidanceScale: number,
+): Promise<ModelPrediction> {
   const x = text.cfg ? concatBatch([latents, latents]) : latents;
   const p = await components.prior({
     hiddenStates: x,
@@ -40,7 +51,7 @@ export async function priorModelOutput(
     encoderHiddenStates: text.hiddenStates,
     attentionMask: text.mask,
   });
-  return text.cfg ? classifierFreeGuidance(p, guidanceScale) : p;
+  return text.cfg ? { output: classifierFreeGuidance(p, guidanceScale), guidance: guidanceHalves(p, guidanceScale) } : { output: p };
 }
 
 /** diffusers' PriorTransformer.post_process_latents: latents · clip_std + clip_mean (per column). */
@@ -78,7 +89,7 @@ export async function runPrior(
       stepNoise: o.stepNoise,
       hooks,
       record,
-      modelOutput: async (x, t) => ({ output: await priorModelOutput(components, text, x, t, o.guidanceScale) }),
+      modelOutput: (x, t) => priorPrediction(components, text, x, t, o.guidanceScale),
     });
     const imageEmbeddings = postProcessLatents(latents, await components.clipMean(), await components.clipStd());
     if (record) record.image_embeddings = imageEmbeddings;

@@ -26,6 +26,15 @@ export interface StepEvent {
   /** Which UNet ran (super-res: first or last). */
   unet?: string;
   meanVarianceFraction: number | null;
+  /** With classifier-free guidance: the two halves of the model output before they were combined. */
+  guidance?: GuidanceParts;
+}
+
+/** The unconditional and conditional model outputs (views into the batch, all channels) and the scale. */
+export interface GuidanceParts {
+  scale: number;
+  uncond: Float32NdArray;
+  cond: Float32NdArray;
 }
 
 export interface StageHooks {

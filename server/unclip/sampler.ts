@@ -3,7 +3,7 @@
  * (guided) model output, let the UnCLIPScheduler take the step, add that step's noise, report.
  * Cancellation is checked before every model call, so a cancel takes effect within one step.
  */
-import type { Recorder, StageHooks, StepEvent } from "./progress";
+import type { GuidanceParts, Recorder, StageHooks, StepEvent } from "./progress";
 import { throwIfCancelled } from "./progress";
 import type { UnCLIPScheduler } from "./scheduler";
 import { type StageNoise, stageNoise } from "./stageNoise";
@@ -15,13 +15,19 @@ export interface StepRecord {
   prevSamples: Float32Array[];
 }
 
+export interface ModelPrediction {
+  output: Float32NdArray;
+  unet?: string;
+  guidance?: GuidanceParts;
+}
+
 export interface SamplerOptions {
   stage: StepEvent["stage"];
   scheduler: UnCLIPScheduler;
   timesteps: number[];
   noise: StageNoise;
-  /** Model output for x_t at step i, and the name of the model that ran (for super-res). */
-  modelOutput: (sample: Float32NdArray, t: number, i: number) => Promise<{ output: Float32NdArray; unet?: string }>;
+  /** Model output for x_t at step i, the name of the model that ran (for super-res) and the guidance halves. */
+  modelOutput: (sample: Float32NdArray, t: number, i: number) => Promise<ModelPrediction>;
   hooks?: StageHooks;
   record?: StepRecord;
 }
@@ -35,7 +41,7 @@ export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
     throwIfCancelled(o.hooks);
     const t = o.timesteps[i];
     const prevTimestep = i + 1 < steps ? o.timesteps[i + 1] : null;
-    const { output, unet } = await o.modelOutput(latents, t, i);
+    const { output, unet, guidance } = await o.modelOutput(latents, t, i);
     const r = o.scheduler.step({
       modelOutput: output.data,
       modelOutputChannels: spatial ? output.shape[1] : 0,
@@ -63,6 +69,7 @@ export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
       predOriginalSample: float32(latents.shape, r.predOriginalSample),
       unet,
       meanVarianceFraction: r.meanVarianceFraction,
+      guidance,
     });
     latents = next;
     o.hooks?.onProgress?.({ stage: o.stage, step: i + 1, steps, timestep: t });

@@ -28,6 +28,9 @@ export class NodeHarness {
   readonly progress: (NodeProgress & { nodeId: string })[] = [];
   readonly uploads = new Map<string, Uint8Array>();
   previewEvery = 0;
+  /** Ask runners for teaching traces; what they add lands in `traces[nodeId][part]`. */
+  trace = false;
+  traces: Record<string, Record<string, unknown>> = {};
   signal: AbortSignal = new AbortController().signal;
   private readonly packages = new Map<string, Promise<UnclipComponents>>();
 
@@ -47,6 +50,10 @@ export class NodeHarness {
       nodeId,
       signal: this.signal,
       previewEvery: this.previewEvery,
+      trace: this.trace,
+      addTrace: (part, data) => {
+        if (this.trace) (this.traces[nodeId] ??= {})[part] = data;
+      },
       progress: (p) => this.progress.push({ ...p, nodeId }),
       loadPackage: (name) => this.loadPackage(name),
       readUpload: async (name) => {

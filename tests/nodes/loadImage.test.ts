@@ -12,6 +12,8 @@ function ctxWith(uploads: Record<string, Uint8Array>): NodeRunContext {
     nodeId: "n",
     signal: new AbortController().signal,
     previewEvery: 0,
+    trace: false,
+    addTrace: () => {},
     progress: () => {},
     loadPackage: () => Promise.reject(new Error("unused")),
     readUpload: async (name) => uploads[name],

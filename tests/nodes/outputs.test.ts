@@ -26,6 +26,8 @@ function fakeContext(workflowJson = "{}", uploads: Record<string, Uint8Array> = 
     nodeId: "n",
     signal: new AbortController().signal,
     previewEvery: 0,
+    trace: false,
+    addTrace: () => {},
     progress: () => {},
     loadPackage: () => Promise.reject(new Error("no packages here")),
     readUpload: async (name) => uploads[name] ?? Promise.reject(new Error(`no upload ${name}`)),
