@@ -12,5 +12,9 @@ export const clipImageProcessorNode = defineNode({
     { name: "image", type: "IMAGE", label: "Image" },
   ],
   outputs: [{ name: "pixelValues", type: "LATENTS", label: "Pixel values" }],
+  explain: {
+    formula: "pixels = (resize_bicubic(image, shortest side) → centre crop → /255 − mean) / std",
+    text: "The image became CLIP's input of shape {ports.pixelValues.shape} (mean {ports.pixelValues.mean}, std {ports.pixelValues.std}).",
+  },
   params: [],
 });

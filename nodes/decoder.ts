@@ -16,5 +16,9 @@ export const decoderNode = defineNode({
     ...noiseInputs("decoder", "[images, channels, size, size]"),
   ],
   outputs: [{ name: "image", type: "IMAGE", label: "Image" }],
+  explain: {
+    formula: "ε̂ = ε_u + s·(ε_c − ε_u) with s = {params.guidanceScale};  x̂₀ = (x_t − √(1−ᾱ_t)·ε̂) / √ᾱ_t;  x_{t−1} = a_t·x̂₀ + b_t·x_t + σ_t·z",
+    text: "This run took {trace.steps} steps from t = {trace.firstTimestep} to t = {trace.lastTimestep}. At every step the UNet ran twice (with and without the conditioning) and the guided noise estimate used scale {trace.guidanceScale}. The noise added back, σ_t, is chosen by the model between √β̃_t and √β_t (learned variance). The image came out with shape {ports.image.shape}.",
+  },
   params: [guidanceParam(8.0), seedParam()],
 });

@@ -13,5 +13,9 @@ export const imageEncoderNode = defineNode({
     { name: "pixelValues", type: "LATENTS", label: "Pixel values" },
   ],
   outputs: [{ name: "imageEmbedding", type: "IMAGE_EMBEDDING", label: "Image embedding" }],
+  explain: {
+    formula: "embedding = projection(vision transformer(pixel values))",
+    text: "The CLIP image embedding of the input image, shape {ports.imageEmbedding.shape}; in a variation it replaces what the prior would have predicted from text.",
+  },
   params: [imagesPerPromptParam()],
 });

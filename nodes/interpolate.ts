@@ -60,6 +60,10 @@ export const INTERPOLATE_NODES: readonly NodeDeclaration[] = INTERPOLATE_VARIANT
       ...(single ? [{ name: "factor", type: "FLOAT" as const, label: "Factor", optional: true, description: "Overrides the Factor parameter when connected." }] : []),
     ],
     outputs: [{ name: "embedding", type, label: s.label.replace(/s$/, "") }],
+    explain: {
+      formula: "slerp(a, b, t) = sin((1−t)·θ)/sin θ · a + sin(t·θ)/sin θ · b, with θ the angle between a and b;  lerp(a, b, t) = (1−t)·a + t·b",
+      text: "Method: {params.method}. Slerp walks along the arc between the two embeddings, so every frame keeps the length CLIP embeddings have; lerp cuts across and shrinks the middle frames. The trajectory view shows each frame's cosine to a and to b.",
+    },
     params: variantParams(v.mode),
   });
 });

@@ -16,5 +16,9 @@ export const priorNode = defineNode({
     ...noiseInputs("prior", "[images, embedding width]"),
   ],
   outputs: [{ name: "imageEmbedding", type: "IMAGE_EMBEDDING", label: "Image embedding" }],
+  explain: {
+    formula: "x̂₀ = u + s·(c − u) with s = {params.guidanceScale};  x_{t−1} = a_t·x̂₀ + b_t·x_t + σ_t·z;  embedding = x₀·clip_std + clip_mean",
+    text: "This run took {trace.steps} steps from t = {trace.firstTimestep} to t = {trace.lastTimestep} with guidance scale {trace.guidanceScale}. The prior predicts the clean CLIP image embedding directly (prediction type \"sample\"); each step moves the noisy embedding part of the way towards that prediction. Its last prediction has cosine {trace.cosineToText} with the prompt's text embedding.",
+  },
   params: [guidanceParam(4.0), imagesPerPromptParam(), seedParam(), classifierFreeGuidanceParam()],
 });

@@ -16,6 +16,10 @@ export const schedulerNode = defineNode({
     { name: "numInferenceSteps", type: "INT", label: "Steps", optional: true, description: "Overrides the Steps parameter when connected." },
   ],
   outputs: [{ name: "scheduler", type: "SCHEDULER", label: "Scheduler" }],
+  explain: {
+    formula: "timesteps = round(i·(T−1)/(n−1)), n = {params.numInferenceSteps};  β_step = 1 − ᾱ_t/ᾱ_prev;  β̃ = (1−ᾱ_prev)/(1−ᾱ_t)·β_step",
+    text: "With {params.numInferenceSteps} steps the sampler visits only these of the 1000 training timesteps, so each step jumps over several and its β is recomputed from ᾱ. Variance type: {params.varianceType}.",
+  },
   params: [
     stepsParam(25),
     {

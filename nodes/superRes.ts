@@ -16,5 +16,9 @@ export const superResNode = defineNode({
     ...noiseInputs("super_res", "[images, channels, size, size]"),
   ],
   outputs: [{ name: "image", type: "IMAGE", label: "Image" }],
+  explain: {
+    formula: "x̂₀ = (x_t − √(1−ᾱ_t)·ε̂) / √ᾱ_t with ε̂ = UNet([x_t; upscale(image)], t);  x_{t−1} = a_t·x̂₀ + b_t·x_t + σ_t·z",
+    text: "This run took {trace.steps} steps from t = {trace.firstTimestep} to t = {trace.lastTimestep}: super_res_first for all steps but the last, super_res_last for the last. The low-resolution image, upscaled, is an extra input at every step, so the UNet only has to add detail. Output shape {ports.image.shape}.",
+  },
   params: [seedParam()],
 });

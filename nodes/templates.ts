@@ -238,7 +238,28 @@ const promptInterpolation = buildWorkflow(
   ],
 );
 
-export const TEMPLATES: readonly Workflow[] = [textToImage, imageVariation, promptInterpolation];
+/**
+ * Text to image with every node traced and the teaching views open: run it, then select the
+ * Prior, the Decoder or Super-Res and step through their denoising.
+ */
+const TEACHING_NOTE =
+  "Press Run, then click a node and use the Teach drawer below the canvas: Prior → how the image embedding forms (Trajectory); Decoder → every denoising step (Timeline) and what guidance does (Guidance); Super-Res → the two UNets; a Scheduler → its noise schedule; a wire → the tensor on it. Every node here has “Trace this node” on.";
+
+const teaching: Workflow = {
+  ...textToImage,
+  name: "Teaching: watch unCLIP draw",
+  meta: {
+    description: "The full text-to-image pipeline with every step recorded, so each stage can be watched at work: text → embedding → prior → decoder → super-resolution.",
+    teach: true,
+  },
+  nodes: textToImage.nodes.map((n) => ({
+    ...n,
+    params: n.id === "note" ? { ...n.params, text: TEACHING_NOTE } : n.id === "tokenizer" ? { ...n.params, prompt: "a red circle on a blue background" } : { ...n.params },
+    ...(n.type === noteNode.type ? {} : { trace: true }),
+  })),
+};
+
+export const TEMPLATES: readonly Workflow[] = [textToImage, imageVariation, promptInterpolation, teaching];
 
 export function templateByName(name: string): Workflow | undefined {
   return TEMPLATES.find((t) => t.name === name);

@@ -12,5 +12,9 @@ export const textEncoderNode = defineNode({
     { name: "tokens", type: "TOKENS", label: "Tokens" },
   ],
   outputs: [{ name: "embedding", type: "TEXT_EMBEDDING", label: "Text embedding" }],
+  explain: {
+    formula: "embedding = projection(hidden state at the end token); hidden states = the transformer's last layer",
+    text: "The pooled text embedding came out with shape {ports.embedding.shape} (mean {ports.embedding.mean}, std {ports.embedding.std}); the prior and the decoder read it together with every token's hidden state.",
+  },
   params: [],
 });

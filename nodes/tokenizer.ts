@@ -13,6 +13,10 @@ export const tokenizerNode = defineNode({
     { name: "prompt", type: "STRING", label: "Prompt", optional: true, description: "Overrides the Prompt parameter when connected." },
   ],
   outputs: [{ name: "tokens", type: "TOKENS", label: "Tokens" }],
+  explain: {
+    formula: "ids = BPE(clean(lowercase(prompt))), wrapped as ⟨start⟩ ids ⟨end⟩ and padded to the model's length",
+    text: "This run turned the prompt into token ids of shape {ports.tokens.shape}: one row per prompt, padded with the end token; the attention mask marks the real tokens.",
+  },
   params: [
     {
       name: "prompt",

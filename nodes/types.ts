@@ -75,6 +75,13 @@ export interface NodeDeclaration {
   cacheable?: boolean | ((params: Record<string, unknown>) => boolean);
   /** Notes are drawn but never executed. */
   executable?: boolean;
+  /**
+   * For the explain view: the formula the stage applies and a plain account of it. Placeholders
+   * are filled from the node and its last run: {params.NAME}, {trace.steps}, {trace.firstTimestep},
+   * {trace.lastTimestep}, {trace.guidanceScale}, {trace.cosineToText}, {trace.ms},
+   * {ports.PORT.shape|mean|std|min|max}.
+   */
+  explain?: { formula: string; text: string };
 }
 
 export function defineNode<const T extends NodeDeclaration>(decl: T): T {

@@ -13,6 +13,7 @@ import { Dialogs, Notices } from "./Dialogs";
 import { indexCatalog } from "./lib/types";
 import { Palette } from "./Palette";
 import { SidePanel } from "./SidePanel";
+import { TeachPanel } from "./teach/TeachPanel";
 import { isDirty, useGraph } from "./state/graphStore";
 import { Toolbar } from "./Toolbar";
 import { useEditorActions } from "./useEditorActions";
@@ -60,7 +61,8 @@ function EditorInner() {
     <div className="flex h-screen flex-col overflow-hidden bg-slate-950 text-slate-200">
       <Toolbar actions={actions} />
       <div className="relative flex min-h-0 flex-1">
-        <main className="relative min-w-0 flex-1">
+        <main className="relative flex min-w-0 flex-1 flex-col">
+          <div className="relative min-h-0 flex-1">
           {catalog.isError ? (
             <p className="p-6 text-red-300">Could not load the node catalog: {catalog.error.message}</p>
           ) : !ready ? (
@@ -68,6 +70,8 @@ function EditorInner() {
           ) : (
             <Canvas onFiles={(files) => files[0] && void actions.importFile(files[0])} />
           )}
+          </div>
+          {ready && <TeachPanel />}
         </main>
         <SidePanel actions={actions} />
       </div>

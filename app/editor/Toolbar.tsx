@@ -35,6 +35,23 @@ function WorkflowName() {
   );
 }
 
+/** The teaching drawer toggle and the per-run trace switch. */
+function TeachControls() {
+  const open = useUi((s) => s.teachOpen);
+  const trace = useUi((s) => s.traceRuns);
+  return (
+    <>
+      <button type="button" className={`${TOOL} ${open ? "bg-slate-800" : ""}`} aria-pressed={open} onClick={() => useUi.getState().setTeachOpen(!open)} title="Show the teaching views under the canvas">
+        Teach
+      </button>
+      <label className="flex items-center gap-1 px-1.5 text-sm text-slate-300" title="Record every step of every node in the next runs (for the teaching views)">
+        <input type="checkbox" checked={trace} onChange={(e) => useUi.getState().setTraceRuns(e.target.checked)} className="accent-sky-400" />
+        Trace runs
+      </label>
+    </>
+  );
+}
+
 export function Toolbar({ actions }: { actions: EditorActions }) {
   const trpc = useTRPC();
   const templates = useQuery(trpc.workflows.templates.queryOptions());
@@ -102,6 +119,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       <button type="button" className={TOOL} onClick={() => void flow.fitView({ padding: 0.08, duration: 200 })} title="Show the whole graph">
         Fit view
       </button>
+      <TeachControls />
       <Link href="/gallery" className={TOOL}>
         Gallery
       </Link>

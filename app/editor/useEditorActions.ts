@@ -48,6 +48,8 @@ export function useEditorActions() {
       useGraph.getState().load(wf, info, { saved });
       useUi.getState().setProblems([]);
       useRuns.getState().clearOutputs();
+      // teaching workflows open with the teaching views showing
+      if (wf.meta?.teach === true) useUi.getState().setTeachOpen(true);
       window.dispatchEvent(new Event("studio:fit"));
     };
 
@@ -59,7 +61,7 @@ export function useEditorActions() {
         const wf = useGraph.getState().toWorkflow();
         useUi.getState().setProblems([]);
         try {
-          const { runId, position } = await client.runs.enqueue.mutate({ workflow: wf, workflowId: g.workflow.id, options: { previewEvery: PREVIEW_EVERY } });
+          const { runId, position } = await client.runs.enqueue.mutate({ workflow: wf, workflowId: g.workflow.id, options: { previewEvery: PREVIEW_EVERY, trace: useUi.getState().traceRuns } });
           const runnable = wf.nodes.filter((n) => g.catalog.get(n.type)?.executable !== false).map((n) => n.id);
           useRuns.getState().queued(runId, runnable);
           notify(position > 1 ? `Queued (position ${position})` : "Running…", "info");

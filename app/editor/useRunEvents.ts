@@ -18,7 +18,10 @@ export function useRunEvents(): void {
           void queryClient.invalidateQueries({ queryKey: trpc.runs.pending.queryKey() });
           void queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
         }
-        if (e.type === "run.finished") void queryClient.invalidateQueries({ queryKey: trpc.runs.gallery.queryKey() });
+        if (e.type === "run.finished") {
+          void queryClient.invalidateQueries({ queryKey: trpc.runs.gallery.queryKey() });
+          void queryClient.invalidateQueries({ queryKey: trpc.teach.traces.queryKey() });
+        }
       },
     }),
   );

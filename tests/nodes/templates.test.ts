@@ -5,8 +5,14 @@ import { getDeclaration, isExecutable } from "../../nodes/index";
 import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } from "../../nodes/templates";
 
 describe("templates", () => {
-  it("are the three named workflows", () => {
-    expect(TEMPLATES.map((t) => t.name)).toEqual(["Text to image", "Image variation", "Prompt interpolation"]);
+  it("are the four named workflows", () => {
+    expect(TEMPLATES.map((t) => t.name)).toEqual(["Text to image", "Image variation", "Prompt interpolation", "Teaching: watch unCLIP draw"]);
+  });
+
+  it("the teaching template traces every executable node and opens the teaching views", () => {
+    const t = TEMPLATES.find((w) => w.name === "Teaching: watch unCLIP draw")!;
+    expect(t.meta?.teach).toBe(true);
+    for (const n of t.nodes) expect(Boolean(n.trace), n.id).toBe(isExecutable(getDeclaration(n.type)!));
   });
 
   for (const t of TEMPLATES) {

@@ -51,6 +51,7 @@ export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
       params: { ...defaultParams(catalog.get(n.type)), ...structuredClone(n.params) },
       ...(n.title ? { title: n.title } : {}),
       ...(seedModes[n.id] ? { seedModes: { ...seedModes[n.id] } } : {}),
+      ...(n.trace ? { trace: true } : {}),
     },
   }));
   const typeOf = new Map(wf.nodes.map((n) => [n.id, n.type]));
@@ -74,6 +75,7 @@ export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Rec
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
       ...(n.data.title ? { title: n.data.title } : {}),
       ...(n.width ? { width: n.width } : {}),
+      ...(n.data.trace ? { trace: true } : {}),
     })),
     links: doc.edges.map((e) => ({
       id: e.id,

@@ -17,6 +17,8 @@ export interface ArtifactImage {
 export interface NodeUi {
   images?: ArtifactImage[];
   text?: string;
+  /** Where the node's teaching trace is, when the run recorded one. */
+  trace?: { id: string; url: string };
 }
 
 export type LiveNodeState =
@@ -59,7 +61,8 @@ function asUi(ui: unknown): NodeUi | undefined {
   if (typeof ui !== "object" || ui === null) return undefined;
   const u = ui as Record<string, unknown>;
   const images = Array.isArray(u.images) ? (u.images as ArtifactImage[]).filter((i) => typeof i?.url === "string") : undefined;
-  return { ...(images?.length ? { images } : {}), ...(typeof u.text === "string" ? { text: u.text } : {}) };
+  const trace = typeof u.trace === "object" && u.trace !== null && typeof (u.trace as { url?: unknown }).url === "string" ? (u.trace as { id: string; url: string }) : undefined;
+  return { ...(images?.length ? { images } : {}), ...(typeof u.text === "string" ? { text: u.text } : {}), ...(trace ? { trace: { id: trace.id, url: trace.url } } : {}) };
 }
 
 function isRunView(v: unknown): v is RunView {

@@ -13,6 +13,8 @@ export type StudioNodeData = {
   params: Record<string, unknown>;
   title?: string;
   seedModes?: Record<string, SeedMode>;
+  /** Record a teaching trace of this node on every run. */
+  trace?: boolean;
 };
 
 export type StudioNode = Node<StudioNodeData, "studio">;

@@ -43,6 +43,8 @@ interface GraphState extends GraphDoc {
   setParam(nodeId: string, name: string, value: unknown): void;
   setSeedMode(nodeId: string, name: string, mode: SeedMode): void;
   setTitle(nodeId: string, title: string): void;
+  /** Record a teaching trace of this node on every run (saved with the workflow). */
+  setTrace(nodeId: string, on: boolean): void;
   deleteSelected(): void;
   selectAll(): void;
   selectOnly(nodeId: string): void;
@@ -162,6 +164,16 @@ export const useGraph = create<GraphState>()((set, get) => {
     setSeedMode(nodeId, name, mode) {
       change((s) => ({
         nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, seedModes: { ...n.data.seedModes, [name]: mode } } } : n)),
+      }));
+    },
+
+    setTrace(nodeId, on) {
+      change((s) => ({
+        nodes: s.nodes.map((n) => {
+          if (n.id !== nodeId) return n;
+          const { trace: _old, ...data } = n.data;
+          return { ...n, data: on ? { ...data, trace: true } : data };
+        }),
       }));
     },
 

@@ -29,7 +29,7 @@ export const useRuns = create<RunStoreState>()((set) => ({
       if (e.type === "snapshot" && !s.focusRunId && e.current) next.focusRunId = e.current;
       if ((e.type === "node.finished" || e.type === "node.cached") && e.runId === s.focusRunId) {
         const ui = next.runs![e.runId]?.nodes[e.nodeId];
-        if (ui && (ui.state === "done" || ui.state === "cached") && ui.ui && (ui.ui.images?.length || ui.ui.text)) {
+        if (ui && (ui.state === "done" || ui.state === "cached") && ui.ui && (ui.ui.images?.length || ui.ui.text || ui.ui.trace)) {
           next.outputs = { ...s.outputs, [e.nodeId]: ui.ui };
         }
       }

@@ -25,6 +25,12 @@ interface UiState {
   /** The side panel can be folded away to give the canvas the whole width. */
   panelOpen: boolean;
   setPanelOpen(open: boolean): void;
+  /** The teaching drawer under the canvas. */
+  teachOpen: boolean;
+  setTeachOpen(open: boolean): void;
+  /** Record a teaching trace of every node in the next runs. */
+  traceRuns: boolean;
+  setTraceRuns(on: boolean): void;
   palette: { position: { x: number; y: number } | null; wire: DanglingWire | null } | null;
   notices: Notice[];
   dialog: DialogRequest | null;
@@ -44,6 +50,10 @@ export const useUi = create<UiState>()((set) => ({
   sideTab: "info",
   panelOpen: true,
   setPanelOpen: (panelOpen) => set({ panelOpen }),
+  teachOpen: false,
+  setTeachOpen: (teachOpen) => set({ teachOpen }),
+  traceRuns: false,
+  setTraceRuns: (traceRuns) => set({ traceRuns }),
   palette: null,
   notices: [],
   dialog: null,

@@ -1,0 +1,152 @@
+"use client";
+/**
+ * The teaching drawer under the canvas: for the selected node (or wire), the views its last
+ * traced run supports — per-step timeline, guidance, prior trajectory or interpolation frames,
+ * the schedule of a Scheduler node, the tensor inspector for its outputs, and the explanation
+ * of what it computes, filled in with the run's numbers. Which views appear is decided by what
+ * the node declares and what its trace holds, never by the node's type name.
+ */
+import { useMemo, useState } from "react";
+import type { CatalogNode } from "../../../nodes/types";
+import { useGraph } from "../state/graphStore";
+import { useUi } from "../state/uiStore";
+import { fillExplain } from "./lib/explain";
+import type { NodeTrace } from "./lib/nodeTrace";
+import { useNodeTrace } from "./useTraces";
+import { GuidanceView } from "./views/GuidanceView";
+import { InspectView } from "./views/InspectView";
+import { ScheduleView } from "./views/ScheduleView";
+import { TimelineView } from "./views/TimelineView";
+import { FramesView, PriorTrajectoryView } from "./views/TrajectoryView";
+
+type View = "explain" | "timeline" | "guidance" | "trajectory" | "schedule" | "inspect";
+
+const LABELS: Record<View, string> = {
+  explain: "Explain",
+  timeline: "Timeline",
+  guidance: "Guidance",
+  trajectory: "Trajectory",
+  schedule: "Schedule",
+  inspect: "Inspect",
+};
+
+function viewsFor(decl: CatalogNode | undefined, trace: NodeTrace | null): View[] {
+  const views: View[] = ["explain"];
+  if (trace?.stage) views.push("timeline");
+  if (trace?.stage?.steps.some((s) => s.uncond)) views.push("guidance");
+  if (trace?.stage?.embedding || trace?.frames) views.push("trajectory");
+  if (decl?.outputs.some((o) => o.type === "SCHEDULER")) views.push("schedule");
+  if (trace && Object.values(trace.ports).some(Boolean)) views.push("inspect");
+  return views;
+}
+
+function ExplainView({ decl, params, trace }: { decl: CatalogNode; params: Record<string, unknown>; trace: NodeTrace | null }) {
+  if (!decl.explain) return <p className="max-w-3xl text-[13px] leading-relaxed text-slate-300">{decl.description}</p>;
+  const formula = fillExplain(decl.explain.formula, params, trace);
+  const text = fillExplain(decl.explain.text, params, trace);
+  return (
+    <div className="max-w-3xl space-y-2" data-testid="explain-view">
+      <p className="rounded bg-slate-950 px-3 py-2 font-mono text-[13px] text-sky-200" data-testid="explain-formula">
+        {formula.text}
+      </p>
+      <p className="text-[13px] leading-relaxed text-slate-300" data-testid="explain-text">
+        {text.text}
+      </p>
+      {text.missing.some((m) => !m.startsWith("params.")) && <p className="text-[12px] text-slate-500">The … fill in after a run with tracing on.</p>}
+      {trace && <p className="text-[11px] text-slate-500">Numbers from run {trace.runId}; the node took {Math.round(trace.ms)} ms.</p>}
+    </div>
+  );
+}
+
+function TraceSwitch({ nodeId, on }: { nodeId: string; on: boolean }) {
+  return (
+    <label className="flex items-center gap-1.5 text-[12px] text-slate-300" title="Record this node's steps on every run (saved with the workflow)">
+      <input type="checkbox" checked={on} onChange={(e) => useGraph.getState().setTrace(nodeId, e.target.checked)} className="accent-sky-400" />
+      Trace this node
+    </label>
+  );
+}
+
+function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
+  const node = useGraph((s) => s.nodes.find((n) => n.id === nodeId));
+  const decl = useGraph((s) => (node ? s.catalog.get(node.data.type) : undefined));
+  const { trace, loading, error } = useNodeTrace(nodeId);
+  const views = useMemo(() => viewsFor(decl, trace), [decl, trace]);
+  const [chosen, setChosen] = useState<View | null>(port ? "inspect" : null);
+  if (!node || !decl) return null;
+  const view = chosen && views.includes(chosen) ? chosen : views.includes("timeline") ? "timeline" : views.includes("schedule") ? "schedule" : "explain";
+  const title = node.data.title ?? decl.title;
+  const ports = port ? [port] : Object.keys(trace?.ports ?? {});
+  return (
+    <div className="flex h-full min-h-0 flex-col">
+      <div className="flex flex-none items-center gap-3 border-b border-slate-800 px-3">
+        <h2 className="py-2 text-sm font-semibold text-slate-100">
+          {title} <span className="font-mono text-[11px] font-normal text-slate-500">{nodeId}{port ? ` · ${port}` : ""}</span>
+        </h2>
+        <div role="tablist" aria-label="Teaching views" className="flex">
+          {views.map((v) => (
+            <button
+              key={v}
+              type="button"
+              role="tab"
+              aria-selected={v === view}
+              onClick={() => setChosen(v)}
+              className={`border-b-2 px-2.5 py-2 text-xs outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${v === view ? "border-sky-400 text-slate-100" : "border-transparent text-slate-400 hover:text-slate-200"}`}
+            >
+              {LABELS[v]}
+            </button>
+          ))}
+        </div>
+        <div className="flex-1" />
+        {decl.executable !== false && <TraceSwitch nodeId={nodeId} on={Boolean(node.data.trace)} />}
+      </div>
+      <div className="min-h-0 flex-1 overflow-y-auto p-3" role="tabpanel" aria-label={LABELS[view]}>
+        {error && <p className="mb-2 text-[12px] text-red-300">{error}</p>}
+        {!trace && !loading && view !== "schedule" && decl.executable !== false && (
+          <p className="mb-2 text-[12px] text-slate-400">
+            No trace of this node yet: turn on <b>Trace runs</b> in the toolbar (or <b>Trace this node</b>) and press Run to record every step.
+          </p>
+        )}
+        {view === "explain" && <ExplainView decl={decl} params={node.data.params} trace={trace} />}
+        {view === "timeline" && trace?.stage && <TimelineView stage={trace.stage} />}
+        {view === "guidance" && trace?.stage && <GuidanceView stage={trace.stage} />}
+        {view === "trajectory" && trace?.stage?.embedding && <PriorTrajectoryView stage={trace.stage} />}
+        {view === "trajectory" && trace?.frames && <FramesView frames={trace.frames} />}
+        {view === "schedule" && <ScheduleView nodeId={nodeId} />}
+        {view === "inspect" &&
+          trace &&
+          ports.map((p) => {
+            const summary = trace.ports[p];
+            const label = decl.outputs.find((o) => o.name === p)?.label ?? p;
+            return summary ? <InspectView key={p} summary={summary} title={`${title} → ${label}`} /> : <p key={p} className="text-[12px] text-slate-400">Nothing recorded for {label}.</p>;
+          })}
+      </div>
+    </div>
+  );
+}
+
+export function TeachPanel() {
+  const open = useUi((s) => s.teachOpen);
+  const selectedNode = useGraph((s) => {
+    const sel = s.nodes.filter((n) => n.selected);
+    return sel.length === 1 ? sel[0].id : null;
+  });
+  const selectedEdge = useGraph((s) => s.edges.find((e) => e.selected) ?? null);
+  if (!open) return null;
+  const nodeId = selectedNode ?? selectedEdge?.source ?? null;
+  const port = selectedNode ? undefined : (selectedEdge?.sourceHandle ?? undefined);
+  return (
+    <section className="h-[340px] flex-none border-t border-slate-800 bg-slate-900/95" aria-label="Teaching views" data-testid="teach-panel">
+      {nodeId ? (
+        <NodeViews key={`${nodeId}:${port ?? ""}`} nodeId={nodeId} port={port} />
+      ) : (
+        <div className="p-4 text-[13px] leading-relaxed text-slate-300">
+          <p>
+            <b>Teaching views.</b> Select a sampler (Prior, Decoder, Super-Res) to step through its denoising, a Scheduler to see its noise schedule, or a wire to inspect the tensor on it.
+          </p>
+          <p className="mt-1 text-slate-400">Views fill in from runs made with <b>Trace runs</b> on (or nodes with <b>Trace this node</b> ticked); ordinary runs record nothing.</p>
+        </div>
+      )}
+    </section>
+  );
+}

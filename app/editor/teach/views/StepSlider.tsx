@@ -1,0 +1,37 @@
+"use client";
+/** A step scrubber with play/pause: the shared control of the per-step views. */
+import { useEffect } from "react";
+
+export function StepSlider({ step, steps, onChange, playing, onPlaying, describe }: { step: number; steps: number; onChange(i: number): void; playing: boolean; onPlaying(p: boolean): void; describe: string }) {
+  useEffect(() => {
+    if (!playing) return;
+    const timer = setInterval(() => onChange(step + 1 >= steps ? 0 : step + 1), 350);
+    return () => clearInterval(timer);
+  }, [playing, step, steps, onChange]);
+  return (
+    <div className="flex items-center gap-2">
+      <button
+        type="button"
+        onClick={() => onPlaying(!playing)}
+        className="w-16 flex-none rounded border border-slate-700 px-2 py-0.5 text-xs text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
+      >
+        {playing ? "❚❚ Pause" : "▶ Play"}
+      </button>
+      <input
+        type="range"
+        min={0}
+        max={Math.max(0, steps - 1)}
+        value={step}
+        aria-label="Step"
+        onChange={(e) => {
+          onPlaying(false);
+          onChange(Number(e.target.value));
+        }}
+        className="min-w-0 flex-1 accent-sky-400"
+      />
+      <span className="w-56 flex-none text-right font-mono text-[11px] text-slate-300" data-testid="step-label">
+        {describe}
+      </span>
+    </div>
+  );
+}
