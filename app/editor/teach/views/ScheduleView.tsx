@@ -81,7 +81,7 @@ export function ScheduleView({ nodeId }: { nodeId: string }) {
             <XAxis dataKey="t" type="number" domain={[0, s.numTrainTimesteps - 1]} stroke="#64748b" fontSize={10} label={{ value: "training timestep t", position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }} />
             <YAxis stroke="#64748b" fontSize={10} width={40} domain={[0, 1]} />
             <Tooltip contentStyle={TOOLTIP} formatter={(v) => formatNumber(Number(v))} />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
+            <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} />
             <Line dataKey="alphaBar" name="ᾱ_t (signal kept)" stroke="#38bdf8" dot={false} connectNulls isAnimationActive={false} />
             <Line dataKey="beta" name="β_t" stroke="#f97316" dot={false} connectNulls isAnimationActive={false} />
             <Line dataKey="sigma" name="σ_t = √β̃_t" stroke="#a3e635" dot={false} connectNulls isAnimationActive={false} />

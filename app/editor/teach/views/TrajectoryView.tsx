@@ -19,7 +19,7 @@ function Chart({ data, x, lines }: { data: Record<string, number>[]; x: string; 
           <XAxis dataKey={x} stroke="#64748b" fontSize={10} label={{ value: x, position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }} />
           <YAxis stroke="#64748b" fontSize={10} width={40} domain={["auto", 1]} />
           <Tooltip contentStyle={{ background: "#0f172a", border: "1px solid #334155", fontSize: 11 }} formatter={(v) => formatNumber(Number(v))} />
-          <Legend wrapperStyle={{ fontSize: 11 }} />
+          <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} />
           {lines.map((l) => (
             <Line key={l.key} type="monotone" dataKey={l.key} name={l.name} stroke={l.colour} dot isAnimationActive={false} />
           ))}
