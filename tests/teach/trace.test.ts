@@ -8,7 +8,7 @@ import type { ImageEmbeddingValue } from "../../nodes/values";
 import type { ExecutorServices } from "../../server/graph/executor";
 import { UnCLIPScheduler } from "../../server/unclip/scheduler";
 import type { FramesTrace, StageTrace } from "../../server/unclip/stageTrace";
-import { run, testExecutor, tinyTextToImage } from "../graph/helpers";
+import { PACKAGE, run, template, testExecutor, tinyTextToImage } from "../graph/helpers";
 import { describeWithFixtures } from "../helpers/fixtures";
 
 interface NodeTrace {
@@ -110,6 +110,21 @@ describeWithFixtures("teaching traces", () => {
     // the summary the inspector shows for the output port covers the same tensor
     const summary = services.traces.get(`${runId}/prior`)!.ports.imageEmbedding.entries[0];
     expect(summary.shape).toEqual(embeds.shape);
+  });
+
+  it("interpolation: one embedding per frame, going from a to b", async () => {
+    const wf = template("Prompt interpolation", { package: { package: PACKAGE } });
+    const { runId } = await run(services, wf, { trace: true, targets: ["interpolate"] });
+    const frames = services.traces.get(`${runId}/interpolate`)!.frames!;
+    expect(frames.factors).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(frames.embeddings).toHaveLength(5);
+    expect(frames.cosineToA[0]).toBeCloseTo(1, 5);
+    expect(frames.cosineToB[4]).toBeCloseTo(1, 5);
+    for (let i = 1; i < 5; i++) {
+      expect(frames.cosineToA[i]).toBeLessThan(frames.cosineToA[i - 1]);
+      expect(frames.cosineToB[i]).toBeGreaterThan(frames.cosineToB[i - 1]);
+    }
+    expect(decodeTensor(frames.embeddings[0])).toEqual(decodeTensor(frames.a));
   });
 
   it("a per-node switch traces that node only; a cached node without a trace runs again when traced", async () => {
