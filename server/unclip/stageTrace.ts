@@ -6,8 +6,11 @@
  * attached: an untraced stage pays nothing.
  *
  * Tensors are stored as little-endian float32 in base64, bit-exact, so a view can recompute what
- * the scheduler computed (e.g. the guided prediction at another scale) from the same numbers.
+ * the scheduler computed (e.g. the guided prediction at another scale) from the same numbers. Only
+ * pictures larger than HALF_PRECISION_ABOVE values (super-res at 256 px) are stored as float16,
+ * which halves the biggest traces; nothing is recomputed from those.
  */
+import { fromHalfBits, toHalfBits } from "./half";
 import type { StageHooks, StepEvent } from "./progress";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";
@@ -16,10 +19,13 @@ export const STAGE_TRACE_FORMAT = "unclip-studio/stage-trace";
 
 export interface TraceTensor {
   shape: number[];
-  dtype: "float32";
-  /** base64 of the little-endian float32 values. */
+  dtype: "float32" | "float16";
+  /** base64 of the little-endian values. */
   data: string;
 }
+
+/** Tensors with more values than this (e.g. 3×256×256) are stored as float16. */
+export const HALF_PRECISION_ABOVE = 3 * 128 * 128;
 
 export interface TraceStep {
   index: number;
@@ -67,12 +73,22 @@ export interface StageTrace {
 }
 
 export function encodeTraceTensor(shape: number[], values: Float32Array): TraceTensor {
+  if (values.length > HALF_PRECISION_ABOVE) {
+    const half = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) half[i] = toHalfBits(values[i]);
+    return { shape, dtype: "float16", data: Buffer.from(half.buffer).toString("base64") };
+  }
   const copy = Float32Array.from(values);
   return { shape, dtype: "float32", data: Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength).toString("base64") };
 }
 
 export function decodeTraceTensor(t: TraceTensor): Float32Array {
   const bytes = Buffer.from(t.data, "base64");
+  if (t.dtype === "float16") {
+    const half = new Uint16Array(bytes.byteLength / 2);
+    new Uint8Array(half.buffer).set(bytes);
+    return Float32Array.from(half, fromHalfBits);
+  }
   const out = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(out.buffer).set(bytes);
   return out;

@@ -104,3 +104,32 @@ describe("trace switch in the editor", () => {
     expect(back.nodes.map((n) => [n.id, Boolean(n.trace)])).toEqual(t.nodes.map((n) => [n.id, Boolean(n.trace)]));
   });
 });
+
+describe("half precision for the largest trace pictures", () => {
+  it("round-trips float16-representable values exactly and rounds others to nearest even", async () => {
+    const { fromHalfBits, toHalfBits } = await import("../../server/unclip/half");
+    for (const v of [0, -0, 1, -2, 0.5, 65504, -65504, 2 ** -14, 2 ** -24, 0.333251953125]) expect(fromHalfBits(toHalfBits(v))).toBe(v);
+    expect(fromHalfBits(toHalfBits(1 + 2 ** -11))).toBe(1); // a tie rounds to even
+    expect(fromHalfBits(toHalfBits(1 + 3 * 2 ** -11))).toBe(1 + 2 ** -9);
+    expect(fromHalfBits(toHalfBits(1e6))).toBe(Infinity);
+    expect(fromHalfBits(toHalfBits(2 ** -26))).toBe(0);
+    expect(Number.isNaN(fromHalfBits(toHalfBits(NaN)))).toBe(true);
+    for (let i = 0; i < 1000; i++) {
+      const v = (Math.random() - 0.5) * 8;
+      expect(Math.abs(fromHalfBits(toHalfBits(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
+    }
+  });
+
+  it("is used only above the size limit, and both decoders agree", async () => {
+    const { encodeTraceTensor, decodeTraceTensor, HALF_PRECISION_ABOVE } = await import("../../server/unclip/stageTrace");
+    const { decodeTensor } = await import("../../app/editor/teach/lib/traceMath");
+    const small = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i));
+    expect(encodeTraceTensor([12], small).dtype).toBe("float32");
+    expect(decodeTensor(encodeTraceTensor([12], small))).toEqual(small);
+    const big = Float32Array.from({ length: HALF_PRECISION_ABOVE + 3 }, (_, i) => Math.cos(i));
+    const enc = encodeTraceTensor([big.length], big);
+    expect(enc.dtype).toBe("float16");
+    expect(decodeTensor(enc)).toEqual(decodeTraceTensor(enc));
+    expect(Math.max(...decodeTensor(enc).map((v, i) => Math.abs(v - big[i])))).toBeLessThan(1e-3);
+  });
+});

@@ -3,15 +3,17 @@
  * scheduler's own float32 order (Math.fround after each operation), so what a view shows for the
  * run's settings is exactly what the sampler computed, and other settings are computed the same way.
  */
+import { fromHalfBits } from "../../../../server/unclip/half";
 import type { TraceTensor } from "../../../../server/unclip/stageTrace";
 
 const f = Math.fround;
 
-/** base64 little-endian float32 → values (browser and Node). */
+/** base64 little-endian float32 (or float16, for the largest pictures) → values (browser and Node). */
 export function decodeTensor(t: TraceTensor): Float32Array {
   const binary = atob(t.data);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  if (t.dtype === "float16") return Float32Array.from(new Uint16Array(bytes.buffer), fromHalfBits);
   return new Float32Array(bytes.buffer);
 }
 
