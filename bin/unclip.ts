@@ -7,12 +7,14 @@ import { UsageError } from "./cli/args";
 import { GENERATE_USAGE, generateCommand } from "./cli/generate";
 import { RUN_USAGE, runCommand } from "./cli/run";
 import { VARIATION_USAGE, variationCommand } from "./cli/variation";
+import { WORKER_USAGE, workerCommand } from "./cli/worker";
 
 const USAGE = `usage: unclip <command> [options]
 commands:
   generate    text → image (UnCLIPPipeline)
   variation   image → variations (UnCLIPImageVariationPipeline)
   run         a saved workflow, headless
+  worker      execute runs from the shared queue (REDIS_URL), one per GPU
 run "unclip <command> --help" for its options.
 
 ${GENERATE_USAGE}
@@ -20,12 +22,15 @@ ${GENERATE_USAGE}
 ${VARIATION_USAGE}
 
 ${RUN_USAGE}
+
+${WORKER_USAGE}
 `;
 
 const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<string>> = {
   generate: generateCommand,
   variation: variationCommand,
   run: runCommand,
+  worker: workerCommand,
 };
 
 /** Commands whose flags mirror the pipelines' parameter names (see withFlagNames). */

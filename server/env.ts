@@ -20,6 +20,13 @@ export interface Env {
   databaseUrl: string;
   /** The database file for `file:` URLs, otherwise null. */
   databasePath: string | null;
+  /** Which database DATABASE_URL names: a SQLite file or a PostgreSQL server. */
+  databaseProvider: "sqlite" | "postgresql";
+  /**
+   * REDIS_URL: when set, runs go through a shared queue in Redis and are executed by worker
+   * processes (`unclip worker`); when null, the web server runs them itself, one at a time.
+   */
+  redisUrl: string | null;
   host: string;
   port: number;
 }
@@ -34,7 +41,10 @@ const EnvSchema = z.object({
   DATA_DIR: optionalText,
   MODELS_DIR: optionalText,
   DATABASE_URL: optionalText.refine((v) => v === undefined || /^[a-z][a-z0-9+.-]*:/i.test(v), {
-    message: "must be a URL such as file:./data/unclip.db",
+    message: "must be a URL such as file:./data/unclip.db or postgresql://user@host/db",
+  }),
+  REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/[^\s]+$/i.test(v), {
+    message: "must be a URL such as redis://127.0.0.1:6379",
   }),
   HOST: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9.:[\]-]+$/.test(v), {
     message: "must be a host name or IP address",
@@ -76,6 +86,8 @@ export function readEnv(source: Record<string, string | undefined>): Env {
     modelsDir,
     databaseUrl: url,
     databasePath: filePath,
+    databaseProvider: /^postgres(ql)?:/i.test(url) ? "postgresql" : "sqlite",
+    redisUrl: e.REDIS_URL ?? null,
     host: e.HOST ?? "127.0.0.1",
     port: e.PORT ?? 3000,
   };

@@ -11,9 +11,11 @@ import type { OutputCache } from "./graph/cache";
 import { type ExecutorServices, executeWorkflow } from "./graph/executor";
 import type { ModelHost } from "./graph/modelHost";
 import type { NodeRegistry } from "./graph/registry";
+import type { RunQueueBackend } from "./queue/backend";
+import { BullmqRunQueue } from "./queue/bullmqRunQueue";
 import { dbRunStore } from "./queue/dbRunStore";
 import { EventHub } from "./queue/eventHub";
-import { RunQueue } from "./queue/runQueue";
+import { type Execute, RunQueue } from "./queue/runQueue";
 import { readUpload } from "./uploads";
 
 export interface Services {
@@ -22,7 +24,10 @@ export interface Services {
   cache: OutputCache;
   models: ModelHost;
   hub: EventHub;
-  queue: RunQueue;
+  /** In this process, or through Redis to `unclip worker` processes when REDIS_URL is set. */
+  queue: RunQueueBackend;
+  /** How a run is executed, here or in a worker process. */
+  execute: Execute;
   executor: ExecutorServices;
 }
 
@@ -34,14 +39,19 @@ export function createServices(env: Env = getEnv()): Services {
       const a = await saveArtifact({ runId, nodeId, kind: info.kind, data: new Uint8Array(png), width: info.width, height: info.height, meta: { index: info.index } });
       return { id: a.id, url: `/api/artifacts/${a.id}`, width: info.width, height: info.height, kind: info.kind };
     },
+    async saveTrace(runId, nodeId, json) {
+      const a = await saveArtifact({ runId, nodeId, kind: "trace", data: new TextEncoder().encode(json) });
+      return { id: a.id, url: `/api/artifacts/${a.id}`, width: 0, height: 0, kind: "trace" };
+    },
   });
   const hub = new EventHub();
   const queue = new RunQueue(
     dbRunStore,
-    (run, signal, onEvent) => executeWorkflow(executor, run.workflow, { runId: run.id, signal, previewEvery: run.options.previewEvery ?? 0, onEvent }),
+    (run, signal, onEvent) => executeWorkflow(executor, run.workflow, { runId: run.id, signal, previewEvery: run.options.previewEvery ?? 0, trace: run.options.trace, onEvent }),
     hub,
   );
-  return { env, registry: executor.registry, cache: executor.cache, models: executor.models, hub, queue, executor };
+  const backend: RunQueueBackend = env.redisUrl ? new BullmqRunQueue({ redisUrl: env.redisUrl, hub, registry: executor.registry }) : queue;
+  return { env, registry: executor.registry, cache: executor.cache, models: executor.models, hub, queue: backend, execute: queue.execute, executor };
 }
 
 const globalForServices = globalThis as unknown as { __unclipServices?: Promise<Services> };

@@ -3,7 +3,8 @@
  * pending migrations and connects; later calls share that client.
  *
  * The generated client (server/db/generated, written by `prisma generate`) runs Prisma's query
- * compiler in WebAssembly over the libSQL driver adapter: no engine binary is downloaded.
+ * compiler in WebAssembly over the libSQL driver adapter: no engine binary is downloaded. A
+ * `postgresql:` DATABASE_URL gets the PostgreSQL client instead (server/db/postgres.ts).
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { UnclipError } from "../errors";
 import { getEnv } from "../env";
 import { PrismaClient } from "./generated/client";
 import { migrateSqlite } from "./migrate";
+import { openPostgresClient } from "./postgres";
 import { BUSY_TIMEOUT_MS, SqliteAdapterFactory } from "./sqlite";
 
 export type Db = PrismaClient;
@@ -59,12 +61,13 @@ export async function closeDb(): Promise<void> {
 
 async function open(): Promise<PrismaClient> {
   const env = getEnv();
+  if (/^postgres(ql)?:/i.test(env.databaseUrl)) return openPostgresClient(env.databaseUrl);
   if (!env.databaseUrl.startsWith("file:") || !env.databasePath) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(env.databaseUrl)?.[1] ?? env.databaseUrl;
     throw new UnclipError(
       "runtime",
       "db_unsupported",
-      `DATABASE_URL uses ${scheme}:, which is not supported yet; use a SQLite file URL such as file:./data/unclip.db`,
+      `DATABASE_URL uses ${scheme}:, which is not supported; use a SQLite file URL such as file:./data/unclip.db or a PostgreSQL URL (postgresql://user:password@host:5432/db)`,
       { parameter: "DATABASE_URL" },
     );
   }

@@ -50,6 +50,10 @@ export interface RunRecord {
   cachedNodes: string[];
   timings: Record<string, unknown> | null;
   options: RunOptions;
+  /** How many times it was started (a worker that died mid-run makes it 2). */
+  attempt: number;
+  /** The worker process that ran it (queue in Redis), or null. */
+  workerId: string | null;
 }
 
 export type RunSummary = Omit<RunRecord, "workflowSnapshot"> & {
@@ -254,7 +258,7 @@ export async function listRuns(query: { limit?: number; cursor?: string; status?
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
-    omit: { workflowSnapshot: true },
+    omit: { workflowSnapshot: true, leaseToken: true, leaseUntil: true },
     include: { workflow: { select: { name: true } } },
   });
   const counts = rows.length
@@ -336,7 +340,7 @@ function toRunRecord(row: Run): RunRecord {
   return { ...toRunFields(row), workflowSnapshot: row.workflowSnapshot };
 }
 
-function toRunFields(row: Omit<Run, "workflowSnapshot">): Omit<RunRecord, "workflowSnapshot"> {
+function toRunFields(row: Omit<Run, "workflowSnapshot" | "leaseToken" | "leaseUntil">): Omit<RunRecord, "workflowSnapshot"> {
   return {
     id: row.id,
     workflowId: row.workflowId,
@@ -350,5 +354,7 @@ function toRunFields(row: Omit<Run, "workflowSnapshot">): Omit<RunRecord, "workf
     cachedNodes: readJson<string[]>(row.cachedNodes, []),
     timings: readJson<Record<string, unknown> | null>(row.timings, null),
     options: readJson<RunOptions>(row.options, {}),
+    attempt: row.attempt,
+    workerId: row.workerId,
   };
 }

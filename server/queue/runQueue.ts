@@ -8,6 +8,7 @@ import type { RunError } from "../graph/events";
 import type { RunReport } from "../graph/executor";
 import { toRunError } from "../graph/executor";
 import type { Workflow } from "../graph/workflow";
+import type { RunQueueBackend, WorkerInfo } from "./backend";
 import type { EventHub } from "./eventHub";
 
 export interface RunOptions {
@@ -38,7 +39,7 @@ export interface RunStore {
 
 export type Execute = (run: QueuedRun, signal: AbortSignal, onEvent: EventHub["emit"]) => Promise<RunReport>;
 
-export class RunQueue {
+export class RunQueue implements RunQueueBackend {
   private running: { id: string; controller: AbortController } | null = null;
   private pumping: Promise<void> | null = null;
   /** Set when work may have arrived while the pump was busy, so it looks again before resting. */
@@ -48,7 +49,8 @@ export class RunQueue {
 
   constructor(
     private readonly store: RunStore,
-    private readonly execute: Execute,
+    /** Public so that a worker process executes runs exactly as the web server does. */
+    readonly execute: Execute,
     readonly hub: EventHub,
   ) {}
 
@@ -95,6 +97,11 @@ export class RunQueue {
 
   get current(): string | null {
     return this.running?.id ?? null;
+  }
+
+  /** Runs execute inside this process: there are no separate workers to list. */
+  async workers(): Promise<WorkerInfo[]> {
+    return [];
   }
 
   /** Resolves when the queue has nothing left to do (tests, shutdown). */

@@ -150,8 +150,8 @@ describeApi("API over HTTP", () => {
       expect(models.map((m) => m.name)).not.toContain("unclip-tiny-cases");
     });
 
-    it("workflows.templates gives the three templates as valid workflows", async () => {
-      expect(templates.map((t) => t.name)).toEqual(["Text to image", "Image variation", "Prompt interpolation"]);
+    it("workflows.templates gives the four templates as valid workflows", async () => {
+      expect(templates.map((t) => t.name)).toEqual(["Text to image", "Image variation", "Prompt interpolation", "Teaching: watch unCLIP draw"]);
       for (const t of templates) expect(parseWorkflow(JSON.stringify(t))).toEqual(t);
     });
   });

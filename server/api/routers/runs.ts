@@ -40,6 +40,8 @@ export const runsRouter = router({
   list: publicProcedure
     .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional() }).optional())
     .query(({ input }) => runs.listRuns(input ?? {})),
+  /** The processes executing runs (workers behind the queue in Redis; none in-process). */
+  workers: publicProcedure.query(({ ctx }) => ctx.services.queue.workers()),
   pending: publicProcedure.query(async ({ ctx }) => ({ current: ctx.services.queue.current, pending: await runs.listPendingRuns() })),
   cancel: publicProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => ({ result: await ctx.services.queue.cancel(input.id) })),
   clear: publicProcedure.mutation(async ({ ctx }) => ({ cleared: await ctx.services.queue.clear() })),

@@ -1,0 +1,43 @@
+/**
+ * The jobs in Redis: one per run, its job id the run id, so adding a run twice (after a
+ * reconnect, from two reconcilers) is a no-op. A job carries only what the workers need before
+ * they read the run from the database: its id and the model packages it loads.
+ */
+import type { JobsOptions, Queue } from "bullmq";
+import { getRun } from "../db/runs";
+import type { NodeRegistry } from "../graph/registry";
+import { parseWorkflow, type Workflow } from "../graph/workflow";
+import { packagesOf } from "./modelAffinity";
+
+export interface RunJob {
+  runId: string;
+  packages: string[];
+  /** Times a worker without the packages handed it back for one that has them. */
+  handedBack?: number;
+}
+
+export type RunJobQueue = Queue<RunJob, void, string>;
+
+/** Finished jobs are removed so that a run's id can be added again if it ever needs to be. */
+export function runJobOptions(runId: string): JobsOptions {
+  return { jobId: runId, removeOnComplete: true, removeOnFail: true, attempts: 1 };
+}
+
+export function runJob(runId: string, workflow: Workflow, registry: NodeRegistry): RunJob {
+  return { runId, packages: packagesOf(workflow, registry) };
+}
+
+/** The job for a run as stored in the database (its packages read from the snapshot). */
+export async function runJobFromDatabase(runId: string, registry: NodeRegistry): Promise<RunJob> {
+  const run = await getRun(runId);
+  try {
+    return runJob(runId, parseWorkflow(run.workflowSnapshot), registry);
+  } catch {
+    // unreadable: the worker that takes it records why; no package to prefer
+    return { runId, packages: [] };
+  }
+}
+
+export async function addRunJob(queue: RunJobQueue, job: RunJob): Promise<void> {
+  await queue.add("run", job, runJobOptions(job.runId));
+}
