@@ -1,34 +1,17 @@
 import type { Float32NdArray, NdArray } from "../server/unclip/tensor";
 import { encodeRgbPng, imageCount, imageRgb8 } from "./lib/images";
 import { tensorPreviewPng } from "./lib/previewPng";
+import { collectTensors, kindOf, looksLikeImages } from "./lib/inspectValue";
 import { type TensorStats, tensorStats } from "./lib/tensorStats";
 import type { ArtifactRef, NodeRunContext, NodeRunner } from "./runtime";
 import { HISTOGRAM_BINS } from "./tensorInspector";
-import { hasKind, type ImageValue, isNdArray } from "./values";
+import { hasKind, type ImageValue } from "./values";
 
 /** At most this many pictures per inspected value. */
 const MAX_VIEWS = 4;
-const MAX_DEPTH = 3;
 
 export interface InspectEntry extends TensorStats {
   name: string;
-}
-
-/** Every tensor inside a value, named by its path (e.g. "cond.promptEmbeds"). */
-export function collectTensors(value: unknown, path = "", depth = 0, out: { name: string; tensor: NdArray }[] = []) {
-  if (isNdArray(value)) {
-    out.push({ name: path || "value", tensor: value });
-  } else if (typeof value === "object" && value !== null && depth < MAX_DEPTH && !hasKind(value, "component") && !hasKind(value, "scheduler")) {
-    for (const [key, item] of Object.entries(value)) {
-      if (key !== "rgb8") collectTensors(item, path ? `${path}.${key}` : key, depth + 1, out);
-    }
-  }
-  return out;
-}
-
-/** A float NCHW tensor with 1 or 3 channels reads as a batch of pictures. */
-function looksLikeImages(t: NdArray): t is Float32NdArray {
-  return t.dtype === "float32" && t.shape.length === 4 && (t.shape[1] === 1 || t.shape[1] === 3) && t.shape[2] >= 8 && t.shape[3] >= 8;
 }
 
 async function imageViews(ctx: NodeRunContext, value: unknown, tensors: { name: string; tensor: NdArray }[], stats: InspectEntry[]) {
@@ -54,13 +37,6 @@ async function imageViews(ctx: NodeRunContext, value: unknown, tensors: { name: 
   return views;
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return "nothing";
-  if (isNdArray(value)) return "tensor";
-  if (typeof value === "object" && "kind" in value) return String((value as { kind: unknown }).kind);
-  return typeof value;
-}
-
 export const runTensorInspector: NodeRunner = async (ctx, inputs) => {
   const value = inputs.value;
   const tensors = collectTensors(value);
@@ -71,9 +47,9 @@ export const runTensorInspector: NodeRunner = async (ctx, inputs) => {
   return {
     outputs: {},
     ui: {
-      inspect: { kind: describeValue(value), entries, ...(scalar !== undefined ? { value: scalar } : {}) },
+      inspect: { kind: kindOf(value), entries, ...(scalar !== undefined ? { value: scalar } : {}) },
       images,
-      text: scalar !== undefined ? String(scalar) : summary || describeValue(value),
+      text: scalar !== undefined ? String(scalar) : summary || kindOf(value),
     },
   };
 };

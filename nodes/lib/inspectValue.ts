@@ -5,7 +5,6 @@
  * after the run (and after a reload) without keeping the tensors.
  */
 import type { Float32NdArray, NdArray } from "../../server/unclip/tensor";
-import { collectTensors } from "../tensorInspector.run";
 import { HISTOGRAM_BINS } from "../tensorInspector";
 import { hasKind, isNdArray } from "../values";
 import { tensorPreviewPng } from "./previewPng";
@@ -21,11 +20,27 @@ export interface PortSummary {
   value?: number | string | boolean;
 }
 
-function looksLikeImages(t: NdArray): t is Float32NdArray {
+const MAX_DEPTH = 3;
+
+/** Every tensor inside a value, named by its path (e.g. "cond.promptEmbeds"). */
+export function collectTensors(value: unknown, path = "", depth = 0, out: { name: string; tensor: NdArray }[] = []) {
+  if (isNdArray(value)) {
+    out.push({ name: path || "value", tensor: value });
+  } else if (typeof value === "object" && value !== null && depth < MAX_DEPTH && !hasKind(value, "component") && !hasKind(value, "scheduler")) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key !== "rgb8") collectTensors(item, path ? `${path}.${key}` : key, depth + 1, out);
+    }
+  }
+  return out;
+}
+
+/** A float NCHW tensor with 1 or 3 channels reads as a batch of pictures. */
+export function looksLikeImages(t: NdArray): t is Float32NdArray {
   return t.dtype === "float32" && t.shape.length === 4 && (t.shape[1] === 1 || t.shape[1] === 3) && t.shape[2] >= 8 && t.shape[3] >= 8;
 }
 
-function kindOf(value: unknown): string {
+/** What a value is, in a word: its kind, "tensor", or its JS type. */
+export function kindOf(value: unknown): string {
   if (value === undefined || value === null) return "nothing";
   if (isNdArray(value)) return "tensor";
   if (typeof value === "object" && "kind" in value) return String((value as { kind: unknown }).kind);
