@@ -1,7 +1,7 @@
 /**
  * Loading a model package costs seconds (on a GPU, also memory), so a run should go to a worker
  * that already holds its packages. Workers take jobs from one shared queue; a worker that does
- * not hold a run's packages hands the run back once, shortly, when an idle worker that holds
+ * not hold a run's packages hands the run back (up to three times, shortly) while an idle worker that holds
  * them is alive. Redis serves the worker that has waited longest first, which is the idle one.
  */
 import path from "node:path";

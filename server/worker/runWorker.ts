@@ -46,6 +46,8 @@ export interface RunWorkerOptions {
 
 const DEFAULT_LEASE_MS = 15_000;
 const PRESENCE_EVERY_MS = 2_000;
+/** A run is handed back at most this often (each costs handBackMs) before any worker runs it. */
+const MAX_HAND_BACKS = 3;
 
 export class RunWorker {
   private worker: Worker<RunJob, void, string> | null = null;
@@ -117,8 +119,11 @@ export class RunWorker {
   private async process(job: Job<RunJob, void, string>, token?: string): Promise<void> {
     const { runId, packages } = job.data;
     if (await this.shouldHandBack(job)) {
+      const wait = this.o.handBackMs ?? 200;
       await job.updateData({ ...job.data, handedBack: (job.data.handedBack ?? 0) + 1 });
-      await job.moveToDelayed(Date.now() + (this.o.handBackMs ?? 200), token);
+      await job.moveToDelayed(Date.now() + wait, token);
+      // stay out of the way while the run becomes available again, so the holder is the one to take it
+      await new Promise((r) => setTimeout(r, wait * 3));
       throw new DelayedError();
     }
     const claim = await claimRun(runId, this.o.id, this.leaseMs);
@@ -137,10 +142,10 @@ export class RunWorker {
     }
   }
 
-  /** Hand a run back (once) when this worker lacks its packages and an idle one holds them. */
+  /** Hand a run back (a few times at most) when this worker lacks its packages and an idle one holds them. */
   private async shouldHandBack(job: Job<RunJob, void, string>): Promise<boolean> {
     const { packages, handedBack = 0 } = job.data;
-    if (handedBack > 0 || packages.length === 0 || !this.redis) return false;
+    if (handedBack >= MAX_HAND_BACKS || packages.length === 0 || !this.redis) return false;
     const mine = this.describe().packages;
     if (packages.every((p) => mine.includes(p))) return false;
     const workers = await listWorkers(this.redis).catch(() => []);
@@ -178,6 +183,7 @@ export class RunWorker {
         if (controller.signal.aborted) throw new CancelledError();
         report = await this.o.execute(run, controller.signal, (e) => this.publish(e));
       } catch (err) {
+        await this.idle();
         if (leaseLost) {
           console.error(`run ${runId}: this worker lost its lease; another worker has it now`);
           return;
@@ -194,6 +200,7 @@ export class RunWorker {
         }
         return;
       }
+      await this.idle();
       const result = { ranNodes: report.ran, cachedNodes: report.cached, timings: { totalMs: report.ms, nodeMs: report.nodeMs } };
       if (await endLeasedRun(lease, { status: "finished", result })) {
         this.publish({ type: "run.finished", runId, ms: report.ms, ran: report.ran, cached: report.cached });
@@ -205,6 +212,15 @@ export class RunWorker {
       this.running = null;
       await this.announce();
     }
+  }
+
+  /**
+   * Say "idle" as soon as the work is done, before the end is recorded: whoever sees the run end
+   * and queues the next one must already see this worker free, or a cold worker takes it.
+   */
+  private async idle(): Promise<void> {
+    this.running = null;
+    await this.announce();
   }
 
   private publish(e: RunEvent): void {
