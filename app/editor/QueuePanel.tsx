@@ -51,6 +51,31 @@ function RunProgress({ runId }: { runId: string }) {
   );
 }
 
+/** Worker processes behind a queue in Redis (none when runs execute in the web server itself). */
+function Workers() {
+  const trpc = useTRPC();
+  const workers = useQuery(trpc.runs.workers.queryOptions(undefined, { refetchInterval: 5_000 }));
+  if (!workers.data?.length) return null;
+  return (
+    <section data-testid="workers">
+      <h3 className="mb-1.5 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Workers</h3>
+      <ul className="space-y-1">
+        {workers.data.map((w) => (
+          <li key={w.id} className="rounded border border-slate-800 px-2 py-1 text-[11px] text-slate-300">
+            <div className="flex justify-between gap-2">
+              <span className="font-mono text-slate-200">{w.id}</span>
+              <span className={w.runId ? "text-sky-300" : "text-slate-500"}>{w.runId ? `running …${shortId(w.runId)}` : "idle"}</span>
+            </div>
+            <div className="text-slate-500">
+              {w.device} · {w.packages.length ? w.packages.join(", ") : "no package loaded"}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function QueuePanel({ actions }: { actions: EditorActions }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -73,6 +98,7 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
 
   return (
     <div className="space-y-4 p-3 text-sm" data-testid="queue">
+      <Workers />
       <section>
         <h3 className="mb-1.5 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Running</h3>
         {current ? (
