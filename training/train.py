@@ -44,10 +44,11 @@ CFG = {
     "sr_crop": 32,
     # iterations per stage and batch sizes
     "classifier_its": 500, "classifier_batch": 64,
-    "clip_its": 200, "clip_batch": 64,
-    "prior_its": 800, "prior_batch": 256,
-    "decoder_its": 1000, "decoder_batch": 32,
-    "sr_its": 600, "sr_batch": 32,
+    # (what the shipped package was trained with; see models/toy-shapes/README.md)
+    "clip_its": 1500, "clip_batch": 64,
+    "prior_its": 600, "prior_batch": 256,
+    "decoder_its": 7500, "decoder_batch": 32,
+    "sr_its": 900, "sr_batch": 32,
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
          "clip_batch": 32, "prior_batch": 32, "decoder_batch": 8, "sr_batch": 8, "classifier_batch": 16}
@@ -369,6 +370,8 @@ def main():
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--out", default=None, help="package folder (default models/toy-shapes)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stop-after", choices=["classifier", "clip", "prior", "superres"], default=None,
+                    help="stop (without exporting) once this stage is trained, e.g. to train it further beside a running decoder")
     ap.add_argument("--its", action="append", default=[], metavar="STAGE=N",
                     help="override a stage's iteration count, e.g. --its decoder=2000 (resumes past the old target)")
     args = ap.parse_args()
@@ -395,7 +398,11 @@ def main():
     stage_tokenizer(ctx)
     clf = stage_classifier(ctx)
     write_eval_files(ctx, clf, eval_dir)
+    if args.stop_after == "classifier":
+        return
     tenc, ienc = stage_clip(ctx)
+    if args.stop_after == "clip":
+        return
     enc_path = os.path.join(ckpt, "encodings.pt")  # costly on a busy CPU; valid as long as clip.pt is unchanged
     clip_mtime = os.path.getmtime(os.path.join(ckpt, "clip.pt"))
     if os.path.exists(enc_path) and os.path.getmtime(enc_path) > clip_mtime:
@@ -404,7 +411,11 @@ def main():
         enc = encode_all(ctx, tenc, ienc)
         torch.save(enc, enc_path)
     prior, mean, std = stage_prior(ctx, enc)
+    if args.stop_after == "prior":
+        return
     sr = stage_superres(ctx)
+    if args.stop_after == "superres":
+        return
     tproj, dec = stage_decoder(ctx, enc)  # last, so that it can take whatever time is left
     export.export_package(os.path.abspath(out), cfg, ctx.tok, tenc, ienc, prior, mean, std, tproj, dec, sr, copy.deepcopy(sr))
     log(f"package written to {os.path.abspath(out)} ({time.time() - t0:.0f}s)")
