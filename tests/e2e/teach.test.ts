@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { templateByName } from "../../nodes/templates";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, launchBrowser, node, openEditor, screenshot, useTinyModel } from "./browser";
+import { browserSkipReason, clickFitView, launchBrowser, node, openEditor, screenshot, useTinyModel } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
@@ -38,6 +38,8 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
 
   const panel = () => page.getByTestId("teach-panel");
   const select = async (id: string) => {
+    // the drawer takes part of the canvas: fit the graph into what is left, so the node is in view
+    await clickFitView(page);
     await node(page, id).locator("header").click();
     await expect.poll(() => panel().locator("h2").textContent()).toContain(id);
   };

@@ -6,17 +6,13 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { closeDb } from "../../server/db/client";
 import { getRun } from "../../server/db/runs";
-import { resetEnv } from "../../server/env";
 import { parseWorkflow } from "../../server/graph/workflow";
-import { createServices, type Services } from "../../server/services";
+import type { Services } from "../../server/services";
 import { tinyTextToImage } from "../graph/helpers";
 import { FIXTURES_DIR, HAVE_FIXTURES } from "../helpers/fixtures";
-import { describeWithServices, startPostgres, startRedis, type TestPostgres, type TestRedis } from "../helpers/services";
+import { describeWithServices, useWebStack } from "../helpers/services";
 import { startWorker, type TestWorker } from "../helpers/workers";
-
-const ENV_KEYS = ["DATA_DIR", "DATABASE_URL", "MODELS_DIR", "REDIS_URL"] as const;
 
 async function finished(runId: string): Promise<Awaited<ReturnType<typeof getRun>>> {
   const deadline = Date.now() + 120_000;
@@ -33,44 +29,22 @@ describeWithServices("workers prefer the runs whose package they hold", { redis:
     it.skip(`reference fixtures not found at ${FIXTURES_DIR}: skipped`, () => {});
     return;
   }
-  let redis: TestRedis;
-  let postgres: TestPostgres;
-  let dataDir: string;
-  let modelsDir: string;
-  let web: Services;
+  // two packages by name (the same tiny weights), so "holding a package" can differ between workers
+  const modelsDir = mkdtempSync(path.join(os.tmpdir(), "unclip-affinity-models-"));
+  symlinkSync(path.join(FIXTURES_DIR, "unclip-tiny"), path.join(modelsDir, "tiny-a"));
+  symlinkSync(path.join(FIXTURES_DIR, "unclip-tiny"), path.join(modelsDir, "tiny-b"));
+  const stack = useWebStack("affinity", () => modelsDir);
   const workers: TestWorker[] = [];
-  const saved: Record<string, string | undefined> = {};
+  let web: Services;
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
-    redis = await startRedis();
-    postgres = await startPostgres();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), "unclip-affinity-"));
-    // two packages by name (the same tiny weights), so "holding a package" can differ between workers
-    modelsDir = mkdtempSync(path.join(os.tmpdir(), "unclip-affinity-models-"));
-    symlinkSync(path.join(FIXTURES_DIR, "unclip-tiny"), path.join(modelsDir, "tiny-a"));
-    symlinkSync(path.join(FIXTURES_DIR, "unclip-tiny"), path.join(modelsDir, "tiny-b"));
-    env = { REDIS_URL: redis.url, DATABASE_URL: await postgres.createDatabase("affinity"), DATA_DIR: dataDir, MODELS_DIR: modelsDir };
-    Object.assign(process.env, env);
-    resetEnv();
-    await closeDb();
-    web = createServices();
-    await web.queue.start();
+  beforeAll(() => {
+    ({ web, env } = stack());
   });
 
   afterAll(async () => {
-    await web?.queue.stop();
     for (const w of workers) await w.kill("SIGKILL");
-    await closeDb();
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-    resetEnv();
-    await redis?.stop();
-    await postgres?.stop();
-    for (const d of [dataDir, modelsDir]) if (d) rmSync(d, { recursive: true, force: true });
+    rmSync(modelsDir, { recursive: true, force: true });
   });
 
   const run = (pkg: string, seed: number) => web.queue.enqueue(parseWorkflow(JSON.stringify(tinyTextToImage({ package: { package: pkg }, seed: { seed } }))));

@@ -4,22 +4,17 @@
  * SIGKILL mid-run, Redis killed and restarted empty while runs wait, and 50 runs over two workers.
  * The database is the source of truth throughout: every run ends exactly once.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { closeDb } from "../../server/db/client";
 import { getRun } from "../../server/db/runs";
-import { resetEnv } from "../../server/env";
 import type { RunEvent } from "../../server/graph/events";
 import { parseWorkflow, type Workflow } from "../../server/graph/workflow";
-import { createServices, type Services } from "../../server/services";
+import type { Services } from "../../server/services";
 import { FIXTURES_DIR, HAVE_FIXTURES } from "../helpers/fixtures";
-import { describeWithServices, startPostgres, startRedis, type TestPostgres, type TestRedis } from "../helpers/services";
+import { describeWithServices, type TestRedis, useWebStack } from "../helpers/services";
 import { startWorker, type TestWorker } from "../helpers/workers";
 import { steps, tinyTextToImage } from "../graph/helpers";
-
-const ENV_KEYS = ["DATA_DIR", "DATABASE_URL", "MODELS_DIR", "REDIS_URL"] as const;
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -37,42 +32,22 @@ describeWithServices("workers behind a queue in Redis", { redis: true, postgres:
     it.skip(`reference fixtures not found at ${FIXTURES_DIR}: skipped`, () => {});
     return;
   }
+  const stack = useWebStack("faults", () => FIXTURES_DIR);
   let redis: TestRedis;
-  let postgres: TestPostgres;
   let dataDir: string;
   let web: Services;
+  let workerEnv: Record<string, string>;
   const workers: TestWorker[] = [];
   const events: RunEvent[] = [];
-  const saved: Record<string, string | undefined> = {};
-  let workerEnv: Record<string, string>;
 
   beforeAll(async () => {
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
-    redis = await startRedis();
-    postgres = await startPostgres();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), "unclip-faults-"));
-    workerEnv = { REDIS_URL: redis.url, DATABASE_URL: await postgres.createDatabase("faults"), DATA_DIR: dataDir, MODELS_DIR: FIXTURES_DIR };
-    Object.assign(process.env, workerEnv);
-    resetEnv();
-    await closeDb();
-    web = createServices();
+    ({ redis, dataDir, web, env: workerEnv } = stack());
     web.hub.subscribe((e) => events.push(e));
-    await web.queue.start();
     workers.push(await startWorker("w1", workerEnv), await startWorker("w2", workerEnv));
   });
 
   afterAll(async () => {
-    await web?.queue.stop();
     for (const w of workers) await w.kill("SIGKILL");
-    await closeDb();
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-    resetEnv();
-    await redis?.stop();
-    await postgres?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** Each run finished once, with its one image on disk. */
