@@ -1,9 +1,13 @@
 /** IEEE 754 half precision, for the largest pictures in teaching traces (pure: also used in the browser). */
 
 /** float32 → IEEE half bits, rounding to nearest even (subnormals kept, overflow to ±∞). */
+// one scratch word, reused: a conversion per value must not allocate
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
 export function toHalfBits(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0];
+  scratch[0] = value;
+  const x = scratchBits[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
