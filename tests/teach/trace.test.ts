@@ -6,9 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { chwToRgba, decodeTensor, guide, predictX0 } from "../../app/editor/teach/lib/traceMath";
 import type { ImageEmbeddingValue } from "../../nodes/values";
 import type { ExecutorServices } from "../../server/graph/executor";
-import { UnCLIPScheduler } from "../../server/unclip/scheduler";
 import type { FramesTrace, StageTrace } from "../../server/unclip/stageTrace";
-import { PACKAGE, run, template, testExecutor, tinyTextToImage } from "../graph/helpers";
+import { PACKAGE, run, steps, template, testExecutor, tinyTextToImage } from "../graph/helpers";
 import { describeWithFixtures } from "../helpers/fixtures";
 
 interface NodeTrace {
@@ -64,7 +63,8 @@ describeWithFixtures("teaching traces", () => {
   it("decoder: the scheduler's timesteps, and guided = uncond + s·(cond − uncond) exactly, and x0 from it", async () => {
     const { runId } = await run(services, tinyTextToImage({ seed: { seed: 3 }, decoder: { guidanceScale: 6.5 }, ...steps(3, 6, 3) }), { trace: true });
     const t = stage(runId, "decoder");
-    const scheduler = new UnCLIPScheduler({ ...defaultsFrom(t) });
+    // the package's own decoder scheduler, as the Load Scheduler node gives it
+    const scheduler = await (await services.models.load(PACKAGE)).scheduler("decoder_scheduler");
     expect(t.timesteps).toEqual(scheduler.timesteps(6));
     expect(t.guidanceScale).toBe(6.5);
     expect(t.steps).toHaveLength(6);
@@ -153,21 +153,3 @@ describe("trace math (no model)", () => {
     expect(guide(u, c, 0)).toEqual(u);
   });
 });
-
-function steps(prior: number, decoder: number, superRes: number) {
-  return {
-    priorScheduler: { numInferenceSteps: prior },
-    decoderScheduler: { numInferenceSteps: decoder },
-    superResScheduler: { numInferenceSteps: superRes },
-  };
-}
-
-function defaultsFrom(t: StageTrace) {
-  return {
-    num_train_timesteps: t.scheduler.numTrainTimesteps,
-    variance_type: t.scheduler.varianceType as "learned_range",
-    clip_sample: t.scheduler.clipSample,
-    clip_sample_range: t.scheduler.clipSampleRange,
-    prediction_type: t.scheduler.predictionType as "epsilon",
-  } as unknown as ConstructorParameters<typeof UnCLIPScheduler>[0];
-}
