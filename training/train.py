@@ -45,9 +45,9 @@ CFG = {
     # iterations per stage and batch sizes
     "classifier_its": 500, "classifier_batch": 64,
     # (what the shipped package was trained with; see models/toy-shapes/README.md)
-    "clip_its": 1500, "clip_batch": 64,
+    "clip_its": 3000, "clip_batch": 64,
     "prior_its": 600, "prior_batch": 256,
-    "decoder_its": 7000, "decoder_batch": 32,
+    "decoder_its": 11000, "decoder_batch": 32,
     "sr_its": 900, "sr_batch": 32,
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
@@ -74,8 +74,15 @@ class EMA:
             s.copy_(b)
 
 
-def lr_at(step, base=1e-3, warmup=100):
-    return base * min(1.0, (step + 1) / warmup)
+def lr_at(step, base=1e-3, warmup=100, its=None, decay_from=None, floor=0.02):
+    """Linear warm-up; then constant, or (decay_from = a fraction of its) cosine down to floor * base."""
+    lr = base * min(1.0, (step + 1) / warmup)
+    if decay_from is not None and its:
+        start = decay_from * its
+        if step > start:
+            p = min(1.0, (step - start) / max(1.0, its - start))
+            lr = base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p)))
+    return lr
 
 
 class Ctx:
@@ -122,8 +129,9 @@ def live_target(ctx, name, its):
     return new
 
 
-def run_stage(ctx, name, its, modules, ema_decay, step_fn, lr=1e-3, report=None, save_every=100):
-    """Generic resumable loop: modules (dict) trained by one AdamW; EMA copies if ema_decay."""
+def run_stage(ctx, name, its, modules, ema_decay, step_fn, lr=1e-3, report=None, save_every=100, decay_from=None):
+    """Generic resumable loop: modules (dict) trained by one AdamW; EMA copies if ema_decay;
+    the learning rate decays (cosine) over the last part of the run if decay_from is set."""
     path = os.path.join(ctx.ckpt, f"{name}.pt")
     params = [p for m in modules.values() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
@@ -158,7 +166,7 @@ def run_stage(ctx, name, its, modules, ema_decay, step_fn, lr=1e-3, report=None,
         t_last = time.time()
         while state["step"] < its:
             for g in opt.param_groups:
-                g["lr"] = lr_at(state["step"], lr)
+                g["lr"] = lr_at(state["step"], lr, its=its, decay_from=decay_from)
             loss, info = step_fn(state["step"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -228,6 +236,13 @@ def stage_clip(ctx):
     scale = torch.nn.Module()
     scale.logit = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     ids, _ = ctx.tok.encode_batch(d["caps"])
+    # Hard negatives: each caption with its shape word swapped for each other shape. Random in-batch captions
+    # mostly differ in colour or background, which would let the towers neglect shape; an image must also
+    # beat its own caption with the wrong shape, so shape gets its place in the embedding.
+    n_shapes = len(data.SHAPES)
+    swapped = [c.replace(data.SHAPES[a["shape"]], data.SHAPES[(a["shape"] + k) % n_shapes])
+               for k in range(1, n_shapes) for a, c in zip(d["attrs"], d["caps"])]
+    neg_ids = ctx.tok.encode_batch(swapped)[0].view(n_shapes - 1, len(ids), -1)
     g = torch.Generator().manual_seed(6)
 
     def step(i):
@@ -236,13 +251,20 @@ def stage_clip(ctx):
         px = px + torch.randn(px.shape, generator=g) * torch.rand(len(idx), 1, 1, 1, generator=g) * 0.3
         ie, _ = ienc(px)
         te, _ = tenc(ids[idx])
-        logits = F.normalize(ie, dim=-1) @ F.normalize(te, dim=-1).T * scale.logit.clamp(max=4.6).exp()
+        k = torch.randint(0, n_shapes - 1, (len(idx),), generator=g)
+        neg, _ = tenc(neg_ids[k, idx])
+        ie_n, te_n, neg_n = F.normalize(ie, dim=-1), F.normalize(te, dim=-1), F.normalize(neg, dim=-1)
+        s = scale.logit.clamp(max=4.6).exp()
+        logits = ie_n @ te_n.T * s
+        neg_logits = (ie_n * neg_n).sum(-1, keepdim=True) * s  # image i against its own caption, wrong shape
         # captions repeated within a batch are not negatives of each other
         same = torch.tensor([[d["caps"][a] == d["caps"][b] for b in idx.tolist()] for a in idx.tolist()], dtype=torch.float32)
         target = same / same.sum(1, keepdim=True)
-        loss = (-(target * logits.log_softmax(1)).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
+        i2t = torch.cat([logits, neg_logits], 1).log_softmax(1)[:, : len(idx)]
+        loss = (-(target * i2t).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
         acc = (logits.argmax(1) == torch.arange(len(idx))).float().mean()
-        return loss, f"i2t top1 {acc:.2f}"
+        shape_acc = (neg_logits.squeeze(1) < logits.diagonal()).float().mean()
+        return loss, f"i2t top1 {acc:.2f} beats wrong shape {shape_acc:.2f}"
 
     out, _ = run_stage(ctx, "clip", cfg["clip_its"], {"tenc": tenc, "ienc": ienc, "scale": scale}, None, step, lr=5e-4)
     return out["tenc"], out["ienc"]
@@ -261,7 +283,11 @@ def encode_all(ctx, tenc, ienc):
     e_ids, e_mask = ctx.tok.encode_batch([""])
     e_te, e_hs = tenc(e_ids)
     ie = torch.cat([ienc(clip_pixels(d["x32"][s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
-    return {"te": torch.cat(te), "hs": torch.cat(hs), "mask": mask, "e_te": e_te, "e_hs": e_hs, "e_mask": e_mask, "ie": ie}
+    # embeddings of imperfect copies of the same pictures (see data.degrade), for the decoder
+    deg = data.degrade(d["x64"], ctx.cfg["data_seed"] + 2)
+    ie_deg = torch.cat([ienc(clip_pixels(deg[s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
+    return {"te": torch.cat(te), "hs": torch.cat(hs), "mask": mask, "e_te": e_te, "e_hs": e_hs, "e_mask": e_mask,
+            "ie": ie, "ie_deg": ie_deg}
 
 
 def text_batch(enc, idx, drop):
@@ -305,9 +331,12 @@ def stage_decoder(ctx, enc):
         idx = torch.randint(0, len(d["caps"]), (cfg["decoder_batch"],), generator=g)
         r = torch.rand(len(idx), generator=g)
         uncond = r < 0.1  # learned embedding + "" : the unconditional half of guidance
-        no_text = r < 0.55  # the variation pipeline conditions on the image with an empty prompt
+        no_text = r < 0.6  # the variation pipeline conditions on the image with an empty prompt
         te, hs, mask = text_batch(enc, idx, no_text)
-        img = torch.where(uncond.unsqueeze(1), tproj.learned_cfg.expand(len(idx), -1), enc["ie"][idx])
+        # half the time the embedding of an imperfect copy: redraw the clean shape from a generated picture's embedding
+        deg = torch.rand(len(idx), generator=g) < 0.5
+        ie = torch.where(deg.unsqueeze(1), enc["ie_deg"][idx], enc["ie"][idx])
+        img = torch.where(uncond.unsqueeze(1), tproj.learned_cfg.expand(len(idx), -1), ie)
         ctx_tokens, add = tproj(img, te, hs)
         dmask = torch.cat([torch.ones(len(idx), 4, dtype=torch.bool), mask], 1)
         x0 = data.to_unit(d["x32"][idx])
@@ -318,7 +347,7 @@ def stage_decoder(ctx, enc):
         loss, mse, kl = diffusion.hybrid_loss(out, x0, xt, t, noise)
         return loss, f"mse {mse:.4f} vb {kl:.4f}"
 
-    out, _ = run_stage(ctx, "decoder", cfg["decoder_its"], {"tproj": tproj, "dec": dec}, 0.995, step, save_every=50)
+    out, _ = run_stage(ctx, "decoder", cfg["decoder_its"], {"tproj": tproj, "dec": dec}, 0.999, step, save_every=50, decay_from=0.5)
     return out["tproj"], out["dec"]
 
 
@@ -405,9 +434,8 @@ def main():
         return
     enc_path = os.path.join(ckpt, "encodings.pt")  # costly on a busy CPU; valid as long as clip.pt is unchanged
     clip_mtime = os.path.getmtime(os.path.join(ckpt, "clip.pt"))
-    if os.path.exists(enc_path) and os.path.getmtime(enc_path) > clip_mtime:
-        enc = torch.load(enc_path)
-    else:
+    enc = torch.load(enc_path) if os.path.exists(enc_path) and os.path.getmtime(enc_path) > clip_mtime else None
+    if enc is None or "ie_deg" not in enc:
         enc = encode_all(ctx, tenc, ienc)
         torch.save(enc, enc_path)
     prior, mean, std = stage_prior(ctx, enc)
