@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The test command: vitest (unit, parity, CLI) and, when Debian's python3 with torch is present,
-// the exporter's pytest suite. Ends with one plain "N passed, N failed, N skipped" line.
+// the pytest suites of the exporter and of the toy-model training. Ends with one plain "N passed, N failed, N skipped" line.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -37,13 +37,13 @@ if (existsSync(jsonFile)) {
   totals.failed += 1;
 }
 
-// The exporter's tests need Debian's python3 with torch; they are skipped (and counted) without it.
+// The Python tests need Debian's python3 with torch; they are skipped (and counted) without it.
 const python = process.env.UNCLIP_PYTHON ?? "/usr/bin/python3";
 if (args.length === 0 && existsSync("python/tests")) {
   const probe = spawnSync(python, ["-c", "import torch, pytest"], { stdio: "ignore" });
   if (probe.status === 0) {
     const junit = path.join(tmp, "pytest.xml");
-    const py = spawnSync(python, ["-m", "pytest", "python/tests", "-q", `--junitxml=${junit}`], { stdio: "inherit" });
+    const py = spawnSync(python, ["-m", "pytest", "python/tests", "training/tests", "-q", `--junitxml=${junit}`], { stdio: "inherit" });
     if (py.status !== 0) exitCode = 1;
     if (existsSync(junit)) {
       const xml = readFileSync(junit, "utf8");

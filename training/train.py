@@ -240,8 +240,7 @@ def stage_clip(ctx):
     # mostly differ in colour or background, which would let the towers neglect shape; an image must also
     # beat its own caption with the wrong shape, so shape gets its place in the embedding.
     n_shapes = len(data.SHAPES)
-    swapped = [c.replace(data.SHAPES[a["shape"]], data.SHAPES[(a["shape"] + k) % n_shapes])
-               for k in range(1, n_shapes) for a, c in zip(d["attrs"], d["caps"])]
+    swapped = [data.swap_shape(c, a, (a["shape"] + k) % n_shapes) for k in range(1, n_shapes) for a, c in zip(d["attrs"], d["caps"])]
     neg_ids = ctx.tok.encode_batch(swapped)[0].view(n_shapes - 1, len(ids), -1)
     g = torch.Generator().manual_seed(6)
 

@@ -89,6 +89,11 @@ def caption(attrs: dict, rng: random.Random) -> str:
     return f"one {size}{colour} {shape}{pos}{on_bg}"
 
 
+def swap_shape(caption_text: str, attrs: dict, shape: int) -> str:
+    """The same caption naming another shape (CLIP's hard negatives); the shape word occurs once in every template."""
+    return caption_text.replace(SHAPES[attrs["shape"]], SHAPES[shape])
+
+
 def sample_dataset(n: int, seed: int, held_out: bool = False):
     rng = random.Random(seed)
     attrs = [sample_attributes(rng, held_out) for _ in range(n)]
