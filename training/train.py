@@ -47,7 +47,7 @@ CFG = {
     # (what the shipped package was trained with; see models/toy-shapes/README.md)
     "clip_its": 3000, "clip_batch": 64,
     "prior_its": 600, "prior_batch": 256,
-    "decoder_its": 11000, "decoder_batch": 32,
+    "decoder_its": 12000, "decoder_batch": 32,
     "sr_its": 900, "sr_batch": 32,
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
