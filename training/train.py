@@ -45,10 +45,22 @@ CFG = {
     # iterations per stage and batch sizes
     "classifier_its": 500, "classifier_batch": 64,
     # (what the shipped package was trained with; see models/toy-shapes/README.md)
-    "clip_its": 3000, "clip_batch": 64,
+    "clip_its": 1500, "clip_batch": 64,
     "prior_its": 600, "prior_batch": 256,
-    "decoder_its": 12000, "decoder_batch": 32,
+    "decoder_its": 7000, "decoder_batch": 32,
     "sr_its": 900, "sr_batch": 32,
+    # recipe switches (the shipped package: all off)
+    "clip_shape_negatives": False,  # each image also against its caption with another shape (data.swap_shape)
+    "decoder_empty_prompt": 0.45,  # share of rows with the empty prompt and the image embedding
+    "decoder_degraded": 0.0,  # share of image embeddings taken from an imperfect copy (data.degrade)
+    "decoder_ema": 0.995,
+    "decoder_decay_from": None,  # cosine learning-rate decay over the last part of the run (fraction of its)
+}
+# Tried once and measured (models/toy-shapes/README.md, "Tried"): better CLIP, not better variations.
+RECIPES = {
+    "shipped": {},
+    "shape-negatives": {"clip_its": 3000, "clip_shape_negatives": True, "decoder_its": 12000, "decoder_empty_prompt": 0.5,
+                        "decoder_degraded": 0.5, "decoder_ema": 0.999, "decoder_decay_from": 0.5},
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
          "clip_batch": 32, "prior_batch": 32, "decoder_batch": 8, "sr_batch": 8, "classifier_batch": 16}
@@ -236,12 +248,14 @@ def stage_clip(ctx):
     scale = torch.nn.Module()
     scale.logit = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     ids, _ = ctx.tok.encode_batch(d["caps"])
-    # Hard negatives: each caption with its shape word swapped for each other shape. Random in-batch captions
-    # mostly differ in colour or background, which would let the towers neglect shape; an image must also
+    # Hard negatives (optional): each caption with its shape word swapped for each other shape. Random in-batch
+    # captions mostly differ in colour or background, which lets the towers neglect shape; an image must also
     # beat its own caption with the wrong shape, so shape gets its place in the embedding.
+    hard = cfg["clip_shape_negatives"]
     n_shapes = len(data.SHAPES)
-    swapped = [data.swap_shape(c, a, (a["shape"] + k) % n_shapes) for k in range(1, n_shapes) for a, c in zip(d["attrs"], d["caps"])]
-    neg_ids = ctx.tok.encode_batch(swapped)[0].view(n_shapes - 1, len(ids), -1)
+    if hard:
+        swapped = [data.swap_shape(c, a, (a["shape"] + k) % n_shapes) for k in range(1, n_shapes) for a, c in zip(d["attrs"], d["caps"])]
+        neg_ids = ctx.tok.encode_batch(swapped)[0].view(n_shapes - 1, len(ids), -1)
     g = torch.Generator().manual_seed(6)
 
     def step(i):
@@ -250,18 +264,21 @@ def stage_clip(ctx):
         px = px + torch.randn(px.shape, generator=g) * torch.rand(len(idx), 1, 1, 1, generator=g) * 0.3
         ie, _ = ienc(px)
         te, _ = tenc(ids[idx])
-        k = torch.randint(0, n_shapes - 1, (len(idx),), generator=g)
-        neg, _ = tenc(neg_ids[k, idx])
-        ie_n, te_n, neg_n = F.normalize(ie, dim=-1), F.normalize(te, dim=-1), F.normalize(neg, dim=-1)
+        ie_n, te_n = F.normalize(ie, dim=-1), F.normalize(te, dim=-1)
         s = scale.logit.clamp(max=4.6).exp()
         logits = ie_n @ te_n.T * s
-        neg_logits = (ie_n * neg_n).sum(-1, keepdim=True) * s  # image i against its own caption, wrong shape
         # captions repeated within a batch are not negatives of each other
         same = torch.tensor([[d["caps"][a] == d["caps"][b] for b in idx.tolist()] for a in idx.tolist()], dtype=torch.float32)
         target = same / same.sum(1, keepdim=True)
+        acc = (logits.argmax(1) == torch.arange(len(idx))).float().mean()
+        if not hard:
+            loss = (-(target * logits.log_softmax(1)).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
+            return loss, f"i2t top1 {acc:.2f}"
+        k = torch.randint(0, n_shapes - 1, (len(idx),), generator=g)
+        neg_n = F.normalize(tenc(neg_ids[k, idx])[0], dim=-1)
+        neg_logits = (ie_n * neg_n).sum(-1, keepdim=True) * s  # image i against its own caption, wrong shape
         i2t = torch.cat([logits, neg_logits], 1).log_softmax(1)[:, : len(idx)]
         loss = (-(target * i2t).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
-        acc = (logits.argmax(1) == torch.arange(len(idx))).float().mean()
         shape_acc = (neg_logits.squeeze(1) < logits.diagonal()).float().mean()
         return loss, f"i2t top1 {acc:.2f} beats wrong shape {shape_acc:.2f}"
 
@@ -282,11 +299,12 @@ def encode_all(ctx, tenc, ienc):
     e_ids, e_mask = ctx.tok.encode_batch([""])
     e_te, e_hs = tenc(e_ids)
     ie = torch.cat([ienc(clip_pixels(d["x32"][s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
-    # embeddings of imperfect copies of the same pictures (see data.degrade), for the decoder
-    deg = data.degrade(d["x64"], ctx.cfg["data_seed"] + 2)
-    ie_deg = torch.cat([ienc(clip_pixels(deg[s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
-    return {"te": torch.cat(te), "hs": torch.cat(hs), "mask": mask, "e_te": e_te, "e_hs": e_hs, "e_mask": e_mask,
-            "ie": ie, "ie_deg": ie_deg}
+    enc = {"te": torch.cat(te), "hs": torch.cat(hs), "mask": mask, "e_te": e_te, "e_hs": e_hs, "e_mask": e_mask, "ie": ie}
+    if ctx.cfg["decoder_degraded"] > 0:
+        # embeddings of imperfect copies of the same pictures (see data.degrade), for the decoder
+        deg = data.degrade(d["x64"], ctx.cfg["data_seed"] + 2)
+        enc["ie_deg"] = torch.cat([ienc(clip_pixels(deg[s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
+    return enc
 
 
 def text_batch(enc, idx, drop):
@@ -330,11 +348,13 @@ def stage_decoder(ctx, enc):
         idx = torch.randint(0, len(d["caps"]), (cfg["decoder_batch"],), generator=g)
         r = torch.rand(len(idx), generator=g)
         uncond = r < 0.1  # learned embedding + "" : the unconditional half of guidance
-        no_text = r < 0.6  # the variation pipeline conditions on the image with an empty prompt
+        no_text = r < 0.1 + cfg["decoder_empty_prompt"]  # the variation pipeline conditions on the image with an empty prompt
         te, hs, mask = text_batch(enc, idx, no_text)
-        # half the time the embedding of an imperfect copy: redraw the clean shape from a generated picture's embedding
-        deg = torch.rand(len(idx), generator=g) < 0.5
-        ie = torch.where(deg.unsqueeze(1), enc["ie_deg"][idx], enc["ie"][idx])
+        ie = enc["ie"][idx]
+        if cfg["decoder_degraded"] > 0:
+            # the embedding of an imperfect copy: redraw the clean shape from a generated picture's embedding
+            deg = torch.rand(len(idx), generator=g) < cfg["decoder_degraded"]
+            ie = torch.where(deg.unsqueeze(1), enc["ie_deg"][idx], ie)
         img = torch.where(uncond.unsqueeze(1), tproj.learned_cfg.expand(len(idx), -1), ie)
         ctx_tokens, add = tproj(img, te, hs)
         dmask = torch.cat([torch.ones(len(idx), 4, dtype=torch.bool), mask], 1)
@@ -346,7 +366,8 @@ def stage_decoder(ctx, enc):
         loss, mse, kl = diffusion.hybrid_loss(out, x0, xt, t, noise)
         return loss, f"mse {mse:.4f} vb {kl:.4f}"
 
-    out, _ = run_stage(ctx, "decoder", cfg["decoder_its"], {"tproj": tproj, "dec": dec}, 0.999, step, save_every=50, decay_from=0.5)
+    out, _ = run_stage(ctx, "decoder", cfg["decoder_its"], {"tproj": tproj, "dec": dec}, cfg["decoder_ema"], step, save_every=50,
+                       decay_from=cfg["decoder_decay_from"])
     return out["tproj"], out["dec"]
 
 
@@ -398,6 +419,8 @@ def main():
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--out", default=None, help="package folder (default models/toy-shapes)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--recipe", choices=list(RECIPES), default="shipped",
+                    help="training settings: those of the shipped package, or another measured set (see RECIPES)")
     ap.add_argument("--stop-after", choices=["classifier", "clip", "prior", "superres"], default=None,
                     help="stop (without exporting) once this stage is trained, e.g. to train it further beside a running decoder")
     ap.add_argument("--its", action="append", default=[], metavar="STAGE=N",
@@ -407,6 +430,7 @@ def main():
     torch.manual_seed(0)
     random.seed(0)
     cfg = dict(CFG)
+    cfg.update(RECIPES[args.recipe])
     if args.smoke:
         cfg.update(SMOKE)
         ckpt = tempfile.mkdtemp(prefix="toy-shapes-smoke-")
@@ -434,7 +458,7 @@ def main():
     enc_path = os.path.join(ckpt, "encodings.pt")  # costly on a busy CPU; valid as long as clip.pt is unchanged
     clip_mtime = os.path.getmtime(os.path.join(ckpt, "clip.pt"))
     enc = torch.load(enc_path) if os.path.exists(enc_path) and os.path.getmtime(enc_path) > clip_mtime else None
-    if enc is None or "ie_deg" not in enc:
+    if enc is None or (cfg["decoder_degraded"] > 0 and "ie_deg" not in enc):
         enc = encode_all(ctx, tenc, ienc)
         torch.save(enc, enc_path)
     prior, mean, std = stage_prior(ctx, enc)
