@@ -271,19 +271,25 @@ def stage_clip(ctx):
         same = torch.tensor([[d["caps"][a] == d["caps"][b] for b in idx.tolist()] for a in idx.tolist()], dtype=torch.float32)
         target = same / same.sum(1, keepdim=True)
         acc = (logits.argmax(1) == torch.arange(len(idx))).float().mean()
-        if not hard:
-            loss = (-(target * logits.log_softmax(1)).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
-            return loss, f"i2t top1 {acc:.2f}"
-        k = torch.randint(0, n_shapes - 1, (len(idx),), generator=g)
-        neg_n = F.normalize(tenc(neg_ids[k, idx])[0], dim=-1)
-        neg_logits = (ie_n * neg_n).sum(-1, keepdim=True) * s  # image i against its own caption, wrong shape
-        i2t = torch.cat([logits, neg_logits], 1).log_softmax(1)[:, : len(idx)]
+        info = f"i2t top1 {acc:.2f}"
+        i2t = logits.log_softmax(1)
+        if hard:
+            k = torch.randint(0, n_shapes - 1, (len(idx),), generator=g)
+            neg_n = F.normalize(tenc(neg_ids[k, idx])[0], dim=-1)
+            neg_logits = (ie_n * neg_n).sum(-1, keepdim=True) * s  # image i against its own caption, wrong shape
+            i2t = torch.cat([logits, neg_logits], 1).log_softmax(1)[:, : len(idx)]
+            info += f" beats wrong shape {(neg_logits.squeeze(1) < logits.diagonal()).float().mean():.2f}"
         loss = (-(target * i2t).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
-        shape_acc = (neg_logits.squeeze(1) < logits.diagonal()).float().mean()
-        return loss, f"i2t top1 {acc:.2f} beats wrong shape {shape_acc:.2f}"
+        return loss, info
 
     out, _ = run_stage(ctx, "clip", cfg["clip_its"], {"tenc": tenc, "ienc": ienc, "scale": scale}, None, step, lr=5e-4)
     return out["tenc"], out["ienc"]
+
+
+@torch.no_grad()
+def embed_images(ienc, x32_u8, chunk=1024):
+    """CLIP image embeddings of 32px uint8 pictures, a chunk at a time."""
+    return torch.cat([ienc(clip_pixels(x32_u8[s : s + chunk]))[0] for s in range(0, len(x32_u8), chunk)])
 
 
 @torch.no_grad()
@@ -298,12 +304,11 @@ def encode_all(ctx, tenc, ienc):
         hs.append(b)
     e_ids, e_mask = ctx.tok.encode_batch([""])
     e_te, e_hs = tenc(e_ids)
-    ie = torch.cat([ienc(clip_pixels(d["x32"][s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
-    enc = {"te": torch.cat(te), "hs": torch.cat(hs), "mask": mask, "e_te": e_te, "e_hs": e_hs, "e_mask": e_mask, "ie": ie}
+    enc = {"te": torch.cat(te), "hs": torch.cat(hs), "mask": mask, "e_te": e_te, "e_hs": e_hs, "e_mask": e_mask,
+           "ie": embed_images(ienc, d["x32"])}
     if ctx.cfg["decoder_degraded"] > 0:
         # embeddings of imperfect copies of the same pictures (see data.degrade), for the decoder
-        deg = data.degrade(d["x64"], ctx.cfg["data_seed"] + 2)
-        enc["ie_deg"] = torch.cat([ienc(clip_pixels(deg[s : s + 1024]))[0] for s in range(0, len(ids), 1024)])
+        enc["ie_deg"] = embed_images(ienc, data.degrade(d["x64"], ctx.cfg["data_seed"] + 2))
     return enc
 
 
