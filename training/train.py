@@ -454,7 +454,12 @@ def main():
     t0 = time.time()
     stage_tokenizer(ctx)
     clf = stage_classifier(ctx)
-    write_eval_files(ctx, clf, eval_dir)
+    # The evaluation stays fixed across retrains: another draw of the classifier's weights moves the figures
+    # of borderline pictures by several points, so packages are compared with the committed one.
+    if os.path.exists(os.path.join(eval_dir, "shape_classifier.onnx")):
+        log(f"[classifier] keeping the evaluation files in {eval_dir} (delete them to write this run's)")
+    else:
+        write_eval_files(ctx, clf, eval_dir)
     if args.stop_after == "classifier":
         return
     tenc, ienc = stage_clip(ctx)
