@@ -39,6 +39,8 @@ CFG = {
     "prior_clip_range": 5.0,
     "dec_size": 32,
     "dec_channels": (24, 48, 96),
+    "dec_attn_levels": (),  # decoder levels whose pixels also attend to the context tokens (see models.Decoder)
+    "dec_mid_heads": 1,
     "sr_size": 64,
     "sr_channels": (16, 32, 64),
     "sr_crop": 32,
@@ -61,6 +63,9 @@ RECIPES = {
     "shipped": {},
     "shape-negatives": {"clip_its": 3000, "clip_shape_negatives": True, "decoder_its": 12000, "decoder_empty_prompt": 0.5,
                         "decoder_degraded": 0.5, "decoder_ema": 0.999, "decoder_decay_from": 0.5},
+    "context-16": {"clip_its": 3000, "clip_shape_negatives": True, "dec_attn_levels": (1,),
+                     "decoder_its": 10000, "decoder_empty_prompt": 0.5, "decoder_degraded": 0.5, "decoder_ema": 0.999,
+                     "decoder_decay_from": 0.5},
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
          "clip_batch": 32, "prior_batch": 32, "decoder_batch": 8, "sr_batch": 8, "classifier_batch": 16}
@@ -346,7 +351,7 @@ def stage_decoder(ctx, enc):
     cfg, d = ctx.cfg, ctx.data()
     ted = cfg["dec_channels"][0] * 4
     tproj = models.TextProj(cfg["embed_dim"], cfg["text_width"], cfg["cross_dim"], ted)
-    dec = models.Decoder(cfg["dec_channels"], cfg["cross_dim"])
+    dec = models.Decoder(cfg["dec_channels"], cfg["cross_dim"], attn_levels=cfg["dec_attn_levels"], mid_heads=cfg["dec_mid_heads"])
     g = torch.Generator().manual_seed(8)
 
     def step(i):

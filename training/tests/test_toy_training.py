@@ -1,4 +1,4 @@
-"""The toy-shapes training's data helpers and learning-rate schedule (no training here: the smoke run covers that)."""
+"""The toy-shapes training's data helpers, decoder wiring and learning-rate schedule (no training here: the smoke run covers that)."""
 import math
 import random
 import sys
@@ -8,7 +8,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toyshapes import data  # noqa: E402
+from toyshapes import data, models  # noqa: E402
 from train import lr_at  # noqa: E402
 
 
@@ -50,3 +50,24 @@ def test_learning_rate_warms_up_holds_then_decays_to_the_floor():
     assert all(x >= y for x, y in zip(values, values[1:]))
     # without decay_from the rate stays constant after warm-up
     assert lr_at(999, 1e-3, its=its) == 1e-3
+
+
+def test_decoder_context_attention_levels_follow_the_mask_and_leave_the_shipped_layout_alone():
+    torch.manual_seed(0)
+    plain = models.Decoder((8, 16, 32), cross=16)
+    assert not any("_attn." in k and not k.startswith("mid_attn") for k in plain.state_dict()), "no extra blocks by default"
+    dec = models.Decoder((8, 16, 32), cross=16, attn_levels=(1,)).eval()
+    assert {k.split(".")[0] for k in dec.state_dict() if k.split(".")[0] in ("down_attn", "up_attn")} == {"down_attn", "up_attn"}
+    x, t, add = torch.randn(2, 3, 16, 16), torch.tensor([10, 900]), torch.randn(2, 32)
+    ctx = torch.randn(2, 6, 16)
+    mask = torch.tensor([[1, 1, 1, 1, 0, 0]] * 2, dtype=torch.bool)
+    other = ctx.clone()
+    other[:, 4:] = torch.randn(2, 2, 16) * 10  # masked tokens: must change nothing
+    with torch.no_grad():
+        base = dec(x, t, ctx, add, mask)
+        assert torch.allclose(base, dec(x, t, other, add, mask), atol=1e-5)
+        # with the middle block's attention removed, the 16x16 blocks alone still carry the context
+        dec.mid_attn.forward = lambda h, c, b: h
+        changed = ctx.clone()
+        changed[:, :4] = torch.randn(2, 4, 16)
+        assert not torch.allclose(dec(x, t, ctx, add, mask), dec(x, t, changed, add, mask), atol=1e-4)

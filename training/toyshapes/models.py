@@ -197,9 +197,16 @@ class Decoder(nn.Module):
     """Text-conditional UNet: time embedding + additive CLIP embedding, cross-attention to the context tokens;
     6 output channels (epsilon + learned variance)."""
 
-    def __init__(self, ch=(32, 64, 128), cross=128, out_channels=6):
+    def __init__(self, ch=(32, 64, 128), cross=128, out_channels=6, attn_levels=(), mid_heads=1):
         super().__init__()
         self.ch = ch
+        # Levels (indices into ch, not the last) whose pixels also attend to the context tokens on the way down and
+        # up (as Karlo's cross-attention blocks do): the image embedding then shapes the picture at that resolution
+        # too, not only through the 8x8 middle and the additive embedding. Context only: pixel self-attention at
+        # 16x16 costs about as much as the rest of the UNet on a 2-core CPU.
+        self.attn_levels = tuple(attn_levels)
+        self.down_attn = nn.ModuleDict({str(i): CrossAttnBlock(ch[i], cross, heads=4, self_attn=False) for i in self.attn_levels})
+        self.up_attn = nn.ModuleDict({str(i): CrossAttnBlock(ch[i], cross, heads=4, self_attn=False) for i in self.attn_levels})
         tdim = ch[0] * 4
         self.time = nn.Sequential(nn.Linear(ch[0], tdim), nn.SiLU(), nn.Linear(tdim, tdim))
         self.cin = nn.Conv2d(3, ch[0], 3, 1, 1)
@@ -210,7 +217,7 @@ class Decoder(nn.Module):
             self.down.append(ResBlock(prev, c, tdim))
             self.downsample.append(nn.Conv2d(c, c, 3, 2, 1) if i < len(ch) - 1 else nn.Identity())
             prev = c
-        self.mid1, self.mid_attn, self.mid2 = ResBlock(prev, prev, tdim), CrossAttnBlock(prev, cross, heads=1), ResBlock(prev, prev, tdim)
+        self.mid1, self.mid_attn, self.mid2 = ResBlock(prev, prev, tdim), CrossAttnBlock(prev, cross, heads=mid_heads), ResBlock(prev, prev, tdim)
         self.up = nn.ModuleList()
         for i in reversed(range(len(ch))):
             self.up.append(ResBlock(prev + ch[i], ch[i], tdim))
@@ -226,12 +233,16 @@ class Decoder(nn.Module):
         skips = []
         for i in range(len(self.ch)):
             h = self.down[i](h, emb)
+            if str(i) in self.down_attn:
+                h = self.down_attn[str(i)](h, ctx, bias)
             skips.append(h)
             if i < len(self.ch) - 1:
                 h = self.downsample[i](h)
         h = self.mid2(self.mid_attn(self.mid1(h, emb), ctx, bias), emb)
         for j, i in enumerate(reversed(range(len(self.ch)))):
             h = self.up[j](torch.cat([h, skips[i]], 1), emb)
+            if str(i) in self.up_attn:
+                h = self.up_attn[str(i)](h, ctx, bias)
             if i > 0:
                 h = F.interpolate(h, scale_factor=2.0, mode="nearest")
         return self.cout(F.silu(self.nout(h)))
