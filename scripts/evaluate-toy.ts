@@ -10,10 +10,9 @@
  *
  *   npx tsx scripts/evaluate-toy.ts [--model models/toy-shapes] [--n 100] [--sheet FILE] [--json FILE]
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
 import sharp, { type OverlayOptions } from "sharp";
 import { SessionPool } from "../server/runtime/sessionPool";
 import { UnclipComponents } from "../server/unclip/components";
@@ -21,6 +20,7 @@ import type { RgbImage } from "../server/unclip/imageProcessor";
 import { toRgb8 } from "../server/unclip/imageOutput";
 import { imageVariation } from "../server/unclip/pipelineImageVariation";
 import { text2image } from "../server/unclip/pipelineText2Image";
+import { loadShapeClassifier, loadToyEvalSet, shapeColour as toyShapeColour } from "./lib/toyMeasures";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -35,63 +35,11 @@ const { values } = parseArgs({
 const modelDir = values.model!;
 const sheetFile = values.sheet ?? path.join(modelDir, "contact-sheet.png");
 
-interface EvalRow {
-  caption: string;
-  shape: string;
-  colour: string;
-  background: string;
-}
-interface EvalSet {
-  shapes: string[];
-  colours: Record<string, [number, number, number]>;
-  captions: EvalRow[];
-}
-const evalSet = JSON.parse(readFileSync(path.join(root, "training/eval/eval_set.json"), "utf8")) as EvalSet;
-const colourNames = Object.keys(evalSet.colours);
-const palette = colourNames.map((k) => evalSet.colours[k]);
+const evalSet = loadToyEvalSet();
 const n = Math.min(Number(values.n), evalSet.captions.length);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Colour name of the shape: pixels far from the (median) border colour, their median, nearest palette entry. */
-function shapeColour(img: RgbImage): string | null {
-  const { width: w, height: h, rgb } = img;
-  const at = (x: number, y: number) => [rgb[(y * w + x) * 3], rgb[(y * w + x) * 3 + 1], rgb[(y * w + x) * 3 + 2]];
-  const border: number[][] = [];
-  for (let x = 0; x < w; x++) border.push(at(x, 0), at(x, h - 1));
-  for (let y = 0; y < h; y++) border.push(at(0, y), at(w - 1, y));
-  const bg = [0, 1, 2].map((c) => median(border.map((p) => p[c])));
-  const fg: number[][] = [];
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const p = at(x, y);
-      if (Math.hypot(p[0] - bg[0], p[1] - bg[1], p[2] - bg[2]) > 64) fg.push(p);
-    }
-  if (fg.length === 0) return null;
-  const c = [0, 1, 2].map((k) => median(fg.map((p) => p[k])));
-  let best = 0;
-  let bestD = Infinity;
-  palette.forEach((p, i) => {
-    const d = Math.hypot(p[0] - c[0], p[1] - c[1], p[2] - c[2]);
-    if (d < bestD) [best, bestD] = [i, d];
-  });
-  return colourNames[best];
-}
-
-const classifier = await ort.InferenceSession.create(path.join(root, "training/eval/shape_classifier.onnx"));
-async function shapeOf(img: RgbImage): Promise<string> {
-  const { width: w, height: h, rgb } = img;
-  if (w !== 64 || h !== 64) throw new Error(`the shape classifier takes 64x64 images, got ${w}x${h}`);
-  const chw = new Float32Array(3 * w * h);
-  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) chw[c * w * h + i] = rgb[i * 3 + c] / 255;
-  const out = await classifier.run({ image: new ort.Tensor("float32", chw, [1, 3, h, w]) });
-  const logits = out.logits.data as Float32Array;
-  return evalSet.shapes[logits.indexOf(Math.max(...logits))];
-}
+const shapeColour = (img: RgbImage) => toyShapeColour(img, evalSet.colours);
+const classifier = await loadShapeClassifier(evalSet.shapes);
+const shapeOf = (img: RgbImage) => classifier.ofImage(img);
 
 const pool = new SessionPool("cpu");
 const components = await UnclipComponents.load(modelDir, pool);

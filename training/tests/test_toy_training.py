@@ -1,15 +1,19 @@
 """The toy-shapes training's data helpers, decoder wiring and learning-rate schedule (no training here: the smoke run covers that)."""
+import json
 import math
 import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from toyshapes import data, models  # noqa: E402
 from train import lr_at  # noqa: E402
+from render_pictures import write_renders  # noqa: E402
 
 
 def test_swap_shape_names_the_other_shape_in_every_template():
@@ -71,3 +75,17 @@ def test_decoder_context_attention_levels_follow_the_mask_and_leave_the_shipped_
         changed = ctx.clone()
         changed[:, :4] = torch.randn(2, 4, 16)
         assert not torch.allclose(dec(x, t, ctx, add, mask), dec(x, t, changed, add, mask), atol=1e-4)
+
+
+def test_renders_of_the_evaluation_captions_match_the_committed_list(tmp_path):
+    rows = write_renders(str(tmp_path), "eval", 6)
+    committed = json.loads((Path(__file__).resolve().parents[1] / "eval" / "eval_set.json").read_text())["captions"]
+    assert [r["caption"] for r in rows] == [c["caption"] for c in committed[:6]]
+    assert json.loads((tmp_path / "index.json").read_text()) == rows
+    for r in rows:
+        img = Image.open(r["file"])
+        assert img.size == (64, 64) and img.mode == "RGB"
+        assert data.COLOUR_NAMES[data.foreground_colour(np.asarray(img))] == r["colour"]
+    triple = lambda r: (data.SHAPES.index(r["shape"]), data.COLOUR_NAMES.index(r["colour"]), data.COLOUR_NAMES.index(r["background"]))
+    assert all(data.is_held_out(*triple(r)) for r in rows)
+    assert not any(data.is_held_out(*triple(r)) for r in write_renders(str(tmp_path / "trained"), "trained", 6))
