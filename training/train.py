@@ -41,6 +41,7 @@ CFG = {
     "dec_channels": (24, 48, 96),
     "dec_attn_levels": (),  # decoder levels whose pixels also attend to the context tokens (see models.Decoder)
     "dec_mid_heads": 1,
+    "dec_extra_tokens": 4,  # text_proj's extra context tokens from the image embedding (clip_extra_context_tokens)
     "sr_size": 64,
     "sr_channels": (16, 32, 64),
     "sr_crop": 32,
@@ -64,6 +65,8 @@ RECIPES = {
     "shipped": {},
     "shape-negatives": {"clip_its": 3000, "clip_shape_negatives": True, "decoder_its": 12000, "decoder_empty_prompt": 0.5,
                         "decoder_degraded": 0.5, "decoder_ema": 0.999, "decoder_decay_from": 0.5},
+    "tokens-8": {"clip_its": 3000, "clip_shape_negatives": True, "dec_mid_heads": 4, "dec_extra_tokens": 8,
+                 "decoder_its": 8000, "decoder_decay_from": 0.6},
     "context-16": {"clip_its": 3000, "clip_shape_negatives": True, "dec_attn_levels": (1,),
                      "decoder_its": 10000, "decoder_empty_prompt": 0.5, "decoder_degraded": 0.5, "decoder_ema": 0.999,
                      "decoder_decay_from": 0.5},
@@ -351,7 +354,7 @@ def stage_prior(ctx, enc):
 def stage_decoder(ctx, enc):
     cfg, d = ctx.cfg, ctx.data()
     ted = cfg["dec_channels"][0] * 4
-    tproj = models.TextProj(cfg["embed_dim"], cfg["text_width"], cfg["cross_dim"], ted)
+    tproj = models.TextProj(cfg["embed_dim"], cfg["text_width"], cfg["cross_dim"], ted, cfg["dec_extra_tokens"])
     dec = models.Decoder(cfg["dec_channels"], cfg["cross_dim"], attn_levels=cfg["dec_attn_levels"], mid_heads=cfg["dec_mid_heads"])
     g = torch.Generator().manual_seed(8)
 
@@ -368,7 +371,7 @@ def stage_decoder(ctx, enc):
             ie = torch.where(deg.unsqueeze(1), enc["ie_deg"][idx], ie)
         img = torch.where(uncond.unsqueeze(1), tproj.learned_cfg.expand(len(idx), -1), ie)
         ctx_tokens, add = tproj(img, te, hs)
-        dmask = torch.cat([torch.ones(len(idx), 4, dtype=torch.bool), mask], 1)
+        dmask = torch.cat([torch.ones(len(idx), cfg["dec_extra_tokens"], dtype=torch.bool), mask], 1)
         x0 = data.to_unit(d["x32"][idx])
         t = torch.randint(0, 1000, (len(idx),), generator=g)
         noise = torch.randn(x0.shape, generator=g)
