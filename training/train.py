@@ -69,8 +69,8 @@ RECIPES = {
     "tokens-8": {"clip_its": 3000, "clip_shape_negatives": True, "dec_mid_heads": 4, "dec_extra_tokens": 8,
                  "decoder_its": 8000, "decoder_decay_from": 0.6},
     "context-16": {"clip_its": 3000, "clip_shape_negatives": True, "dec_attn_levels": (1,),
-                     "decoder_its": 10000, "decoder_empty_prompt": 0.5, "decoder_degraded": 0.5, "decoder_ema": 0.999,
-                     "decoder_decay_from": 0.5},
+                   "decoder_its": 10000, "decoder_empty_prompt": 0.5, "decoder_degraded": 0.5, "decoder_ema": 0.999,
+                   "decoder_decay_from": 0.5},
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
          "clip_batch": 32, "prior_batch": 32, "decoder_batch": 8, "sr_batch": 8, "classifier_batch": 16}
@@ -372,7 +372,7 @@ def stage_decoder(ctx, enc):
             ie = torch.where(deg.unsqueeze(1), enc["ie_deg"][idx], ie)
         img = torch.where(uncond.unsqueeze(1), tproj.learned_cfg.expand(len(idx), -1), ie)
         ctx_tokens, add = tproj(img, te, hs)
-        dmask = torch.cat([torch.ones(len(idx), cfg["dec_extra_tokens"], dtype=torch.bool), mask], 1)
+        dmask = torch.cat([torch.ones(len(idx), tproj.extra, dtype=torch.bool), mask], 1)
         x0 = data.to_unit(d["x32"][idx])
         t = torch.randint(0, 1000, (len(idx),), generator=g)
         noise = torch.randn(x0.shape, generator=g)

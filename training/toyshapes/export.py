@@ -69,7 +69,7 @@ def export_package(out, cfg, tok, tenc, ienc, prior, clip_mean, clip_std, tproj,
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     L, W, D = cfg["max_len"], cfg["text_width"], cfg["embed_dim"]
-    cross, ted, extra = cfg["cross_dim"], cfg["dec_channels"][0] * 4, cfg.get("dec_extra_tokens", 4)
+    cross, ted, extra = cfg["cross_dim"], cfg["dec_channels"][0] * 4, tproj.extra
     S, S2 = cfg["dec_size"], cfg["sr_size"]
     B = 2
     arch = "toy-shapes: a small network with the same inputs and outputs as this class (see README.md); fields below give its sizes"
@@ -142,7 +142,7 @@ def export_package(out, cfg, tok, tenc, ienc, prior, clip_mean, clip_std, tproj,
         "_class_name": "UNet2DConditionModel", "_diffusers_version": DIFFUSERS_VERSION, "_toy_architecture": arch,
         "sample_size": S, "in_channels": 3, "out_channels": 6, "block_out_channels": list(cfg["dec_channels"]),
         "layers_per_block": 1, "cross_attention_dim": cross, "class_embed_type": "identity", "time_embedding_dim": None,
-        "attention_head_dim": cfg["dec_channels"][-1] // cfg.get("dec_mid_heads", 1), "mid_block_type": "UNetMidBlock2DSimpleCrossAttn",
+        "attention_head_dim": cfg["dec_channels"][-1] // dec.mid_attn.heads, "mid_block_type": "UNetMidBlock2DSimpleCrossAttn",
         "resnet_time_scale_shift": "scale_shift", "norm_num_groups": 8, "flip_sin_to_cos": True, "freq_shift": 0,
     })
     onnx_export(dec, (torch.randn(B, 3, S, S), t, torch.randn(B, L + extra, cross), torch.randn(B, ted), dmask),
