@@ -9,6 +9,7 @@
  * Also writes a contact sheet of the first 16 captions.
  *
  *   npx tsx scripts/evaluate-toy.ts [--model models/toy-shapes] [--n 100] [--sheet FILE] [--json FILE]
+ *     [--t2i-options JSON] [--variation-options JSON]   (pipeline options other than the defaults, for diagnosis)
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -30,11 +31,15 @@ const { values } = parseArgs({
     sheet: { type: "string" },
     json: { type: "string" },
     "no-variation": { type: "boolean" },
+    "t2i-options": { type: "string", default: "{}" },
+    "variation-options": { type: "string", default: "{}" },
   },
 });
 const modelDir = values.model!;
 const sheetFile = values.sheet ?? path.join(modelDir, "contact-sheet.png");
 
+const t2iOptions = JSON.parse(values["t2i-options"]!) as object;
+const variationOptions = JSON.parse(values["variation-options"]!) as object;
 const evalSet = loadToyEvalSet();
 const n = Math.min(Number(values.n), evalSet.captions.length);
 const shapeColour = (img: RgbImage) => toyShapeColour(img, evalSet.colours);
@@ -56,7 +61,7 @@ const rows: object[] = [];
 for (let i = 0; i < n; i++) {
   const row = evalSet.captions[i];
   let t0 = performance.now();
-  const result = await text2image(components, { prompt: row.caption, seed: i });
+  const result = await text2image(components, { ...t2iOptions, prompt: row.caption, seed: i });
   t2iSeconds += (performance.now() - t0) / 1000;
   const image = toRgb8(result.images, 0);
   const colour = shapeColour(image);
@@ -68,7 +73,7 @@ for (let i = 0; i < n; i++) {
   let variation: { colour: string | null; shape: string } | undefined;
   if (!values["no-variation"]) {
     t0 = performance.now();
-    const v = await imageVariation(components, { image, seed: 10_000 + i });
+    const v = await imageVariation(components, { ...variationOptions, image, seed: 10_000 + i });
     varSeconds += (performance.now() - t0) / 1000;
     const vi = toRgb8(v.images, 0);
     variation = { colour: shapeColour(vi), shape: await shapeOf(vi) };
@@ -89,7 +94,10 @@ const pct = (k: number) => `${((100 * k) / n).toFixed(0)} %`;
 const figures = {
   model: path.relative(root, path.resolve(modelDir)),
   captions: n,
-  settings: "defaults: steps 25/25/7, prior guidance 4.0, decoder guidance 8.0; seed = caption index",
+  settings:
+    "defaults: steps 25/25/7, prior guidance 4.0, decoder guidance 8.0; seed = caption index" +
+    (values["t2i-options"] !== "{}" ? `; text-to-image ${values["t2i-options"]}` : "") +
+    (values["variation-options"] !== "{}" ? `; variation ${values["variation-options"]}` : ""),
   colour_match: colourOk / n,
   shape_match: shapeOk / n,
   both_match: bothOk / n,
