@@ -10,8 +10,10 @@
  *
  *   npx tsx scripts/evaluate-toy.ts [--model models/toy-shapes] [--n 100] [--sheet FILE] [--json FILE]
  *     [--t2i-options JSON] [--variation-options JSON]   (pipeline options other than the defaults, for diagnosis)
+ *     [--images DIR]   (also writes each generated image and its variation as NNN.png / NNN-variation.png)
+ *     [--classifier FILE]   (another shape classifier, default training/eval/shape_classifier.onnx)
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import sharp, { type OverlayOptions } from "sharp";
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     "no-variation": { type: "boolean" },
     "t2i-options": { type: "string", default: "{}" },
     "variation-options": { type: "string", default: "{}" },
+    images: { type: "string" },
+    classifier: { type: "string" },
   },
 });
 const modelDir = values.model!;
@@ -41,9 +45,16 @@ const sheetFile = values.sheet ?? path.join(modelDir, "contact-sheet.png");
 const t2iOptions = JSON.parse(values["t2i-options"]!) as object;
 const variationOptions = JSON.parse(values["variation-options"]!) as object;
 const evalSet = loadToyEvalSet();
+if (values.images) mkdirSync(values.images, { recursive: true });
+const saveImage = async (img: RgbImage, name: string) => {
+  if (!values.images) return;
+  await sharp(Buffer.from(img.rgb), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toFile(path.join(values.images, name));
+};
 const n = Math.min(Number(values.n), evalSet.captions.length);
 const shapeColour = (img: RgbImage) => toyShapeColour(img, evalSet.colours);
-const classifier = await loadShapeClassifier(evalSet.shapes);
+const classifier = await loadShapeClassifier(evalSet.shapes, values.classifier);
 const shapeOf = (img: RgbImage) => classifier.ofImage(img);
 
 const pool = new SessionPool("cpu");
@@ -70,12 +81,15 @@ for (let i = 0; i < n; i++) {
   shapeOk += Number(shape === row.shape);
   bothOk += Number(colour === row.colour && shape === row.shape);
   if (sheet.length < 16) sheet.push({ caption: row.caption, image });
+  const stem = String(i).padStart(3, "0");
+  await saveImage(image, `${stem}.png`);
   let variation: { colour: string | null; shape: string } | undefined;
   if (!values["no-variation"]) {
     t0 = performance.now();
     const v = await imageVariation(components, { ...variationOptions, image, seed: 10_000 + i });
     varSeconds += (performance.now() - t0) / 1000;
     const vi = toRgb8(v.images, 0);
+    await saveImage(vi, `${stem}-variation.png`);
     variation = { colour: shapeColour(vi), shape: await shapeOf(vi) };
     varColourKept += Number(variation.colour === colour);
     varShapeKept += Number(variation.shape === shape);

@@ -46,31 +46,29 @@ CFG = {
     "sr_channels": (16, 32, 64),
     "sr_crop": 32,
     # iterations per stage and batch sizes
-    "classifier_its": 500, "classifier_batch": 64,
+    "classifier_its": 1500, "classifier_batch": 64,
     # (what the shipped package was trained with; see models/toy-shapes/README.md)
-    "clip_its": 1500, "clip_batch": 64,
+    "clip_its": 3000, "clip_batch": 64,
     "prior_its": 600, "prior_batch": 256,
-    "decoder_its": 7000, "decoder_batch": 32,
+    "decoder_its": 12000, "decoder_batch": 32,
     "sr_its": 900, "sr_batch": 32,
-    # recipe switches (the shipped package: all off)
-    "clip_shape_negatives": False,  # each image also against its caption with another shape (data.swap_shape)
-    "decoder_empty_prompt": 0.45,  # share of rows with the empty prompt and the image embedding
-    "decoder_degraded": 0.0,  # share of image embeddings taken from an imperfect copy (data.degrade)
-    "decoder_ema": 0.995,
-    "decoder_decay_from": None,  # cosine learning-rate decay over the last part of the run (fraction of its)
+    # settings that the recipes below change
+    "clip_shape_negatives": True,  # each image also against its caption with another shape (data.swap_shape)
+    "decoder_empty_prompt": 0.5,  # share of rows with the empty prompt and the image embedding
+    "decoder_degraded": 0.5,  # share of image embeddings taken from an imperfect copy (data.degrade)
+    "decoder_ema": 0.999,
+    "decoder_decay_from": 0.5,  # cosine learning-rate decay over the last part of the run (fraction of its)
 }
-# Tried once each and measured (models/toy-shapes/README.md, "Tried"): shape-negatives gives a better CLIP but not
-# better variations; context-16 (the same plus context attention at 16x16) is worse on shape and variations;
-# tokens-8 (8 image tokens, 4 heads in the 8x8 middle block) is as good on text-to-image, worse on variations.
+# Measured alternatives (models/toy-shapes/README.md, "Tried"): first-release is the package shipped before this
+# one (plain CLIP, shorter decoder run); context-16 adds context attention at 16x16; tokens-8 gives the middle
+# block 8 image tokens and 4 heads; four-levels adds a 4x4 UNet level. None measured better than the default.
+FIRST_RELEASE_DECODER = {"decoder_empty_prompt": 0.45, "decoder_degraded": 0.0, "decoder_ema": 0.995, "decoder_decay_from": None}
 RECIPES = {
     "shipped": {},
-    "shape-negatives": {"clip_its": 3000, "clip_shape_negatives": True, "decoder_its": 12000, "decoder_empty_prompt": 0.5,
-                        "decoder_degraded": 0.5, "decoder_ema": 0.999, "decoder_decay_from": 0.5},
-    "tokens-8": {"clip_its": 3000, "clip_shape_negatives": True, "dec_mid_heads": 4, "dec_extra_tokens": 8,
-                 "decoder_its": 8000, "decoder_decay_from": 0.6},
-    "context-16": {"clip_its": 3000, "clip_shape_negatives": True, "dec_attn_levels": (1,),
-                   "decoder_its": 10000, "decoder_empty_prompt": 0.5, "decoder_degraded": 0.5, "decoder_ema": 0.999,
-                   "decoder_decay_from": 0.5},
+    "first-release": {"clip_its": 1500, "clip_shape_negatives": False, "decoder_its": 7000, **FIRST_RELEASE_DECODER},
+    "context-16": {"dec_attn_levels": (1,), "decoder_its": 10000},
+    "tokens-8": {"dec_mid_heads": 4, "dec_extra_tokens": 8, "decoder_its": 8000, **FIRST_RELEASE_DECODER, "decoder_decay_from": 0.6},
+    "four-levels": {"dec_channels": (24, 48, 96, 192), "decoder_its": 10000},
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
          "clip_batch": 32, "prior_batch": 32, "decoder_batch": 8, "sr_batch": 8, "classifier_batch": 16}
@@ -231,23 +229,20 @@ def stage_tokenizer(ctx):
 
 
 def stage_classifier(ctx):
-    cfg, d = ctx.cfg, ctx.data()
+    """The evaluation's shape classifier. Not trained on the model's data: renders of every combination, in
+    any colours, with the flaws of generated pictures, so it judges the outline and nothing else."""
+    cfg = ctx.cfg
     clf = models.ShapeClassifier()
     g = torch.Generator().manual_seed(5)
-    shapes = torch.tensor([a["shape"] for a in d["attrs"]])
+    rng = random.Random(5)
 
     def step(i):
-        idx = torch.randint(0, len(shapes), (cfg["classifier_batch"],), generator=g)
-        x = d["x64"][idx].float() / 255
-        # robustness to generated images: blur (down/up through the decoder size) and noise
-        if i % 2:
-            x = F.interpolate(F.interpolate(x, size=32, mode="bilinear", antialias=True, align_corners=False), size=64, mode="bicubic", align_corners=False).clamp(0, 1)
-        x = (x + torch.randn(x.shape, generator=g) * torch.rand(len(idx), 1, 1, 1, generator=g) * 0.15).clamp(0, 1)
+        shapes, x = data.classifier_batch(cfg["classifier_batch"], rng, g)
         logits = clf(x)
-        loss = F.cross_entropy(logits, shapes[idx])
-        return loss, f"acc {(logits.argmax(1) == shapes[idx]).float().mean():.2f}"
+        loss = F.cross_entropy(logits, shapes)
+        return loss, f"acc {(logits.argmax(1) == shapes).float().mean():.2f}"
 
-    out, _ = run_stage(ctx, "classifier", cfg["classifier_its"], {"clf": clf}, None, step)
+    out, _ = run_stage(ctx, "classifier", cfg["classifier_its"], {"clf": clf}, None, step, lr=2e-3)
     return out["clf"]
 
 
@@ -434,6 +429,7 @@ def main():
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--out", default=None, help="package folder (default models/toy-shapes)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--checkpoints", default=None, help="checkpoint folder (default training/checkpoints)")
     ap.add_argument("--recipe", choices=list(RECIPES), default="shipped",
                     help="training settings: those of the shipped package, or another measured set (see RECIPES)")
     ap.add_argument("--stop-after", choices=["classifier", "clip", "prior", "superres"], default=None,
@@ -452,7 +448,7 @@ def main():
         out = args.out or os.path.join(ckpt, "package")
         eval_dir = os.path.join(ckpt, "eval")
     else:
-        ckpt = os.path.join(HERE, "checkpoints")
+        ckpt = args.checkpoints or os.path.join(HERE, "checkpoints")
         out = args.out or os.path.join(HERE, "..", "models", "toy-shapes")
         eval_dir = os.path.join(HERE, "eval")
     for o in args.its:

@@ -67,8 +67,11 @@ export interface ShapeClassifier {
   ofChw(chw: Float32Array): Promise<string>;
 }
 
-export async function loadShapeClassifier(shapes: string[], dir = TOY_EVAL_DIR): Promise<ShapeClassifier> {
-  const session = await ort.InferenceSession.create(path.join(dir, "shape_classifier.onnx"));
+export async function loadShapeClassifier(
+  shapes: string[],
+  file = path.join(TOY_EVAL_DIR, "shape_classifier.onnx"),
+): Promise<ShapeClassifier> {
+  const session = await ort.InferenceSession.create(file);
   const ofChw = async (chw: Float32Array) => {
     if (chw.length !== 3 * 64 * 64) throw new Error(`the shape classifier takes [3, 64, 64] images, got ${chw.length} values`);
     const out = await session.run({ image: new ort.Tensor("float32", chw, [1, 3, 64, 64]) });

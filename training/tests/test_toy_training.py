@@ -89,3 +89,32 @@ def test_renders_of_the_evaluation_captions_match_the_committed_list(tmp_path):
     triple = lambda r: (data.SHAPES.index(r["shape"]), data.COLOUR_NAMES.index(r["colour"]), data.COLOUR_NAMES.index(r["background"]))
     assert all(data.is_held_out(*triple(r)) for r in rows)
     assert not any(data.is_held_out(*triple(r)) for r in write_renders(str(tmp_path / "trained"), "trained", 6))
+
+
+def test_classifier_batches_are_seeded_cover_any_colours_and_keep_the_shape_label():
+    def batch(seed, n=48):
+        return data.classifier_batch(n, random.Random(seed), torch.Generator().manual_seed(seed))
+
+    shapes, x = batch(4)
+    assert x.shape == (48, 3, 64, 64) and x.dtype == torch.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    again = batch(4)
+    assert torch.equal(shapes, again[0]) and torch.equal(x, again[1])
+    assert not torch.equal(x, batch(5)[1])
+    assert set(shapes.tolist()) == set(range(len(data.SHAPES)))
+    # colours beyond the palette: border pixels far from all eight palette colours in some pictures
+    palette = torch.tensor(list(data.COLOURS.values()), dtype=torch.float32) / 255
+    corner = x[:, :, 0, 0]
+    far = torch.cdist(corner, palette).min(1).values > 0.25
+    assert far.sum() >= 5
+
+
+def test_degraded_renders_are_the_same_captions_made_imperfect(tmp_path):
+    clean = write_renders(str(tmp_path / "clean"), "eval", 4)
+    rough = write_renders(str(tmp_path / "rough"), "eval", 4, degraded=True)
+    assert [r["caption"] for r in rough] == [r["caption"] for r in clean]
+    for a, b in zip(clean, rough):
+        x, y = np.asarray(Image.open(a["file"])).astype(float), np.asarray(Image.open(b["file"])).astype(float)
+        assert y.shape == (64, 64, 3)
+        assert 0.2 < np.abs(x - y).mean() < 25
+        assert data.COLOUR_NAMES[data.foreground_colour(y.astype(np.uint8))] == b["colour"]

@@ -147,8 +147,9 @@ def render(attrs: list, seed: int, res: int = 64, supersample: int = 2) -> torch
         dy = (u.view(1, -1, 1) - cy.view(-1, 1, 1)) / rad.view(-1, 1, 1)
         dx, dy = dx.expand(m, hi, hi), dy.expand(m, hi, hi)
         mask = _shape_masks(dx, dy, shape).unsqueeze(1).float()
-        fg = torch.tensor([COLOURS[COLOUR_NAMES[a["colour"]]] for a in chunk], dtype=torch.float32)
-        bg = torch.tensor([COLOURS[COLOUR_NAMES[a["bg"]]] for a in chunk], dtype=torch.float32)
+        # "fg_rgb" / "bg_rgb" (optional) replace the palette colours, for the shape classifier's colour-free data
+        fg = torch.tensor([a.get("fg_rgb", COLOURS[COLOUR_NAMES[a["colour"]]]) for a in chunk], dtype=torch.float32)
+        bg = torch.tensor([a.get("bg_rgb", COLOURS[COLOUR_NAMES[a["bg"]]]) for a in chunk], dtype=torch.float32)
         # slight colour jitter so colour names cover a small region, not a single point
         fg = (fg + (torch.rand(m, 3, generator=g) * 2 - 1) * 10).clamp(0, 255)
         bg = (bg + (torch.rand(m, 3, generator=g) * 2 - 1) * 10).clamp(0, 255)
@@ -187,6 +188,58 @@ def degrade(img64_u8: torch.Tensor, seed: int, size: int = 32) -> torch.Tensor:
         x = x + torch.randn(x.shape, generator=g) * torch.rand(n, 1, 1, 1, generator=g) * 0.05
         out.append(downsample((x.clamp(0, 1) * 255).round().to(torch.uint8), size))
     return torch.cat(out)
+
+
+def classifier_batch(n: int, rng: random.Random, g: torch.Generator):
+    """A batch for the evaluation's shape classifier: every (shape, colour, background) combination, half with
+    palette colours and half with any two colours that differ clearly; outlines rounded, thickened or thinned
+    now and then, and made to look like generated pictures (see imperfect). Returns shape ids [n] and float
+    images [n, 3, 64, 64] in [0, 1]."""
+    attrs, fg, bg = [], [], []
+    for _ in range(n):
+        a = sample_attributes(rng, held_out=rng.random() < 1 / 11)
+        if rng.random() < 0.5:
+            while True:
+                f, b = [tuple(rng.randrange(256) for _ in range(3)) for _ in range(2)]
+                if math.dist(f, b) > 90:
+                    break
+        else:
+            f, b = COLOURS[COLOUR_NAMES[a["colour"]]], COLOURS[COLOUR_NAMES[a["bg"]]]
+        fg.append(f)
+        bg.append(b)
+        attrs.append({**a, "fg_rgb": (255, 255, 255), "bg_rgb": (0, 0, 0)})
+    # the shape's coverage of each pixel, rendered white on black
+    m = render(attrs, rng.randrange(2**31))[:, :1].float()
+    lo, hi = m.amin((2, 3), keepdim=True), m.amax((2, 3), keepdim=True)
+    m = (m - lo) / (hi - lo).clamp(min=1)
+    # generated outlines are rounder, fatter or thinner: blur the coverage and cut it at another level
+    for size in (20, 28):
+        sel = torch.rand(n, generator=g) < 0.25
+        if sel.any():
+            soft = F.interpolate(F.interpolate(m[sel], size=size, mode="bilinear", antialias=True, align_corners=False), size=64, mode="bilinear", align_corners=False)
+            level = 0.35 + 0.3 * torch.rand(int(sel.sum()), 1, 1, 1, generator=g)
+            m[sel] = torch.sigmoid((soft - level) / 0.06)
+    fg = torch.tensor(fg, dtype=torch.float32).view(n, 3, 1, 1) / 255
+    bg = torch.tensor(bg, dtype=torch.float32).view(n, 3, 1, 1) / 255
+    return torch.tensor([a["shape"] for a in attrs]), imperfect(m * fg + (1 - m) * bg, g)
+
+
+def imperfect(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Float pictures [n, 3, 64, 64] in [0, 1] with the flaws of generated ones, each of random strength (a
+    quarter left clean): blotchy colour, edges wobbled by a smooth warp, softened, noisy."""
+    n, _, h, w = x.shape
+    keep = (torch.rand(n, 1, 1, 1, generator=g) < 0.25).float()
+    y = x + F.interpolate(torch.randn(n, 3, 6, 6, generator=g), size=(h, w), mode="bicubic", align_corners=False) * torch.rand(n, 1, 1, 1, generator=g) * 0.08
+    amp = torch.rand(n, 1, 1, 1, generator=g) * (5.0 / h)
+    flow = F.interpolate(torch.randn(n, 2, 4, 4, generator=g), size=(h, w), mode="bicubic", align_corners=False) * amp
+    ys, xs = torch.meshgrid(torch.linspace(-1 + 1 / h, 1 - 1 / h, h), torch.linspace(-1 + 1 / w, 1 - 1 / w, w), indexing="ij")
+    y = F.grid_sample(y, torch.stack([xs, ys], -1).unsqueeze(0) + flow.permute(0, 2, 3, 1), mode="bilinear", padding_mode="border", align_corners=False)
+    for size in (16, 24, 32):  # the decoder works at 32 px; softer still now and then
+        soft = torch.rand(n, generator=g) < 0.2
+        if soft.any():
+            y[soft] = F.interpolate(F.interpolate(y[soft], size=size, mode="bilinear", antialias=True, align_corners=False), size=h, mode="bicubic", align_corners=False)
+    y = y + torch.randn(y.shape, generator=g) * torch.rand(n, 1, 1, 1, generator=g) * 0.08
+    return (keep * x + (1 - keep) * y).clamp(0, 1)
 
 
 def upscale(x: torch.Tensor, size: int) -> torch.Tensor:

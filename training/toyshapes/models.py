@@ -301,7 +301,9 @@ class ShapeClassifier(nn.Module):
 
     def __init__(self, n: int = 6):
         super().__init__()
-        self.net = nn.Sequential(conv_bn(3, 32, 2), conv_bn(32, 64, 2), conv_bn(64, 64, 2), conv_bn(64, 128, 2))
+        # deep enough that one unit of the last 4x4 map sees a whole large shape (receptive field > 64 px)
+        self.net = nn.Sequential(conv_bn(3, 32, 2), conv_bn(32, 64, 2), conv_bn(64, 96, 1), conv_bn(96, 96, 2),
+                                 conv_bn(96, 128, 1), conv_bn(128, 128, 2), conv_bn(128, 128, 1))
         self.fc = nn.Linear(128, n)
 
     def forward(self, image):
