@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import sharp from "sharp";
+import { decodeImage } from "../server/unclip/imageProcessor";
 import { loadShapeClassifier, loadToyEvalSet } from "./lib/toyMeasures";
 
 const { values } = parseArgs({ options: { pictures: { type: "string" }, classifier: { type: "string" } } });
@@ -22,8 +22,7 @@ const right = new Map<string, number>();
 const total = new Map<string, number>();
 const confusions = new Map<string, number>();
 for (const row of rows) {
-  const { data, info } = await sharp(row.file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const got = await classifier.ofImage({ width: info.width, height: info.height, rgb: new Uint8Array(data) });
+  const got = await classifier.ofImage(await decodeImage(readFileSync(row.file), row.file));
   total.set(row.shape, (total.get(row.shape) ?? 0) + 1);
   if (got === row.shape) right.set(row.shape, (right.get(row.shape) ?? 0) + 1);
   else confusions.set(`${row.shape} -> ${got}`, (confusions.get(`${row.shape} -> ${got}`) ?? 0) + 1);

@@ -10,10 +10,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import sharp from "sharp";
 import { SessionPool } from "../server/runtime/sessionPool";
 import { UnclipComponents } from "../server/unclip/components";
 import { toRgb8 } from "../server/unclip/imageOutput";
+import { decodeImage } from "../server/unclip/imageProcessor";
 import { imageVariation } from "../server/unclip/pipelineImageVariation";
 import type { Float32NdArray } from "../server/unclip/tensor";
 import { loadShapeClassifier, loadToyEvalSet, shapeColour } from "./lib/toyMeasures";
@@ -34,8 +34,7 @@ const components = await UnclipComponents.load(values.model!, pool);
 
 const count = { render: 0, variation: 0, decoderUpscaled: 0, superResChanged: 0, colour: 0 };
 for (let i = 0; i < rows.length; i++) {
-  const { data, info } = await sharp(rows[i].file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const image = { width: info.width, height: info.height, rgb: new Uint8Array(data) };
+  const image = await decodeImage(readFileSync(rows[i].file), rows[i].file);
   const result = await imageVariation(components, { image, seed: 10_000 + i, recordIntermediates: true });
   const upscaled = result.intermediates!.image_upscaled as Float32NdArray; // [1, 3, 64, 64] in [-1, 1]
   const beforeSuperRes = await classifier.ofChw(Float32Array.from(upscaled.data, (v) => Math.min(1, Math.max(0, (v + 1) / 2))));

@@ -20,9 +20,10 @@ import sharp, { type OverlayOptions } from "sharp";
 import { SessionPool } from "../server/runtime/sessionPool";
 import { UnclipComponents } from "../server/unclip/components";
 import type { RgbImage } from "../server/unclip/imageProcessor";
-import { toRgb8 } from "../server/unclip/imageOutput";
+import { encodePng, toRgb8 } from "../server/unclip/imageOutput";
 import { imageVariation } from "../server/unclip/pipelineImageVariation";
 import { text2image } from "../server/unclip/pipelineText2Image";
+import type { Float32NdArray } from "../server/unclip/tensor";
 import { loadShapeClassifier, loadToyEvalSet, shapeColour as toyShapeColour } from "./lib/toyMeasures";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -46,11 +47,8 @@ const t2iOptions = JSON.parse(values["t2i-options"]!) as object;
 const variationOptions = JSON.parse(values["variation-options"]!) as object;
 const evalSet = loadToyEvalSet();
 if (values.images) mkdirSync(values.images, { recursive: true });
-const saveImage = async (img: RgbImage, name: string) => {
-  if (!values.images) return;
-  await sharp(Buffer.from(img.rgb), { raw: { width: img.width, height: img.height, channels: 3 } })
-    .png()
-    .toFile(path.join(values.images, name));
+const saveImage = async (images: Float32NdArray, name: string) => {
+  if (values.images) writeFileSync(path.join(values.images, name), await encodePng(images, 0));
 };
 const n = Math.min(Number(values.n), evalSet.captions.length);
 const shapeColour = (img: RgbImage) => toyShapeColour(img, evalSet.colours);
@@ -82,14 +80,14 @@ for (let i = 0; i < n; i++) {
   bothOk += Number(colour === row.colour && shape === row.shape);
   if (sheet.length < 16) sheet.push({ caption: row.caption, image });
   const stem = String(i).padStart(3, "0");
-  await saveImage(image, `${stem}.png`);
+  await saveImage(result.images, `${stem}.png`);
   let variation: { colour: string | null; shape: string } | undefined;
   if (!values["no-variation"]) {
     t0 = performance.now();
     const v = await imageVariation(components, { ...variationOptions, image, seed: 10_000 + i });
     varSeconds += (performance.now() - t0) / 1000;
     const vi = toRgb8(v.images, 0);
-    await saveImage(vi, `${stem}-variation.png`);
+    await saveImage(v.images, `${stem}-variation.png`);
     variation = { colour: shapeColour(vi), shape: await shapeOf(vi) };
     varColourKept += Number(variation.colour === colour);
     varShapeKept += Number(variation.shape === shape);

@@ -166,6 +166,17 @@ def downsample(img64_u8: torch.Tensor, size: int = 32) -> torch.Tensor:
     return y.round().clamp(0, 255).to(torch.uint8)
 
 
+def smooth_warp(x: torch.Tensor, max_px: float, g: torch.Generator) -> torch.Tensor:
+    """Float pictures [n, c, h, w] displaced by a smooth random field (4x4 control points), up to a random
+    max_px pixels at the picture's size; edges wobble as in generated pictures."""
+    n, _, h, w = x.shape
+    amp = torch.rand(n, 1, 1, 1, generator=g) * (2.0 * max_px / h)  # grid units: 2 per picture width
+    flow = F.interpolate(torch.randn(n, 2, 4, 4, generator=g), size=(h, w), mode="bicubic", align_corners=False) * amp
+    ys, xs = torch.meshgrid(torch.linspace(-1 + 1 / h, 1 - 1 / h, h), torch.linspace(-1 + 1 / w, 1 - 1 / w, w), indexing="ij")
+    grid = torch.stack([xs, ys], -1).unsqueeze(0) + flow.permute(0, 2, 3, 1)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
 def degrade(img64_u8: torch.Tensor, seed: int, size: int = 32) -> torch.Tensor:
     """uint8 64px -> uint8 32px renders made to look like generated pictures: edges wobbled by a smooth random
     warp, softened, speckled. CLIP embeddings of these teach the decoder to redraw a clean shape from the
@@ -175,12 +186,7 @@ def degrade(img64_u8: torch.Tensor, seed: int, size: int = 32) -> torch.Tensor:
     for start in range(0, len(img64_u8), 512):
         x = img64_u8[start : start + 512].float() / 255
         n, _, h, w = x.shape
-        # displacement of up to ~1.5 px at 64 px, varying smoothly over the picture
-        amp = torch.rand(n, 1, 1, 1, generator=g) * (3.0 / h)
-        flow = F.interpolate(torch.randn(n, 2, 4, 4, generator=g), size=(h, w), mode="bicubic", align_corners=False) * amp
-        ys, xs = torch.meshgrid(torch.linspace(-1 + 1 / h, 1 - 1 / h, h), torch.linspace(-1 + 1 / w, 1 - 1 / w, w), indexing="ij")
-        grid = torch.stack([xs, ys], -1).unsqueeze(0) + flow.permute(0, 2, 3, 1)
-        x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        x = smooth_warp(x, 1.5, g)
         soft = torch.rand(n, generator=g) < 0.5
         if soft.any():
             y = F.interpolate(x[soft], size=(h * 3 // 8, w * 3 // 8), mode="bilinear", antialias=True, align_corners=False)
@@ -230,10 +236,7 @@ def imperfect(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     n, _, h, w = x.shape
     keep = (torch.rand(n, 1, 1, 1, generator=g) < 0.25).float()
     y = x + F.interpolate(torch.randn(n, 3, 6, 6, generator=g), size=(h, w), mode="bicubic", align_corners=False) * torch.rand(n, 1, 1, 1, generator=g) * 0.08
-    amp = torch.rand(n, 1, 1, 1, generator=g) * (5.0 / h)
-    flow = F.interpolate(torch.randn(n, 2, 4, 4, generator=g), size=(h, w), mode="bicubic", align_corners=False) * amp
-    ys, xs = torch.meshgrid(torch.linspace(-1 + 1 / h, 1 - 1 / h, h), torch.linspace(-1 + 1 / w, 1 - 1 / w, w), indexing="ij")
-    y = F.grid_sample(y, torch.stack([xs, ys], -1).unsqueeze(0) + flow.permute(0, 2, 3, 1), mode="bilinear", padding_mode="border", align_corners=False)
+    y = smooth_warp(y, 2.5, g)
     for size in (16, 24, 32):  # the decoder works at 32 px; softer still now and then
         soft = torch.rand(n, generator=g) < 0.2
         if soft.any():
