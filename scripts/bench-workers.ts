@@ -17,8 +17,8 @@ import { parseArgs } from "node:util";
 import { closeDb } from "../server/db/client";
 import { getRun } from "../server/db/runs";
 import { resetEnv } from "../server/env";
-import { templateByName } from "../nodes/templates";
-import { parseWorkflow, type Workflow } from "../server/graph/workflow";
+import { templateByName } from "../nodes/core/templates";
+import { parseWorkflow, type Workflow } from "../nodes/core/workflow";
 import { createServices } from "../server/services";
 import { startPostgres, startRedis, type TestPostgres, type TestRedis } from "./lib/localServices";
 

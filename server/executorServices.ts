@@ -3,10 +3,10 @@
  * output cache and the model host. The server (server/services.ts) stores images in the database;
  * the headless `unclip run` writes them into a folder. Nothing here touches the database.
  */
-import { NODE_DECLARATIONS } from "../nodes/index";
-import { RUNNERS } from "../nodes/runners";
-import { summarizeValue } from "../nodes/lib/inspectValue";
-import { valueBytes } from "../nodes/values";
+import { NODE_DECLARATIONS } from "../nodes/core/catalog";
+import { RUNNERS } from "../nodes/registry";
+import { summarizeValue } from "../nodes/engine/inspectValue";
+import { valueBytes } from "../nodes/engine/values";
 import { OutputCache } from "./graph/cache";
 import type { ExecutorServices } from "./graph/executor";
 import { ModelHost } from "./graph/modelHost";

@@ -1,6 +1,6 @@
 "use client";
 import { useMemo } from "react";
-import type { CatalogNode } from "../../nodes/types";
+import type { CatalogNode } from "../../nodes/core/types";
 import { portColor, portTypeDescription } from "./lib/ports";
 import { useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";

@@ -5,7 +5,7 @@
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { parseWorkflow, WorkflowFormatError, type Workflow } from "../../server/graph/workflow";
+import { parseWorkflow, WorkflowFormatError, type Workflow } from "../../nodes/core/workflow";
 import { errorMessage, useTRPC, useTRPCClient, validationErrorsOf } from "../trpc/client";
 import { workflowTextFromPng } from "./lib/pngText";
 import { isDirty, useGraph } from "./state/graphStore";

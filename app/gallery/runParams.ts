@@ -2,7 +2,7 @@
  * The parameters worth showing next to a saved image: every node's parameters from the run's
  * workflow snapshot, with titles, skipping notes and empty values.
  */
-import { parseWorkflow } from "../../server/graph/workflow";
+import { parseWorkflow } from "../../nodes/core/workflow";
 
 export interface NodeParams {
   nodeId: string;

@@ -1,4 +1,4 @@
-import { defineNode } from "./types";
+import { defineNode } from "../core/types";
 
 export const clipImageProcessorNode = defineNode({
   type: "unclip.clip_image_processor",

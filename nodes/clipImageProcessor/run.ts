@@ -1,10 +1,10 @@
-import { InputError } from "../server/errors";
-import { preprocessImages } from "../server/unclip/imageProcessor";
-import { float32 } from "../server/unclip/tensor";
-import { imageCount, imageRgb8 } from "./lib/images";
-import { handleInput, kindInput } from "./lib/inputs";
-import type { NodeRunner } from "./runtime";
-import type { ImageValue } from "./values";
+import { InputError } from "../../server/errors";
+import { preprocessImages } from "../../server/unclip/imageProcessor";
+import { float32 } from "../../server/unclip/tensor";
+import { imageCount, imageRgb8 } from "../engine/images";
+import { handleInput, kindInput } from "../engine/inputs";
+import type { NodeRunner } from "../engine/runContext";
+import type { ImageValue } from "../engine/values";
 
 export const runClipImageProcessor: NodeRunner = async (_ctx, inputs) => {
   const handle = handleInput(inputs, "imageProcessor", "image_processor", "the CLIP Image Processor node");

@@ -4,27 +4,27 @@
  * into JSON Schema.
  */
 import { z } from "zod";
-import { clipImageProcessorNode } from "./clipImageProcessor";
-import { decoderNode } from "./decoder";
-import { imageEncoderNode } from "./imageEncoder";
-import { INTERPOLATE_NODES } from "./interpolate";
-import { LOAD_COMPONENT_NODES } from "./loadComponent";
-import { loadImageNode } from "./loadImage";
-import { loadPackageNode } from "./loadPackage";
-import { loadSchedulerNode } from "./loadScheduler";
-import { noiseNode } from "./noise";
-import { noteNode } from "./note";
-import { previewImageNode } from "./previewImage";
-import { PRIMITIVE_NODES } from "./primitives";
-import { priorNode } from "./prior";
-import { saveImageNode } from "./saveImage";
-import { schedulerNode } from "./scheduler";
-import { seedNode } from "./seed";
-import { superResNode } from "./superRes";
-import { tensorInspectorNode } from "./tensorInspector";
-import { textEncoderNode } from "./textEncoder";
-import { textProjNode } from "./textProj";
-import { tokenizerNode } from "./tokenizer";
+import { clipImageProcessorNode } from "../clipImageProcessor/node";
+import { decoderNode } from "../decoder/node";
+import { imageEncoderNode } from "../imageEncoder/node";
+import { INTERPOLATE_NODES } from "../interpolate/node";
+import { LOAD_COMPONENT_NODES } from "../loadComponent/node";
+import { loadImageNode } from "../loadImage/node";
+import { loadPackageNode } from "../loadPackage/node";
+import { loadSchedulerNode } from "../loadScheduler/node";
+import { noiseNode } from "../noise/node";
+import { noteNode } from "../note/node";
+import { previewImageNode } from "../previewImage/node";
+import { PRIMITIVE_NODES } from "../primitives/node";
+import { priorNode } from "../prior/node";
+import { saveImageNode } from "../saveImage/node";
+import { schedulerNode } from "../scheduler/node";
+import { seedNode } from "../seed/node";
+import { superResNode } from "../superRes/node";
+import { tensorInspectorNode } from "../tensorInspector/node";
+import { textEncoderNode } from "../textEncoder/node";
+import { textProjNode } from "../textProj/node";
+import { tokenizerNode } from "../tokenizer/node";
 import type { CatalogNode, CatalogParam, NodeDeclaration, ParamSpec } from "./types";
 
 export const NODE_DECLARATIONS: readonly NodeDeclaration[] = [

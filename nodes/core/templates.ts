@@ -2,23 +2,23 @@
  * The default workflows, laid out left to right in the order data flows. Browser-safe: built from
  * the declarations (for types and default parameters) and the workflow format only.
  */
-import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../server/graph/workflow";
-import { clipImageProcessorNode } from "./clipImageProcessor";
-import { decoderNode } from "./decoder";
-import { imageEncoderNode } from "./imageEncoder";
-import { INTERPOLATE_NODES, INTERPOLATE_VARIANTS } from "./interpolate";
-import { loadImageNode } from "./loadImage";
-import { loadPackageNode } from "./loadPackage";
-import { noteNode } from "./note";
-import { previewImageNode } from "./previewImage";
-import { priorNode } from "./prior";
-import { saveImageNode } from "./saveImage";
-import { schedulerNode } from "./scheduler";
-import { seedNode } from "./seed";
-import { superResNode } from "./superRes";
-import { textEncoderNode } from "./textEncoder";
-import { textProjNode } from "./textProj";
-import { tokenizerNode } from "./tokenizer";
+import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "./workflow";
+import { clipImageProcessorNode } from "../clipImageProcessor/node";
+import { decoderNode } from "../decoder/node";
+import { imageEncoderNode } from "../imageEncoder/node";
+import { INTERPOLATE_NODES, INTERPOLATE_VARIANTS } from "../interpolate/node";
+import { loadImageNode } from "../loadImage/node";
+import { loadPackageNode } from "../loadPackage/node";
+import { noteNode } from "../note/node";
+import { previewImageNode } from "../previewImage/node";
+import { priorNode } from "../prior/node";
+import { saveImageNode } from "../saveImage/node";
+import { schedulerNode } from "../scheduler/node";
+import { seedNode } from "../seed/node";
+import { superResNode } from "../superRes/node";
+import { textEncoderNode } from "../textEncoder/node";
+import { textProjNode } from "../textProj/node";
+import { tokenizerNode } from "../tokenizer/node";
 import type { NodeDeclaration } from "./types";
 
 export const DEFAULT_PACKAGE = "toy-shapes";

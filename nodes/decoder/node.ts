@@ -1,6 +1,6 @@
-import { guidanceParam, seedParam } from "./params";
-import { noiseInputs } from "./samplerPorts";
-import { defineNode } from "./types";
+import { guidanceParam, seedParam } from "../core/params";
+import { noiseInputs } from "../core/samplerPorts";
+import { defineNode } from "../core/types";
 
 export const decoderNode = defineNode({
   type: "unclip.decoder",

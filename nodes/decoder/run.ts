@@ -1,14 +1,14 @@
-import { InputError } from "../server/errors";
-import { runDecoder } from "../server/unclip/decoderStage";
-import { checkGuidance } from "../server/unclip/pipelineOptions";
-import { decoderNode } from "./decoder";
-import { imageFromPixels } from "./lib/images";
-import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import { samplerHooks } from "./lib/samplerHooks";
-import { stageTracing } from "./lib/stageTracing";
-import type { NodeRunner } from "./runtime";
-import type { DecoderConditioningValue } from "./values";
+import { InputError } from "../../server/errors";
+import { runDecoder } from "../../server/unclip/decoderStage";
+import { checkGuidance } from "../../server/unclip/pipelineOptions";
+import { decoderNode } from "./node";
+import { imageFromPixels } from "../engine/images";
+import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import { samplerHooks } from "../engine/samplerHooks";
+import { stageTracing } from "../engine/stageTracing";
+import type { NodeRunner } from "../engine/runContext";
+import type { DecoderConditioningValue } from "../engine/values";
 
 export const runDecoderNode: NodeRunner = async (ctx, inputs, raw) => {
   const p = readParams<{ guidanceScale: number; seed: number }>(decoderNode, raw);

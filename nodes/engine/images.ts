@@ -8,7 +8,7 @@ import type { RgbImage } from "../../server/unclip/imageProcessor";
 import { addPngTextChunks, toRgb8 } from "../../server/unclip/imageOutput";
 import { toImageArray } from "../../server/unclip/superResStage";
 import { float32, type Float32NdArray, shapeString, sliceBatch } from "../../server/unclip/tensor";
-import type { ImageValue } from "../values";
+import type { ImageValue } from "./values";
 
 /** Decoded 8-bit images (all the same size) → an IMAGE holding both the floats and the bytes. */
 export function imageFromRgb8(images: RgbImage[]): ImageValue {

@@ -13,7 +13,7 @@ import {
   hasKind,
   isNdArray,
   type SchedulerValue,
-} from "../values";
+} from "./values";
 
 type Inputs = Record<string, unknown>;
 

@@ -5,8 +5,8 @@
  * after the run (and after a reload) without keeping the tensors.
  */
 import type { Float32NdArray, NdArray } from "../../server/unclip/tensor";
-import { HISTOGRAM_BINS } from "../tensorInspector";
-import { hasKind, isNdArray } from "../values";
+import { HISTOGRAM_BINS } from "../tensorInspector/node";
+import { hasKind, isNdArray } from "./values";
 import { tensorPreviewPng } from "./previewPng";
 import { type TensorStats, tensorStats } from "./tensorStats";
 

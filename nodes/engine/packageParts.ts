@@ -1,8 +1,8 @@
 /** Turning a loaded package into wire values: component handles and schedulers with step counts. */
 import { requireComponents, type SchedulerComponent } from "../../server/runtime/modelPackage";
 import type { UnclipComponents } from "../../server/unclip/components";
-import type { ComponentRow, SchedulerRow } from "../componentTable";
-import { type ComponentHandle, HANDLE_PACKAGE_COMPONENTS, type MissingComponentValue, type SchedulerValue } from "../values";
+import type { ComponentRow, SchedulerRow } from "../core/componentTable";
+import { type ComponentHandle, HANDLE_PACKAGE_COMPONENTS, type MissingComponentValue, type SchedulerValue } from "./values";
 
 function missing(packageName: string, component: MissingComponentValue["component"], err: unknown): MissingComponentValue {
   return { kind: "missing_component", component, packageName, message: (err as Error).message };

@@ -3,7 +3,7 @@
  * default) and checked against its schema, so runners never see a value the editor would refuse.
  */
 import { InputError } from "../../server/errors";
-import type { NodeDeclaration } from "../types";
+import type { NodeDeclaration } from "../core/types";
 
 export function readParams<T extends object>(decl: NodeDeclaration, raw: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};

@@ -2,7 +2,7 @@
  * What a node's runner receives from the executor (server-only types; no implementation here).
  * Runners never import the executor, the database or Next.js: everything they need comes in here.
  */
-import type { UnclipComponents } from "../server/unclip/components";
+import type { UnclipComponents } from "../../server/unclip/components";
 
 export interface ArtifactRef {
   id: string;

@@ -3,7 +3,7 @@
  * signal, and on image stages a preview of the predicted clean image every `previewEvery` steps.
  */
 import type { StageHooks } from "../../server/unclip/progress";
-import type { NodeRunContext } from "../runtime";
+import type { NodeRunContext } from "./runContext";
 import { tensorPreviewPng } from "./previewPng";
 
 export function samplerHooks(ctx: NodeRunContext, previews: boolean): StageHooks {

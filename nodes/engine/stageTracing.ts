@@ -5,7 +5,7 @@
 import type { StageHooks } from "../../server/unclip/progress";
 import type { UnCLIPScheduler } from "../../server/unclip/scheduler";
 import { type EmbeddingSpace, StageTraceRecorder } from "../../server/unclip/stageTrace";
-import type { NodeRunContext } from "../runtime";
+import type { NodeRunContext } from "./runContext";
 
 export interface StageTracing {
   hooks: StageHooks;

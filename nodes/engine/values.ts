@@ -3,13 +3,13 @@
  * and tensors carries a `kind`, so generic nodes (the tensor inspector) and the executor's cache
  * can tell them apart; `valueBytes` sizes any of them for the cache's byte-bounded LRU.
  */
-import type { Component, SchedulerComponent } from "../server/runtime/modelPackage";
-import { UnclipComponents } from "../server/unclip/components";
-import type { DecoderConditioning } from "../server/unclip/decoderStage";
-import type { TextRows } from "../server/unclip/encodePrompt";
-import type { RgbImage } from "../server/unclip/imageProcessor";
-import { UnCLIPScheduler, type UnCLIPSchedulerConfig } from "../server/unclip/scheduler";
-import type { BoolNdArray, Float32NdArray, Int64NdArray, NdArray } from "../server/unclip/tensor";
+import type { Component, SchedulerComponent } from "../../server/runtime/modelPackage";
+import { UnclipComponents } from "../../server/unclip/components";
+import type { DecoderConditioning } from "../../server/unclip/decoderStage";
+import type { TextRows } from "../../server/unclip/encodePrompt";
+import type { RgbImage } from "../../server/unclip/imageProcessor";
+import { UnCLIPScheduler, type UnCLIPSchedulerConfig } from "../../server/unclip/scheduler";
+import type { BoolNdArray, Float32NdArray, Int64NdArray, NdArray } from "../../server/unclip/tensor";
 
 /** Parts of a package a handle can stand for; "super_res" is the pair of UNets. */
 export type HandleComponent =

@@ -1,5 +1,5 @@
-import { imagesPerPromptParam } from "./params";
-import { defineNode } from "./types";
+import { imagesPerPromptParam } from "../core/params";
+import { defineNode } from "../core/types";
 
 export const imageEncoderNode = defineNode({
   type: "unclip.image_encoder",

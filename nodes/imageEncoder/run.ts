@@ -1,11 +1,11 @@
-import { InputError } from "../server/errors";
-import { checkCount } from "../server/unclip/pipelineOptions";
-import { repeatInterleaveBatch, sameShape, shapeString } from "../server/unclip/tensor";
-import { imageEncoderNode } from "./imageEncoder";
-import { floatTensorInput, handleInput } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import type { NodeRunner } from "./runtime";
-import type { ImageEmbeddingValue } from "./values";
+import { InputError } from "../../server/errors";
+import { checkCount } from "../../server/unclip/pipelineOptions";
+import { repeatInterleaveBatch, sameShape, shapeString } from "../../server/unclip/tensor";
+import { imageEncoderNode } from "./node";
+import { floatTensorInput, handleInput } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import type { NodeRunner } from "../engine/runContext";
+import type { ImageEmbeddingValue } from "../engine/values";
 
 export const runImageEncoder: NodeRunner = async (_ctx, inputs, raw) => {
   const p = readParams<{ numImagesPerPrompt: number }>(imageEncoderNode, raw);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, type DataType, type NodeDeclaration, type ParamSpec } from "./types";
+import { defineNode, type DataType, type NodeDeclaration, type ParamSpec } from "../core/types";
 
 export interface InterpolateVariant {
   type: string;

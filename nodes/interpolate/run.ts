@@ -1,12 +1,12 @@
-import type { TextRows } from "../server/unclip/encodePrompt";
-import { framesTrace } from "../server/unclip/stageTrace";
-import { concatBatch, type Float32NdArray } from "../server/unclip/tensor";
-import { INTERPOLATE_NODES, INTERPOLATE_VARIANTS, type InterpolateVariant } from "./interpolate";
-import { kindInput, numberOr } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import { frameFactors, type InterpolationMethod, interpolateTensor, unionMask } from "./lib/slerp";
-import type { NodeRunner } from "./runtime";
-import type { ImageEmbeddingValue, TextEmbeddingValue } from "./values";
+import type { TextRows } from "../../server/unclip/encodePrompt";
+import { framesTrace } from "../../server/unclip/stageTrace";
+import { concatBatch, type Float32NdArray } from "../../server/unclip/tensor";
+import { INTERPOLATE_NODES, INTERPOLATE_VARIANTS, type InterpolateVariant } from "./node";
+import { kindInput, numberOr } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import { frameFactors, type InterpolationMethod, interpolateTensor, unionMask } from "../engine/slerp";
+import type { NodeRunner } from "../engine/runContext";
+import type { ImageEmbeddingValue, TextEmbeddingValue } from "../engine/values";
 
 function interpolateText(a: TextRows, b: TextRows, t: number, method: InterpolationMethod): TextRows {
   return {

@@ -1,6 +1,6 @@
-import { COMPONENT_TABLE, type ComponentRow } from "./componentTable";
-import { packageParam } from "./params";
-import { defineNode, type NodeDeclaration } from "./types";
+import { COMPONENT_TABLE, type ComponentRow } from "../core/componentTable";
+import { packageParam } from "../core/params";
+import { defineNode, type NodeDeclaration } from "../core/types";
 
 /** "unclip.load_<key>" for one table row. */
 export function loadComponentType(row: ComponentRow): string {

@@ -1,8 +1,8 @@
-import { COMPONENT_TABLE } from "./componentTable";
-import { componentHandle } from "./lib/packageParts";
-import { readParams } from "./lib/readParams";
-import { LOAD_COMPONENT_NODES, loadComponentType } from "./loadComponent";
-import type { NodeRunner } from "./runtime";
+import { COMPONENT_TABLE } from "../core/componentTable";
+import { componentHandle } from "../engine/packageParts";
+import { readParams } from "../engine/readParams";
+import { LOAD_COMPONENT_NODES, loadComponentType } from "./node";
+import type { NodeRunner } from "../engine/runContext";
 
 /** One runner per generated loader, keyed by node type. */
 export const LOAD_COMPONENT_RUNNERS: Record<string, NodeRunner> = Object.fromEntries(

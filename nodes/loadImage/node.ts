@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "./types";
+import { defineNode } from "../core/types";
 
 export const LOAD_IMAGE_LIMITS = { maxBytes: 20 * 1024 * 1024, maxSide: 4096 } as const;
 

@@ -1,10 +1,10 @@
 import sharp from "sharp";
-import { InputError } from "../server/errors";
-import { decodeImage, sniffFormat } from "../server/unclip/imageProcessor";
-import { imageFromRgb8 } from "./lib/images";
-import { readParams } from "./lib/readParams";
-import { LOAD_IMAGE_LIMITS, loadImageNode } from "./loadImage";
-import type { NodeRunner } from "./runtime";
+import { InputError } from "../../server/errors";
+import { decodeImage, sniffFormat } from "../../server/unclip/imageProcessor";
+import { imageFromRgb8 } from "../engine/images";
+import { readParams } from "../engine/readParams";
+import { LOAD_IMAGE_LIMITS, loadImageNode } from "./node";
+import type { NodeRunner } from "../engine/runContext";
 
 const ACCEPTED = new Set(["png", "jpeg", "webp"]);
 

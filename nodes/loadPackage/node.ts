@@ -1,6 +1,6 @@
-import { COMPONENT_TABLE, SCHEDULER_TABLE } from "./componentTable";
-import { packageParam } from "./params";
-import { defineNode, type PortSpec } from "./types";
+import { COMPONENT_TABLE, SCHEDULER_TABLE } from "../core/componentTable";
+import { packageParam } from "../core/params";
+import { defineNode, type PortSpec } from "../core/types";
 
 const componentPorts: PortSpec[] = COMPONENT_TABLE.map((row) => ({ name: row.port, type: row.type, label: row.label }));
 const schedulerPorts: PortSpec[] = SCHEDULER_TABLE.map((row) => ({

@@ -1,8 +1,8 @@
-import { COMPONENT_TABLE, SCHEDULER_TABLE } from "./componentTable";
-import { componentOrMissing, schedulerOrMissing } from "./lib/packageParts";
-import { readParams } from "./lib/readParams";
-import { loadPackageNode } from "./loadPackage";
-import type { NodeRunner } from "./runtime";
+import { COMPONENT_TABLE, SCHEDULER_TABLE } from "../core/componentTable";
+import { componentOrMissing, schedulerOrMissing } from "../engine/packageParts";
+import { readParams } from "../engine/readParams";
+import { loadPackageNode } from "./node";
+import type { NodeRunner } from "../engine/runContext";
 
 export const runLoadPackage: NodeRunner = async (ctx, _inputs, raw) => {
   const p = readParams<{ package: string }>(loadPackageNode, raw);

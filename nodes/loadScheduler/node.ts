@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { SCHEDULER_TABLE } from "./componentTable";
-import { packageParam } from "./params";
-import { defineNode } from "./types";
+import { SCHEDULER_TABLE } from "../core/componentTable";
+import { packageParam } from "../core/params";
+import { defineNode } from "../core/types";
 
 export const loadSchedulerNode = defineNode({
   type: "unclip.load_scheduler",

@@ -1,8 +1,8 @@
-import { SCHEDULER_TABLE } from "./componentTable";
-import { packageScheduler } from "./lib/packageParts";
-import { readParams } from "./lib/readParams";
-import { loadSchedulerNode } from "./loadScheduler";
-import type { NodeRunner } from "./runtime";
+import { SCHEDULER_TABLE } from "../core/componentTable";
+import { packageScheduler } from "../engine/packageParts";
+import { readParams } from "../engine/readParams";
+import { loadSchedulerNode } from "./node";
+import type { NodeRunner } from "../engine/runContext";
 
 export const runLoadScheduler: NodeRunner = async (ctx, _inputs, raw) => {
   const p = readParams<{ package: string; which: string }>(loadSchedulerNode, raw);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { seedParam } from "./params";
-import { defineNode } from "./types";
+import { seedParam } from "../core/params";
+import { defineNode } from "../core/types";
 
 export const noiseNode = defineNode({
   type: "unclip.noise",

@@ -1,11 +1,11 @@
-import { InputError } from "../server/errors";
-import { NoiseStream } from "../server/unclip/noise";
-import { readNpy } from "../server/unclip/npy";
-import { float32, numel, shapeString } from "../server/unclip/tensor";
-import { seedFor } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import { noiseNode } from "./noise";
-import type { NodeRunner } from "./runtime";
+import { InputError } from "../../server/errors";
+import { NoiseStream } from "../../server/unclip/noise";
+import { readNpy } from "../../server/unclip/npy";
+import { float32, numel, shapeString } from "../../server/unclip/tensor";
+import { seedFor } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import { noiseNode } from "./node";
+import type { NodeRunner } from "../engine/runContext";
 
 /** 64 Mi values (256 MB of float32): far beyond any unCLIP latent, small enough to stay safe. */
 export const MAX_NOISE_VALUES = 64 * 1024 * 1024;

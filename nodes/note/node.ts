@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "./types";
+import { defineNode } from "../core/types";
 
 export const noteNode = defineNode({
   type: "unclip.note",

@@ -1,4 +1,4 @@
-import type { NodeRunner } from "./runtime";
+import type { NodeRunner } from "../engine/runContext";
 
 /** Notes are never executed (`executable: false`); this keeps the runner table total. */
 export const runNote: NodeRunner = async () => ({ outputs: {} });

@@ -1,4 +1,4 @@
-import { defineNode } from "./types";
+import { defineNode } from "../core/types";
 
 export const previewImageNode = defineNode({
   type: "unclip.preview_image",

@@ -1,7 +1,7 @@
-import type { ArtifactRef, NodeRunner } from "./runtime";
-import { encodeRgbPng, imageCount, imageRgb8 } from "./lib/images";
-import { kindInput } from "./lib/inputs";
-import type { ImageValue } from "./values";
+import type { ArtifactRef, NodeRunner } from "../engine/runContext";
+import { encodeRgbPng, imageCount, imageRgb8 } from "../engine/images";
+import { kindInput } from "../engine/inputs";
+import type { ImageValue } from "../engine/values";
 
 export const runPreviewImage: NodeRunner = async (ctx, inputs) => {
   const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, type NodeDeclaration } from "./types";
+import { defineNode, type NodeDeclaration } from "../core/types";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

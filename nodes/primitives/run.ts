@@ -1,6 +1,6 @@
-import { readParams } from "./lib/readParams";
-import { PRIMITIVE_NODES } from "./primitives";
-import type { NodeRunner } from "./runtime";
+import { readParams } from "../engine/readParams";
+import { PRIMITIVE_NODES } from "./node";
+import type { NodeRunner } from "../engine/runContext";
 
 export const PRIMITIVE_RUNNERS: Record<string, NodeRunner> = Object.fromEntries(
   PRIMITIVE_NODES.map((decl) => {

@@ -1,6 +1,6 @@
-import { classifierFreeGuidanceParam, guidanceParam, imagesPerPromptParam, seedParam } from "./params";
-import { noiseInputs } from "./samplerPorts";
-import { defineNode } from "./types";
+import { classifierFreeGuidanceParam, guidanceParam, imagesPerPromptParam, seedParam } from "../core/params";
+import { noiseInputs } from "../core/samplerPorts";
+import { defineNode } from "../core/types";
 
 export const priorNode = defineNode({
   type: "unclip.prior",

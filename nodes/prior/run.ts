@@ -1,15 +1,15 @@
-import { InputError } from "../server/errors";
-import { arrangeTextRows } from "../server/unclip/encodePrompt";
-import { checkCount, checkGuidance } from "../server/unclip/pipelineOptions";
-import { runPrior } from "../server/unclip/priorStage";
-import { shapeString } from "../server/unclip/tensor";
-import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import { samplerHooks } from "./lib/samplerHooks";
-import { stageTracing } from "./lib/stageTracing";
-import { priorNode } from "./prior";
-import type { NodeRunner } from "./runtime";
-import type { ImageEmbeddingValue, TextEmbeddingValue } from "./values";
+import { InputError } from "../../server/errors";
+import { arrangeTextRows } from "../../server/unclip/encodePrompt";
+import { checkCount, checkGuidance } from "../../server/unclip/pipelineOptions";
+import { runPrior } from "../../server/unclip/priorStage";
+import { shapeString } from "../../server/unclip/tensor";
+import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import { samplerHooks } from "../engine/samplerHooks";
+import { stageTracing } from "../engine/stageTracing";
+import { priorNode } from "./node";
+import type { NodeRunner } from "../engine/runContext";
+import type { ImageEmbeddingValue, TextEmbeddingValue } from "../engine/values";
 
 interface PriorParams {
   guidanceScale: number;

@@ -1,4 +1,4 @@
-import { defineNode } from "./types";
+import { defineNode } from "../core/types";
 
 /** PNG tEXt keyword under which saved images carry the workflow that made them. */
 export const WORKFLOW_PNG_KEYWORD = "unclip-studio-workflow";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { stepsParam } from "./params";
-import { defineNode } from "./types";
+import { stepsParam } from "../core/params";
+import { defineNode } from "../core/types";
 
 export const VARIANCE_TYPE_OPTIONS = ["package", "fixed_small_log", "learned_range"] as const;
 

@@ -1,9 +1,9 @@
-import { UnCLIPScheduler } from "../server/unclip/scheduler";
-import { numberOr, schedulerInput } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import type { NodeRunner } from "./runtime";
-import { schedulerNode } from "./scheduler";
-import type { SchedulerValue } from "./values";
+import { UnCLIPScheduler } from "../../server/unclip/scheduler";
+import { numberOr, schedulerInput } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import type { NodeRunner } from "../engine/runContext";
+import { schedulerNode } from "./node";
+import type { SchedulerValue } from "../engine/values";
 
 export const runScheduler: NodeRunner = async (_ctx, inputs, raw) => {
   const p = readParams<{ numInferenceSteps: number; varianceType: string; clipSampleRange: number }>(schedulerNode, raw);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { MAX_SEED } from "./params";
-import { defineNode } from "./types";
+import { MAX_SEED } from "../core/params";
+import { defineNode } from "../core/types";
 
 export const seedNode = defineNode({
   type: "unclip.seed",

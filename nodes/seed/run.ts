@@ -1,8 +1,8 @@
-import { randomSeed } from "../server/unclip/noise";
-import { checkSeed } from "../server/unclip/pipelineOptions";
-import { readParams } from "./lib/readParams";
-import type { NodeRunner } from "./runtime";
-import { seedNode } from "./seed";
+import { randomSeed } from "../../server/unclip/noise";
+import { checkSeed } from "../../server/unclip/pipelineOptions";
+import { readParams } from "../engine/readParams";
+import type { NodeRunner } from "../engine/runContext";
+import { seedNode } from "./node";
 
 export const runSeed: NodeRunner = async (_ctx, _inputs, raw) => {
   const p = readParams<{ seed: number; randomize: boolean }>(seedNode, raw);

@@ -1,6 +1,6 @@
-import { seedParam } from "./params";
-import { noiseInputs } from "./samplerPorts";
-import { defineNode } from "./types";
+import { seedParam } from "../core/params";
+import { noiseInputs } from "../core/samplerPorts";
+import { defineNode } from "../core/types";
 
 export const superResNode = defineNode({
   type: "unclip.super_res",

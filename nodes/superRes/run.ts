@@ -1,14 +1,14 @@
-import { InputError } from "../server/errors";
-import { runSuperRes } from "../server/unclip/superResStage";
-import { clamp, shapeString } from "../server/unclip/tensor";
-import { imageFromPixels } from "./lib/images";
-import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import { samplerHooks } from "./lib/samplerHooks";
-import { stageTracing } from "./lib/stageTracing";
-import type { NodeRunner } from "./runtime";
-import { superResNode } from "./superRes";
-import type { ImageValue } from "./values";
+import { InputError } from "../../server/errors";
+import { runSuperRes } from "../../server/unclip/superResStage";
+import { clamp, shapeString } from "../../server/unclip/tensor";
+import { imageFromPixels } from "../engine/images";
+import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import { samplerHooks } from "../engine/samplerHooks";
+import { stageTracing } from "../engine/stageTracing";
+import type { NodeRunner } from "../engine/runContext";
+import { superResNode } from "./node";
+import type { ImageValue } from "../engine/values";
 
 export const runSuperResNode: NodeRunner = async (ctx, inputs, raw) => {
   const p = readParams<{ seed: number }>(superResNode, raw);

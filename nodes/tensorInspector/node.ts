@@ -1,4 +1,4 @@
-import { defineNode } from "./types";
+import { defineNode } from "../core/types";
 
 export const HISTOGRAM_BINS = 32;
 

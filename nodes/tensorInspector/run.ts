@@ -1,11 +1,11 @@
-import type { Float32NdArray, NdArray } from "../server/unclip/tensor";
-import { encodeRgbPng, imageCount, imageRgb8 } from "./lib/images";
-import { tensorPreviewPng } from "./lib/previewPng";
-import { collectTensors, kindOf, looksLikeImages } from "./lib/inspectValue";
-import { type TensorStats, tensorStats } from "./lib/tensorStats";
-import type { ArtifactRef, NodeRunContext, NodeRunner } from "./runtime";
-import { HISTOGRAM_BINS } from "./tensorInspector";
-import { hasKind, type ImageValue } from "./values";
+import type { Float32NdArray, NdArray } from "../../server/unclip/tensor";
+import { encodeRgbPng, imageCount, imageRgb8 } from "../engine/images";
+import { tensorPreviewPng } from "../engine/previewPng";
+import { collectTensors, kindOf, looksLikeImages } from "../engine/inspectValue";
+import { type TensorStats, tensorStats } from "../engine/tensorStats";
+import type { ArtifactRef, NodeRunContext, NodeRunner } from "../engine/runContext";
+import { HISTOGRAM_BINS } from "./node";
+import { hasKind, type ImageValue } from "../engine/values";
 
 /** At most this many pictures per inspected value. */
 const MAX_VIEWS = 4;

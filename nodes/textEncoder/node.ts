@@ -1,4 +1,4 @@
-import { defineNode } from "./types";
+import { defineNode } from "../core/types";
 
 export const textEncoderNode = defineNode({
   type: "unclip.text_encoder",

@@ -1,9 +1,9 @@
-import { InputError } from "../server/errors";
-import { encodeTokens } from "../server/unclip/encodePrompt";
-import { shapeString } from "../server/unclip/tensor";
-import { handleInput, kindInput } from "./lib/inputs";
-import type { NodeRunner } from "./runtime";
-import type { TextEmbeddingValue, TokensValue } from "./values";
+import { InputError } from "../../server/errors";
+import { encodeTokens } from "../../server/unclip/encodePrompt";
+import { shapeString } from "../../server/unclip/tensor";
+import { handleInput, kindInput } from "../engine/inputs";
+import type { NodeRunner } from "../engine/runContext";
+import type { TextEmbeddingValue, TokensValue } from "../engine/values";
 
 export const runTextEncoder: NodeRunner = async (_ctx, inputs) => {
   const handle = handleInput(inputs, "textEncoder", "text_encoder", "the Text Encoder node");

@@ -1,5 +1,5 @@
-import { classifierFreeGuidanceParam } from "./params";
-import { defineNode } from "./types";
+import { classifierFreeGuidanceParam } from "../core/params";
+import { defineNode } from "../core/types";
 
 export const textProjNode = defineNode({
   type: "unclip.text_proj",

@@ -1,12 +1,12 @@
-import { InputError } from "../server/errors";
-import { decoderConditioning } from "../server/unclip/decoderStage";
-import { arrangeTextRows } from "../server/unclip/encodePrompt";
-import { shapeString } from "../server/unclip/tensor";
-import { handleInput, kindInput } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import type { NodeRunner } from "./runtime";
-import { textProjNode } from "./textProj";
-import type { DecoderConditioningValue, ImageEmbeddingValue, TextEmbeddingValue } from "./values";
+import { InputError } from "../../server/errors";
+import { decoderConditioning } from "../../server/unclip/decoderStage";
+import { arrangeTextRows } from "../../server/unclip/encodePrompt";
+import { shapeString } from "../../server/unclip/tensor";
+import { handleInput, kindInput } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import type { NodeRunner } from "../engine/runContext";
+import { textProjNode } from "./node";
+import type { DecoderConditioningValue, ImageEmbeddingValue, TextEmbeddingValue } from "../engine/values";
 
 export const runTextProj: NodeRunner = async (_ctx, inputs, raw) => {
   const p = readParams<{ classifierFreeGuidance: boolean }>(textProjNode, raw);

@@ -1,10 +1,10 @@
-import { InputError } from "../server/errors";
-import { tokenizePrompts } from "../server/unclip/encodePrompt";
-import { handleInput, stringOr } from "./lib/inputs";
-import { readParams } from "./lib/readParams";
-import type { NodeRunner } from "./runtime";
-import { tokenizerNode } from "./tokenizer";
-import type { TokensValue } from "./values";
+import { InputError } from "../../server/errors";
+import { tokenizePrompts } from "../../server/unclip/encodePrompt";
+import { handleInput, stringOr } from "../engine/inputs";
+import { readParams } from "../engine/readParams";
+import type { NodeRunner } from "../engine/runContext";
+import { tokenizerNode } from "./node";
+import type { TokensValue } from "../engine/values";
 
 const MAX_PROMPTS = 64;
 

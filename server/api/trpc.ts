@@ -8,7 +8,7 @@ import { ZodError } from "zod";
 import { isUnclipError, type UnclipError } from "../errors";
 import { ValidationFailed } from "../graph/executor";
 import type { ValidationError } from "../graph/validate";
-import { WorkflowFormatError } from "../graph/workflow";
+import { WorkflowFormatError } from "../../nodes/core/workflow";
 import type { Services } from "../services";
 
 /*

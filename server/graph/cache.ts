@@ -4,7 +4,7 @@
  * descendant's, and nothing else. Bounded by bytes, least recently used first out.
  */
 import { createHash } from "node:crypto";
-import type { NodeResult } from "../../nodes/runtime";
+import type { NodeResult } from "../../nodes/engine/runContext";
 import type { PlannedNode } from "./validate";
 
 export interface CacheEntry {

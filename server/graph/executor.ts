@@ -3,15 +3,15 @@
  * whose keys (type, version, parameters, upstream keys) are unchanged. Emits progress events;
  * stops within one denoising step when the signal is aborted.
  */
-import type { ArtifactRef, NodeResult, NodeRunContext } from "../../nodes/runtime";
+import type { ArtifactRef, NodeResult, NodeRunContext } from "../../nodes/engine/runContext";
 import { CancelledError, UnclipError, isUnclipError } from "../errors";
 import type { CacheEntry, OutputCache } from "./cache";
 import { nodeCacheKey } from "./cache";
-import type { RunError, RunEvent } from "./events";
+import type { RunError, RunEvent } from "../../nodes/core/runEvents";
 import type { ModelHost } from "./modelHost";
 import type { NodeRegistry } from "./registry";
 import { type ValidationError, validateWorkflow } from "./validate";
-import type { Workflow } from "./workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 
 export interface ExecutorServices {
   registry: NodeRegistry;

@@ -2,8 +2,8 @@
  * The one place the graph layer learns about node types: declarations (for validation and the
  * editor) and runners (for execution), looked up by type id. Nothing else names a node type.
  */
-import type { NodeDeclaration } from "../../nodes/types";
-import type { NodeRunner } from "../../nodes/runtime";
+import type { NodeDeclaration } from "../../nodes/core/types";
+import type { NodeRunner } from "../../nodes/engine/runContext";
 
 export interface NodeRegistry {
   declaration(type: string): NodeDeclaration | undefined;

@@ -6,9 +6,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import type { NodeDeclaration, PortSpec } from "../../nodes/types";
+import type { NodeDeclaration, PortSpec } from "../../nodes/core/types";
 import type { NodeRegistry } from "./registry";
-import type { Workflow, WorkflowNode } from "./workflow";
+import type { Workflow, WorkflowNode } from "../../nodes/core/workflow";
 
 export type ValidationCode =
   | "unknown_node_type"

@@ -4,7 +4,7 @@
  * by `unclip worker` processes). Both keep the database as the record of every run and feed the
  * same EventHub, so the editor cannot tell them apart.
  */
-import type { Workflow } from "../graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 import type { EventHub } from "./eventHub";
 import type { RunOptions } from "./runQueue";
 

@@ -1,7 +1,7 @@
 /** The run queue's persistence on the database (server/db/runs.ts). */
 import { isUnclipError } from "../errors";
 import type { RunReport } from "../graph/executor";
-import { parseWorkflow, WorkflowFormatError } from "../graph/workflow";
+import { parseWorkflow, WorkflowFormatError } from "../../nodes/core/workflow";
 import * as runs from "../db/runs";
 import type { QueuedRun, RunStore } from "./runQueue";
 

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import type { NodeRegistry } from "../graph/registry";
-import type { Workflow } from "../graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 import type { WorkerInfo } from "./backend";
 
 /** The model packages a workflow loads (parameters shown with the model picker). */

@@ -4,10 +4,10 @@
  * process stopped are picked up again at start; runs left running are marked interrupted.
  */
 import { CancelledError, isUnclipError } from "../errors";
-import type { RunError } from "../graph/events";
+import type { RunError } from "../../nodes/core/runEvents";
 import type { RunReport } from "../graph/executor";
 import { toRunError } from "../graph/executor";
-import type { Workflow } from "../graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 import type { RunQueueBackend, WorkerInfo } from "./backend";
 import type { EventHub } from "./eventHub";
 

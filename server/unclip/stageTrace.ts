@@ -10,7 +10,7 @@
  * pictures larger than HALF_PRECISION_ABOVE values (super-res at 256 px) are stored as float16,
  * which halves the biggest traces; nothing is recomputed from those.
  */
-import { fromHalfBits, toHalfBits } from "./half";
+import { fromHalfBits, toHalfBits } from "../../nodes/core/half";
 import type { StageHooks, StepEvent } from "./progress";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";

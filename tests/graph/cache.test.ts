@@ -1,7 +1,7 @@
 /** The output cache on its own: keys, byte bound, least recently used first out. */
 import { describe, expect, it } from "vitest";
-import { NODE_DECLARATIONS } from "../../nodes/index";
-import type { NodeResult } from "../../nodes/runtime";
+import { NODE_DECLARATIONS } from "../../nodes/core/catalog";
+import type { NodeResult } from "../../nodes/engine/runContext";
 import { canonicalJson, nodeCacheKey, OutputCache } from "../../server/graph/cache";
 import type { PlannedNode } from "../../server/graph/validate";
 

@@ -8,15 +8,15 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage";
+import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
 import { closeDb } from "../../server/db/client";
 import { clearQueuedRuns, enqueueRun, getRun, markRunning, type RunStatus } from "../../server/db/runs";
 import { resetEnv } from "../../server/env";
 import { CancelledError } from "../../server/errors";
 import { createExecutorServices } from "../../server/executorServices";
-import type { RunEvent } from "../../server/graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import { type ExecutorServices, executeWorkflow, type RunReport } from "../../server/graph/executor";
-import { parseWorkflow, type Workflow } from "../../server/graph/workflow";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import type { RunQueueBackend } from "../../server/queue/backend";
 import { BullmqRunQueue } from "../../server/queue/bullmqRunQueue";
 import { dbRunStore } from "../../server/queue/dbRunStore";

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { TEMPLATES } from "../../nodes/templates";
+import { TEMPLATES } from "../../nodes/core/templates";
 import { type ValidationCode, type ValidationError, validateWorkflow } from "../../server/graph/validate";
-import { parseWorkflow } from "../../server/graph/workflow";
+import { parseWorkflow } from "../../nodes/core/workflow";
 import { graph, registry } from "./helpers";
 
 // A models directory with one (empty) package folder: validation only checks that it exists.

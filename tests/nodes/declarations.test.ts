@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { catalog, getDeclaration, isCacheable, NODE_DECLARATIONS } from "../../nodes/index";
-import { RUNNERS } from "../../nodes/runners";
-import { DATA_TYPES } from "../../nodes/types";
+import { catalog, getDeclaration, isCacheable, NODE_DECLARATIONS } from "../../nodes/core/catalog";
+import { RUNNERS } from "../../nodes/registry";
+import { DATA_TYPES } from "../../nodes/core/types";
 import { REPO_ROOT } from "../helpers/fixtures";
 
 const duplicates = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i);

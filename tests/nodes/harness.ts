@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseWorkflow, type Workflow } from "../../server/graph/workflow";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import { SessionPool } from "../../server/runtime/sessionPool";
 import { UnclipComponents } from "../../server/unclip/components";
-import { getDeclaration, isExecutable } from "../../nodes/index";
-import { runnerFor } from "../../nodes/runners";
-import type { ArtifactRef, NodeProgress, NodeResult, NodeRunContext } from "../../nodes/runtime";
+import { getDeclaration, isExecutable } from "../../nodes/core/catalog";
+import { runnerFor } from "../../nodes/registry";
+import type { ArtifactRef, NodeProgress, NodeResult, NodeRunContext } from "../../nodes/engine/runContext";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 
 export interface SavedImage {

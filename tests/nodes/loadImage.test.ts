@@ -1,9 +1,9 @@
 /** Load Image accepts PNG/JPEG/WebP within the limits and refuses everything else before decoding. */
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { runLoadImage } from "../../nodes/loadImage.run";
-import type { NodeRunContext } from "../../nodes/runtime";
-import type { ImageValue } from "../../nodes/values";
+import { runLoadImage } from "../../nodes/loadImage/run";
+import type { NodeRunContext } from "../../nodes/engine/runContext";
+import type { ImageValue } from "../../nodes/engine/values";
 import { InputError } from "../../server/errors";
 
 function ctxWith(uploads: Record<string, Uint8Array>): NodeRunContext {

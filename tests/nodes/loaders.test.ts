@@ -1,14 +1,14 @@
 /** Loaders and the Scheduler node: parts from single loaders, step counts, overrides, clear refusals. */
 import { afterAll, describe, expect, it } from "vitest";
-import { runPriorNode } from "../../nodes/prior.run";
-import type { NodeRunContext } from "../../nodes/runtime";
-import { runScheduler } from "../../nodes/scheduler.run";
-import type { ImageValue, SchedulerValue } from "../../nodes/values";
+import { runPriorNode } from "../../nodes/prior/run";
+import type { NodeRunContext } from "../../nodes/engine/runContext";
+import { runScheduler } from "../../nodes/scheduler/run";
+import type { ImageValue, SchedulerValue } from "../../nodes/engine/values";
 import { PackageError } from "../../server/errors";
 import { UnCLIPScheduler, UnCLIPSchedulerConfigSchema } from "../../server/unclip/scheduler";
 import { text2image } from "../../server/unclip/pipelineText2Image";
 import { toImageArray } from "../../server/unclip/superResStage";
-import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../server/graph/workflow";
+import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../nodes/core/workflow";
 import { describeWithFixtures } from "../helpers/fixtures";
 import { NodeHarness } from "./harness";
 

@@ -1,9 +1,9 @@
 /** Spherical interpolation: the arc, its endpoints, lengths, fallbacks, and the node around it. */
 import { describe, expect, it } from "vitest";
-import { INTERPOLATE_RUNNERS } from "../../nodes/interpolate.run";
-import { frameFactors, interpolateTensor, slerpRow, unionMask } from "../../nodes/lib/slerp";
-import type { NodeRunContext } from "../../nodes/runtime";
-import type { ImageEmbeddingValue, TextEmbeddingValue } from "../../nodes/values";
+import { INTERPOLATE_RUNNERS } from "../../nodes/interpolate/run";
+import { frameFactors, interpolateTensor, slerpRow, unionMask } from "../../nodes/engine/slerp";
+import type { NodeRunContext } from "../../nodes/engine/runContext";
+import type { ImageEmbeddingValue, TextEmbeddingValue } from "../../nodes/engine/values";
 import { bool, float32 } from "../../server/unclip/tensor";
 
 const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));

@@ -1,8 +1,8 @@
 /** The default workflows: valid format, correctly typed wires, complete inputs, tidy layout. */
 import { describe, expect, it } from "vitest";
-import { parseWorkflow } from "../../server/graph/workflow";
-import { getDeclaration, isExecutable } from "../../nodes/index";
-import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } from "../../nodes/templates";
+import { parseWorkflow } from "../../nodes/core/workflow";
+import { getDeclaration, isExecutable } from "../../nodes/core/catalog";
+import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } from "../../nodes/core/templates";
 
 describe("templates", () => {
   it("are the four named workflows", () => {

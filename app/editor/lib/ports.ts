@@ -1,5 +1,5 @@
 /** Port types, their colours and the compatibility rule (the same one the server validates with). */
-import { DATA_TYPES, type CatalogNode, type PortSpec, type PortType } from "../../../nodes/types";
+import { DATA_TYPES, type CatalogNode, type PortSpec, type PortType } from "../../../nodes/core/types";
 import type { Catalog } from "./types";
 
 const ANY_COLOR = "#cbd5e1";

@@ -3,7 +3,7 @@
  * run's status and each node's live state (queued, running with steps and a preview, cached,
  * done with its time and outputs, error with its message and port).
  */
-import type { RunError, RunEvent } from "../../../server/graph/events";
+import type { RunError, RunEvent } from "../../../nodes/core/runEvents";
 
 export interface ArtifactImage {
   id: string;

@@ -5,7 +5,7 @@
  */
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { create } from "zustand";
-import type { Workflow } from "../../../server/graph/workflow";
+import type { Workflow } from "../../../nodes/core/workflow";
 import { copyNodes, pasteInto, type ClipboardContent } from "../lib/clipboard";
 import { checkConnection } from "../lib/connection";
 import { defaultParams, graphToWorkflow, makeEdge, randomizeSeeds, workflowToGraph } from "../lib/convert";

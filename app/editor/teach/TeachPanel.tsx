@@ -7,7 +7,7 @@
  * the node declares and what its trace holds, never by the node's type name.
  */
 import { useMemo, useState } from "react";
-import type { CatalogNode } from "../../../nodes/types";
+import type { CatalogNode } from "../../../nodes/core/types";
 import { useGraph } from "../state/graphStore";
 import { useUi } from "../state/uiStore";
 import { fillExplain } from "./lib/explain";

@@ -2,10 +2,10 @@ import { on } from "node:events";
 import { z } from "zod";
 import * as runs from "../../db/runs";
 import { listGalleryImages } from "../../db/artifacts";
-import type { RunEvent } from "../../graph/events";
+import type { RunEvent } from "../../../nodes/core/runEvents";
 import { ValidationFailed } from "../../graph/executor";
 import { validateWorkflow } from "../../graph/validate";
-import { parseWorkflow } from "../../graph/workflow";
+import { parseWorkflow } from "../../../nodes/core/workflow";
 import { publicProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);

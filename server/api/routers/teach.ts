@@ -7,8 +7,8 @@ import { z } from "zod";
 import { listRunTraces } from "../../db/artifacts";
 import { InputError } from "../../errors";
 import { executeWorkflow } from "../../graph/executor";
-import { parseWorkflow } from "../../graph/workflow";
-import type { SchedulerValue } from "../../../nodes/values";
+import { parseWorkflow } from "../../../nodes/core/workflow";
+import type { SchedulerValue } from "../../../nodes/engine/values";
 import { describeSchedule } from "../../unclip/scheduleInfo";
 import { publicProcedure, router } from "../trpc";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { TEMPLATES } from "../../../nodes/templates";
+import { TEMPLATES } from "../../../nodes/core/templates";
 import * as workflows from "../../db/workflows";
-import { parseWorkflow, WORKFLOW_VERSION } from "../../graph/workflow";
+import { parseWorkflow, WORKFLOW_VERSION } from "../../../nodes/core/workflow";
 import { publicProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);

@@ -1,5 +1,5 @@
 /** The JSON a traced node leaves behind (one artifact per node and run), as the views read it. */
-import type { PortSummary } from "../../../../nodes/lib/inspectValue";
+import type { PortSummary } from "../../../../nodes/engine/inspectValue";
 import type { FramesTrace, StageTrace } from "../../../../server/unclip/stageTrace";
 
 export type { FramesTrace, PortSummary, StageTrace };

@@ -3,7 +3,7 @@
  * scheduler's own float32 order (Math.fround after each operation), so what a view shows for the
  * run's settings is exactly what the sampler computed, and other settings are computed the same way.
  */
-import { fromHalfBits } from "../../../../server/unclip/half";
+import { fromHalfBits } from "../../../../nodes/core/half";
 import type { TraceTensor } from "../../../../server/unclip/stageTrace";
 
 const f = Math.fround;
