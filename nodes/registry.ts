@@ -1,72 +1,71 @@
 /**
- * Server-only: node type → runner. Imports every `*.run.ts`; nothing in the browser bundle may
- * import this file.
+ * Every node type the server runs, registered once: each entry pairs a declaration (browser-safe,
+ * `nodes/<type>/node.ts`) with its runner (`nodes/<type>/run.ts`). A new node type is one folder
+ * plus one line here. Server-only: the runners import the inference core.
  */
-import { runClipImageProcessor } from "./clipImageProcessor/run";
-import { clipImageProcessorNode } from "./clipImageProcessor/node";
-import { runDecoderNode } from "./decoder/run";
-import { decoderNode } from "./decoder/node";
-import { runImageEncoder } from "./imageEncoder/run";
-import { imageEncoderNode } from "./imageEncoder/node";
+import { catalogOf } from "./core/catalog";
+import type { CatalogNode, NodeDeclaration } from "./core/types";
+import { clipImageProcessorRunner } from "./clipImageProcessor/run";
+import { decoderRunner } from "./decoder/run";
+import type { NodeImplementation, NodeRunner } from "./engine/runContext";
+import { imageEncoderRunner } from "./imageEncoder/run";
 import { INTERPOLATE_RUNNERS } from "./interpolate/run";
 import { LOAD_COMPONENT_RUNNERS } from "./loadComponent/run";
-import { runLoadImage } from "./loadImage/run";
-import { loadImageNode } from "./loadImage/node";
-import { runLoadPackage } from "./loadPackage/run";
-import { loadPackageNode } from "./loadPackage/node";
-import { runLoadScheduler } from "./loadScheduler/run";
-import { loadSchedulerNode } from "./loadScheduler/node";
-import { runNoise } from "./noise/run";
-import { noiseNode } from "./noise/node";
-import { runNote } from "./note/run";
-import { noteNode } from "./note/node";
-import { runPreviewImage } from "./previewImage/run";
-import { previewImageNode } from "./previewImage/node";
+import { loadImageRunner } from "./loadImage/run";
+import { loadPackageRunner } from "./loadPackage/run";
+import { loadSchedulerRunner } from "./loadScheduler/run";
+import { noiseRunner } from "./noise/run";
+import { noteRunner } from "./note/run";
+import { previewImageRunner } from "./previewImage/run";
 import { PRIMITIVE_RUNNERS } from "./primitives/run";
-import { runPriorNode } from "./prior/run";
-import { priorNode } from "./prior/node";
-import type { NodeRunner } from "./engine/runContext";
-import { runSaveImage } from "./saveImage/run";
-import { saveImageNode } from "./saveImage/node";
-import { runScheduler } from "./scheduler/run";
-import { schedulerNode } from "./scheduler/node";
-import { runSeed } from "./seed/run";
-import { seedNode } from "./seed/node";
-import { runSuperResNode } from "./superRes/run";
-import { superResNode } from "./superRes/node";
-import { runTensorInspector } from "./tensorInspector/run";
-import { tensorInspectorNode } from "./tensorInspector/node";
-import { runTextEncoder } from "./textEncoder/run";
-import { textEncoderNode } from "./textEncoder/node";
-import { runTextProj } from "./textProj/run";
-import { textProjNode } from "./textProj/node";
-import { runTokenizer } from "./tokenizer/run";
-import { tokenizerNode } from "./tokenizer/node";
+import { priorRunner } from "./prior/run";
+import { saveImageRunner } from "./saveImage/run";
+import { schedulerRunner } from "./scheduler/run";
+import { seedRunner } from "./seed/run";
+import { superResRunner } from "./superRes/run";
+import { tensorInspectorRunner } from "./tensorInspector/run";
+import { textEncoderRunner } from "./textEncoder/run";
+import { textProjRunner } from "./textProj/run";
+import { tokenizerRunner } from "./tokenizer/run";
 
-export const RUNNERS: Readonly<Record<string, NodeRunner>> = {
-  [loadPackageNode.type]: runLoadPackage,
+/** In palette order. */
+export const NODE_IMPLEMENTATIONS: readonly NodeImplementation[] = [
+  loadPackageRunner,
   ...LOAD_COMPONENT_RUNNERS,
-  [loadSchedulerNode.type]: runLoadScheduler,
-  [schedulerNode.type]: runScheduler,
-  [tokenizerNode.type]: runTokenizer,
-  [textEncoderNode.type]: runTextEncoder,
-  [priorNode.type]: runPriorNode,
-  [textProjNode.type]: runTextProj,
-  [decoderNode.type]: runDecoderNode,
-  [superResNode.type]: runSuperResNode,
-  [loadImageNode.type]: runLoadImage,
-  [clipImageProcessorNode.type]: runClipImageProcessor,
-  [imageEncoderNode.type]: runImageEncoder,
+  loadSchedulerRunner,
+  schedulerRunner,
+  tokenizerRunner,
+  textEncoderRunner,
+  priorRunner,
+  textProjRunner,
+  decoderRunner,
+  superResRunner,
+  loadImageRunner,
+  clipImageProcessorRunner,
+  imageEncoderRunner,
   ...INTERPOLATE_RUNNERS,
-  [noiseNode.type]: runNoise,
-  [saveImageNode.type]: runSaveImage,
-  [previewImageNode.type]: runPreviewImage,
-  [tensorInspectorNode.type]: runTensorInspector,
-  [noteNode.type]: runNote,
-  [seedNode.type]: runSeed,
+  noiseRunner,
+  saveImageRunner,
+  previewImageRunner,
+  tensorInspectorRunner,
+  noteRunner,
+  seedRunner,
   ...PRIMITIVE_RUNNERS,
-};
+];
+
+export const NODE_DECLARATIONS: readonly NodeDeclaration[] = NODE_IMPLEMENTATIONS.map((i) => i.declaration);
+
+const byType = new Map(NODE_IMPLEMENTATIONS.map((i) => [i.declaration.type, i]));
+
+export function getDeclaration(type: string): NodeDeclaration | undefined {
+  return byType.get(type)?.declaration;
+}
 
 export function runnerFor(type: string): NodeRunner | undefined {
-  return Object.hasOwn(RUNNERS, type) ? RUNNERS[type] : undefined;
+  return byType.get(type)?.run;
+}
+
+/** The declarations in JSON-serialisable form, for the editor (`nodes.catalog`). */
+export function catalog(): CatalogNode[] {
+  return catalogOf(NODE_DECLARATIONS);
 }

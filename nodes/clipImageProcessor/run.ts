@@ -1,12 +1,13 @@
+import { clipImageProcessorNode } from "./node";
 import { InputError } from "../../server/errors";
 import { preprocessImages } from "../../server/unclip/imageProcessor";
 import { float32 } from "../../server/unclip/tensor";
 import { imageCount, imageRgb8 } from "../engine/images";
 import { handleInput, kindInput } from "../engine/inputs";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import type { ImageValue } from "../engine/values";
 
-export const runClipImageProcessor: NodeRunner = async (_ctx, inputs) => {
+export const clipImageProcessorRunner = defineRunner(clipImageProcessorNode, async (_ctx, inputs) => {
   const handle = handleInput(inputs, "imageProcessor", "image_processor", "the CLIP Image Processor node");
   const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");
   const config = await handle.components.featureExtractor();
@@ -20,4 +21,4 @@ export const runClipImageProcessor: NodeRunner = async (_ctx, inputs) => {
   }
   const [, , h, w] = processed.shape;
   return { outputs: { pixelValues: float32(processed.shape, processed.data) }, ui: { text: `${rgb.length} × 3×${h}×${w} pixel values` } };
-};
+});

@@ -3,24 +3,24 @@
  * Browser-safe: zod and ./types only, like every declaration that uses it.
  */
 import { z } from "zod";
-import type { ParamSpec } from "./types";
+import { defineParam } from "./types";
 
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 export const MAX_IMAGES_PER_PROMPT = 64;
 
-export function packageParam(defaultPackage = "toy-shapes"): ParamSpec {
-  return {
+export function packageParam(defaultPackage = "toy-shapes") {
+  return defineParam({
     name: "package",
     label: "Model package",
     description: "A model package folder under the models directory.",
     schema: z.string().min(1).max(200),
     default: defaultPackage,
     widget: "model",
-  };
+  });
 }
 
-export function seedParam(): ParamSpec {
-  return {
+export function seedParam() {
+  return defineParam({
     name: "seed",
     label: "Seed",
     description: "Used when no Seed node is connected. The same seed always gives the same noise for this stage.",
@@ -29,11 +29,11 @@ export function seedParam(): ParamSpec {
     widget: "seed",
     min: 0,
     max: MAX_SEED,
-  };
+  });
 }
 
-export function guidanceParam(defaultScale: number): ParamSpec {
-  return {
+export function guidanceParam(defaultScale: number) {
+  return defineParam({
     name: "guidanceScale",
     label: "Guidance scale",
     description: "How strongly to follow the text: guided = unconditional + scale × (conditional − unconditional). 1 means no extra push.",
@@ -43,11 +43,11 @@ export function guidanceParam(defaultScale: number): ParamSpec {
     min: 0,
     max: 20,
     step: 0.5,
-  };
+  });
 }
 
-export function classifierFreeGuidanceParam(): ParamSpec {
-  return {
+export function classifierFreeGuidanceParam() {
+  return defineParam({
     name: "classifierFreeGuidance",
     label: "Classifier-free guidance",
     description:
@@ -55,11 +55,11 @@ export function classifierFreeGuidanceParam(): ParamSpec {
     schema: z.boolean(),
     default: true,
     widget: "toggle",
-  };
+  });
 }
 
-export function imagesPerPromptParam(): ParamSpec {
-  return {
+export function imagesPerPromptParam() {
+  return defineParam({
     name: "numImagesPerPrompt",
     label: "Images per prompt",
     description: "How many images to make for each prompt (each row is repeated this many times).",
@@ -69,11 +69,11 @@ export function imagesPerPromptParam(): ParamSpec {
     min: 1,
     max: MAX_IMAGES_PER_PROMPT,
     step: 1,
-  };
+  });
 }
 
-export function stepsParam(defaultSteps: number): ParamSpec {
-  return {
+export function stepsParam(defaultSteps: number) {
+  return defineParam({
     name: "numInferenceSteps",
     label: "Steps",
     description: "Denoising steps. UnCLIPScheduler spaces them by 999 / (steps − 1), so at least 2.",
@@ -83,5 +83,5 @@ export function stepsParam(defaultSteps: number): ParamSpec {
     min: 2,
     max: 1000,
     step: 1,
-  };
+  });
 }

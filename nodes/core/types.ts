@@ -44,11 +44,12 @@ export interface PortSpec {
 
 export type Widget = "number" | "slider" | "text" | "textarea" | "select" | "seed" | "model" | "toggle" | "file" | "image";
 
-export interface ParamSpec {
-  name: string;
+/** A parameter: its name and zod schema are typed, so a runner's parameters follow from the declaration (`ParamsOf`). */
+export interface ParamSpec<N extends string = string, S extends z.ZodType = z.ZodType> {
+  name: N;
   label: string;
   description?: string;
-  schema: z.ZodType;
+  schema: S;
   default: unknown;
   widget: Widget;
   min?: number;
@@ -87,6 +88,16 @@ export interface NodeDeclaration {
 export function defineNode<const T extends NodeDeclaration>(decl: T): T {
   return decl;
 }
+
+/** Keeps a parameter's literal name and schema type (a plain `ParamSpec` annotation would widen them). */
+export function defineParam<const N extends string, S extends z.ZodType>(spec: ParamSpec<N, S>): ParamSpec<N, S> {
+  return spec;
+}
+
+/** The parsed parameter values of a declaration, typed from its zod schemas (what a runner receives). */
+export type ParamsOf<D extends { params: readonly ParamSpec[] }> = D extends unknown
+  ? { [P in D["params"][number] as P["name"]]: z.output<P["schema"]> }
+  : never;
 
 /** JSON-serialisable form of a declaration, for the editor (`nodes.catalog`). */
 export interface CatalogParam extends Omit<ParamSpec, "schema"> {

@@ -4,6 +4,7 @@
  * Browser-safe (zod only): the editor imports it for export/import.
  */
 import { z } from "zod";
+import { describeValue } from "./describeValue";
 
 export const WORKFLOW_FORMAT = "unclip-studio/workflow";
 export const WORKFLOW_VERSION = 1;
@@ -52,11 +53,6 @@ export type WorkflowMigration = (w: Record<string, unknown>) => Record<string, u
 /** Migrations from version N to N + 1, applied in order. Version 1 is the first. */
 const MIGRATIONS: Readonly<Record<number, WorkflowMigration>> = {};
 
-function describeValue(v: unknown): string {
-  const text = JSON.stringify(v);
-  return text === undefined ? String(v) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 /**
  * Bring a raw workflow object of any supported version up to `target` by running the migrations
  * one version at a time. Checks only the envelope (format and version); the caller checks the
@@ -70,11 +66,11 @@ export function upgradeWorkflow(
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new WorkflowFormatError("a workflow must be a JSON object");
   let w = raw as Record<string, unknown>;
   if (w.format !== WORKFLOW_FORMAT) {
-    throw new WorkflowFormatError(`"format" must be "${WORKFLOW_FORMAT}"${w.format === undefined ? " (it is missing)" : `, not ${describeValue(w.format)}`}`);
+    throw new WorkflowFormatError(`"format" must be "${WORKFLOW_FORMAT}"${w.format === undefined ? " (it is missing)" : `, not ${describeValue(w.format, 60)}`}`);
   }
   let version = w.version;
   if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
-    throw new WorkflowFormatError(`"version" must be a positive integer, not ${describeValue(version)}`);
+    throw new WorkflowFormatError(`"version" must be a positive integer, not ${describeValue(version, 60)}`);
   }
   if (version > target) {
     throw new WorkflowFormatError(`workflow format version ${version} is newer than this app supports (${target}); update the app to open it`);

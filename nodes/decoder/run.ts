@@ -4,14 +4,12 @@ import { checkGuidance } from "../../server/unclip/pipelineOptions";
 import { decoderNode } from "./node";
 import { imageFromPixels } from "../engine/images";
 import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import type { DecoderConditioningValue } from "../engine/values";
 
-export const runDecoderNode: NodeRunner = async (ctx, inputs, raw) => {
-  const p = readParams<{ guidanceScale: number; seed: number }>(decoderNode, raw);
+export const decoderRunner = defineRunner(decoderNode, async (ctx, inputs, p) => {
   const decoder = handleInput(inputs, "decoder", "decoder", "the Decoder node");
   const scheduler = schedulerInput(inputs, "scheduler");
   const { conditioning } = kindInput<"decoder_conditioning", DecoderConditioningValue>(inputs, "conditioning", "decoder_conditioning", "decoder conditioning");
@@ -42,4 +40,4 @@ export const runDecoderNode: NodeRunner = async (ctx, inputs, raw) => {
   tracing.finish();
   const image = imageFromPixels(pixels);
   return { outputs: { image }, ui: { text: `${pixels.shape[0]} × ${image.width}×${image.height}` } };
-};
+});

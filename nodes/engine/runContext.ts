@@ -3,6 +3,7 @@
  * Runners never import the executor, the database or Next.js: everything they need comes in here.
  */
 import type { UnclipComponents } from "../../server/unclip/components";
+import type { NodeDeclaration, ParamsOf } from "../core/types";
 
 export interface ArtifactRef {
   id: string;
@@ -58,4 +59,19 @@ export interface NodeResult {
   };
 }
 
-export type NodeRunner = (ctx: NodeRunContext, inputs: Record<string, unknown>, params: Record<string, unknown>) => Promise<NodeResult>;
+export type NodeRunner<P = Record<string, unknown>> = (ctx: NodeRunContext, inputs: Record<string, unknown>, params: P) => Promise<NodeResult>;
+
+/** A node type as the server knows it: its declaration and the runner that executes it. */
+export interface NodeImplementation {
+  readonly declaration: NodeDeclaration;
+  readonly run: NodeRunner;
+}
+
+/**
+ * Pairs a declaration with its runner. The runner's parameters are typed from the declaration's
+ * zod schemas: the executor hands it the values validation parsed with those very schemas
+ * (`parseParams` in nodes/core/graphRules.ts), defaults filled in, so no runner parses again.
+ */
+export function defineRunner<const D extends NodeDeclaration>(declaration: D, run: NodeRunner<ParamsOf<D>>): NodeImplementation {
+  return { declaration, run: run as NodeRunner };
+}

@@ -3,12 +3,10 @@ import { checkCount } from "../../server/unclip/pipelineOptions";
 import { repeatInterleaveBatch, sameShape, shapeString } from "../../server/unclip/tensor";
 import { imageEncoderNode } from "./node";
 import { floatTensorInput, handleInput } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import type { ImageEmbeddingValue } from "../engine/values";
 
-export const runImageEncoder: NodeRunner = async (_ctx, inputs, raw) => {
-  const p = readParams<{ numImagesPerPrompt: number }>(imageEncoderNode, raw);
+export const imageEncoderRunner = defineRunner(imageEncoderNode, async (_ctx, inputs, p) => {
   const handle = handleInput(inputs, "imageEncoder", "image_encoder", "the Image Encoder node");
   const pixels = floatTensorInput(inputs, "pixelValues");
   checkCount(p.numImagesPerPrompt, "numImagesPerPrompt");
@@ -20,4 +18,4 @@ export const runImageEncoder: NodeRunner = async (_ctx, inputs, raw) => {
   const embeds = repeatInterleaveBatch(await handle.components.imageEncoder(pixels), p.numImagesPerPrompt);
   const imageEmbedding: ImageEmbeddingValue = { kind: "image_embedding", embeds };
   return { outputs: { imageEmbedding }, ui: { text: `${shapeString(embeds.shape)} image embedding` } };
-};
+});

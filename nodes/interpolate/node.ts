@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, type DataType, type NodeDeclaration, type ParamSpec } from "../core/types";
+import { type DataType, defineNode, defineParam } from "../core/types";
 
 export interface InterpolateVariant {
   type: string;
@@ -17,38 +17,49 @@ const SUBJECTS = [
 const FORMULA =
   "Slerp works per row (one embedding, or one token's hidden state): with â = a/|a| and b̂ = b/|b|, θ = arccos(â·b̂) is the angle between the two directions; the result points along (sin((1−t)θ)·â + sin(tθ)·b̂) / sin θ and has length (1−t)|a| + t|b|, so it sweeps along the arc instead of cutting through the middle where vectors get short. When the rows are parallel, opposite or zero it falls back to lerp, (1−t)·a + t·b. t = 0 gives a, t = 1 gives b.";
 
-const methodParam: ParamSpec = {
+const methodParam = defineParam({
   name: "method",
   label: "Method",
   schema: z.enum(["slerp", "lerp"]),
   default: "slerp",
   widget: "select",
   options: ["slerp", "lerp"],
-};
+});
 
-function variantParams(mode: "single" | "frames"): ParamSpec[] {
-  if (mode === "single") {
-    return [
-      methodParam,
-      { name: "factor", label: "Factor", description: "0 = a, 1 = b.", schema: z.number().min(0).max(1), default: 0.5, widget: "slider", min: 0, max: 1, step: 0.01 },
-    ];
-  }
-  return [
-    methodParam,
-    { name: "frames", label: "Frames", description: "Rows out, at factors evenly spaced from 0 (a) to 1 (b).", schema: z.number().int().min(2).max(64), default: 5, widget: "number", min: 2, max: 64, step: 1 },
-  ];
-}
+const factorParam = defineParam({
+  name: "factor",
+  label: "Factor",
+  description: "0 = a, 1 = b.",
+  schema: z.number().min(0).max(1),
+  default: 0.5,
+  widget: "slider",
+  min: 0,
+  max: 1,
+  step: 0.01,
+});
+
+const framesParam = defineParam({
+  name: "frames",
+  label: "Frames",
+  description: "Rows out, at factors evenly spaced from 0 (a) to 1 (b).",
+  schema: z.number().int().min(2).max(64),
+  default: 5,
+  widget: "number",
+  min: 2,
+  max: 64,
+  step: 1,
+});
 
 export const INTERPOLATE_VARIANTS: readonly InterpolateVariant[] = SUBJECTS.flatMap((s) => [
   { type: `unclip.interpolate_${s.subject}`, subject: s.subject, mode: "single" as const },
   { type: `unclip.interpolate_${s.subject}_batch`, subject: s.subject, mode: "frames" as const },
 ]);
 
-export const INTERPOLATE_NODES: readonly NodeDeclaration[] = INTERPOLATE_VARIANTS.map((v) => {
+export const INTERPOLATE_NODES = INTERPOLATE_VARIANTS.map((v) => {
   const s = SUBJECTS.find((x) => x.subject === v.subject)!;
   const type: DataType = s.dataType;
   const single = v.mode === "single";
-  return defineNode({
+  const common = {
     type: v.type,
     version: 1,
     title: single ? `Interpolate ${s.label}` : `Interpolate ${s.label} (Frames)`,
@@ -64,6 +75,6 @@ export const INTERPOLATE_NODES: readonly NodeDeclaration[] = INTERPOLATE_VARIANT
       formula: "slerp(a, b, t) = sin((1−t)·θ)/sin θ · a + sin(t·θ)/sin θ · b, with θ the angle between a and b;  lerp(a, b, t) = (1−t)·a + t·b",
       text: "Method: {params.method}. Slerp walks along the arc between the two embeddings, so every frame keeps the length CLIP embeddings have; lerp cuts across and shrinks the middle frames. The trajectory view shows each frame's cosine to a and to b.",
     },
-    params: variantParams(v.mode),
-  });
+  };
+  return single ? defineNode({ ...common, params: [methodParam, factorParam] }) : defineNode({ ...common, params: [methodParam, framesParam] });
 });

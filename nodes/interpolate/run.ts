@@ -3,9 +3,8 @@ import { framesTrace } from "../../server/unclip/stageTrace";
 import { concatBatch, type Float32NdArray } from "../../server/unclip/tensor";
 import { INTERPOLATE_NODES, INTERPOLATE_VARIANTS, type InterpolateVariant } from "./node";
 import { kindInput, numberOr } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
 import { frameFactors, type InterpolationMethod, interpolateTensor, unionMask } from "../engine/slerp";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner, type NodeImplementation } from "../engine/runContext";
 import type { ImageEmbeddingValue, TextEmbeddingValue } from "../engine/values";
 
 function interpolateText(a: TextRows, b: TextRows, t: number, method: InterpolationMethod): TextRows {
@@ -29,9 +28,9 @@ function concatTextRows(parts: TextRows[]): TextRows {
   };
 }
 
-function factorsFor(variant: InterpolateVariant, inputs: Record<string, unknown>, p: { factor?: number; frames?: number }): number[] {
-  if (variant.mode === "frames") return frameFactors(p.frames!);
-  return [Math.min(1, Math.max(0, numberOr(inputs, "factor", p.factor!)))];
+function factorsFor(inputs: Record<string, unknown>, p: { frames: number } | { factor: number }): number[] {
+  if ("frames" in p) return frameFactors(p.frames);
+  return [Math.min(1, Math.max(0, numberOr(inputs, "factor", p.factor)))];
 }
 
 /** The first row of a [rows, width] tensor (interpolation traces show one row per frame). */
@@ -40,11 +39,10 @@ function firstRow(t: Float32NdArray): Float32Array {
   return t.data.slice(0, width);
 }
 
-function runnerFor(variant: InterpolateVariant): NodeRunner {
+function runnerFor(variant: InterpolateVariant): NodeImplementation {
   const decl = INTERPOLATE_NODES.find((d) => d.type === variant.type)!;
-  return async (ctx, inputs, raw) => {
-    const p = readParams<{ method: InterpolationMethod; factor?: number; frames?: number }>(decl, raw);
-    const factors = factorsFor(variant, inputs, p);
+  return defineRunner(decl, async (ctx, inputs, p) => {
+    const factors = factorsFor(inputs, p);
     if (variant.subject === "text") {
       const a = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "a", "text_embedding", "a text embedding");
       const b = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "b", "text_embedding", "a text embedding");
@@ -63,7 +61,7 @@ function runnerFor(variant: InterpolateVariant): NodeRunner {
     if (ctx.trace) ctx.addTrace("frames", framesTrace(p.method, factors, rows.map(firstRow), firstRow(a.embeds), firstRow(b.embeds)));
     const embedding: ImageEmbeddingValue = { kind: "image_embedding", embeds: concatBatch(rows) };
     return { outputs: { embedding }, ui: { text: `${embedding.embeds.shape[0]} row(s), ${p.method}` } };
-  };
+  });
 }
 
-export const INTERPOLATE_RUNNERS: Record<string, NodeRunner> = Object.fromEntries(INTERPOLATE_VARIANTS.map((v) => [v.type, runnerFor(v)]));
+export const INTERPOLATE_RUNNERS: readonly NodeImplementation[] = INTERPOLATE_VARIANTS.map(runnerFor);

@@ -1,6 +1,6 @@
 import { COMPONENT_TABLE, type ComponentRow } from "../core/componentTable";
 import { packageParam } from "../core/params";
-import { defineNode, type NodeDeclaration } from "../core/types";
+import { defineNode } from "../core/types";
 
 /** "unclip.load_<key>" for one table row. */
 export function loadComponentType(row: ComponentRow): string {
@@ -8,7 +8,7 @@ export function loadComponentType(row: ComponentRow): string {
 }
 
 /** One loader per package part, so a graph can mix parts from two packages. */
-export const LOAD_COMPONENT_NODES: readonly NodeDeclaration[] = COMPONENT_TABLE.map((row) =>
+export const LOAD_COMPONENT_NODES = COMPONENT_TABLE.map((row) =>
   defineNode({
     type: loadComponentType(row),
     version: 1,

@@ -2,9 +2,8 @@ import sharp from "sharp";
 import { InputError } from "../../server/errors";
 import { decodeImage, sniffFormat } from "../../server/unclip/imageProcessor";
 import { imageFromRgb8 } from "../engine/images";
-import { readParams } from "../engine/readParams";
 import { LOAD_IMAGE_LIMITS, loadImageNode } from "./node";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 
 const ACCEPTED = new Set(["png", "jpeg", "webp"]);
 
@@ -43,10 +42,9 @@ export async function readImageUpload(bytes: Uint8Array, name: string) {
   }
 }
 
-export const runLoadImage: NodeRunner = async (ctx, _inputs, raw) => {
-  const p = readParams<{ image: string }>(loadImageNode, raw);
+export const loadImageRunner = defineRunner(loadImageNode, async (ctx, _inputs, p) => {
   if (!p.image) throw new InputError("missing_image", "image: choose an uploaded image", { parameter: "image" });
   const bytes = await ctx.readUpload(p.image);
   const rgb = await readImageUpload(bytes, p.image);
   return { outputs: { image: imageFromRgb8([rgb]) }, ui: { text: `${rgb.width}×${rgb.height}` } };
-};
+});

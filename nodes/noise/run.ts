@@ -3,9 +3,8 @@ import { NoiseStream } from "../../server/unclip/noise";
 import { readNpy } from "../../server/unclip/npy";
 import { float32, numel, shapeString } from "../../server/unclip/tensor";
 import { seedFor } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
 import { noiseNode } from "./node";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 
 /** 64 Mi values (256 MB of float32): far beyond any unCLIP latent, small enough to stay safe. */
 export const MAX_NOISE_VALUES = 64 * 1024 * 1024;
@@ -21,16 +20,7 @@ export function parseShape(text: string): number[] {
   return shape;
 }
 
-interface NoiseParams {
-  source: "seed" | "file";
-  shape: string;
-  seed: number;
-  stream: string;
-  file: string;
-}
-
-export const runNoise: NodeRunner = async (ctx, inputs, raw) => {
-  const p = readParams<NoiseParams>(noiseNode, raw);
+export const noiseRunner = defineRunner(noiseNode, async (ctx, inputs, p) => {
   if (p.source === "file") {
     if (!p.file) throw new InputError("missing_file", "file: choose an uploaded .npy file", { parameter: "file" });
     const array = readNpy(await ctx.readUpload(p.file), p.file);
@@ -43,4 +33,4 @@ export const runNoise: NodeRunner = async (ctx, inputs, raw) => {
   const seed = seedFor(inputs, p);
   const latents = float32(shape, new NoiseStream(seed, p.stream).randn(numel(shape)));
   return { outputs: { latents }, ui: { text: `${shapeString(shape)}, seed ${seed}` } };
-};
+});

@@ -1,4 +1,5 @@
-import type { NodeRunner } from "../engine/runContext";
+import { noteNode } from "./node";
+import { defineRunner } from "../engine/runContext";
 
 /** Notes are never executed (`executable: false`); this keeps the runner table total. */
-export const runNote: NodeRunner = async () => ({ outputs: {} });
+export const noteRunner = defineRunner(noteNode, async () => ({ outputs: {} }));

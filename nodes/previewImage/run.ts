@@ -1,9 +1,10 @@
-import type { ArtifactRef, NodeRunner } from "../engine/runContext";
+import { previewImageNode } from "./node";
+import { type ArtifactRef, defineRunner } from "../engine/runContext";
 import { encodeRgbPng, imageCount, imageRgb8 } from "../engine/images";
 import { kindInput } from "../engine/inputs";
 import type { ImageValue } from "../engine/values";
 
-export const runPreviewImage: NodeRunner = async (ctx, inputs) => {
+export const previewImageRunner = defineRunner(previewImageNode, async (ctx, inputs) => {
   const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");
   const images: ArtifactRef[] = [];
   for (let i = 0; i < imageCount(image); i++) {
@@ -11,4 +12,4 @@ export const runPreviewImage: NodeRunner = async (ctx, inputs) => {
     images.push(await ctx.saveImage(await encodeRgbPng(rgb), { width: rgb.width, height: rgb.height, kind: "preview", index: i }));
   }
   return { outputs: {}, ui: { images } };
-};
+});

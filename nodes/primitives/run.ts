@@ -1,13 +1,6 @@
-import { readParams } from "../engine/readParams";
+import { defineRunner, type NodeImplementation } from "../engine/runContext";
 import { PRIMITIVE_NODES } from "./node";
-import type { NodeRunner } from "../engine/runContext";
 
-export const PRIMITIVE_RUNNERS: Record<string, NodeRunner> = Object.fromEntries(
-  PRIMITIVE_NODES.map((decl) => {
-    const run: NodeRunner = async (_ctx, _inputs, raw) => {
-      const { value } = readParams<{ value: unknown }>(decl, raw);
-      return { outputs: { value }, ui: { text: String(value).slice(0, 200) } };
-    };
-    return [decl.type, run];
-  }),
+export const PRIMITIVE_RUNNERS: readonly NodeImplementation[] = PRIMITIVE_NODES.map((decl) =>
+  defineRunner(decl, async (_ctx, _inputs, { value }) => ({ outputs: { value }, ui: { text: String(value).slice(0, 200) } })),
 );

@@ -4,22 +4,13 @@ import { checkCount, checkGuidance } from "../../server/unclip/pipelineOptions";
 import { runPrior } from "../../server/unclip/priorStage";
 import { shapeString } from "../../server/unclip/tensor";
 import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
 import { priorNode } from "./node";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import type { ImageEmbeddingValue, TextEmbeddingValue } from "../engine/values";
 
-interface PriorParams {
-  guidanceScale: number;
-  numImagesPerPrompt: number;
-  seed: number;
-  classifierFreeGuidance: boolean;
-}
-
-export const runPriorNode: NodeRunner = async (ctx, inputs, raw) => {
-  const p = readParams<PriorParams>(priorNode, raw);
+export const priorRunner = defineRunner(priorNode, async (ctx, inputs, p) => {
   const prior = handleInput(inputs, "prior", "prior", "the Prior node");
   const scheduler = schedulerInput(inputs, "scheduler");
   const text = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "text", "text_embedding", "a text embedding");
@@ -56,4 +47,4 @@ export const runPriorNode: NodeRunner = async (ctx, inputs, raw) => {
   }
   const imageEmbedding: ImageEmbeddingValue = { kind: "image_embedding", embeds };
   return { outputs: { imageEmbedding }, ui: { text: `${shapeString(embeds.shape)} image embedding` } };
-};
+});

@@ -1,10 +1,11 @@
-import type { ArtifactRef, NodeRunner } from "../engine/runContext";
+import { saveImageNode } from "./node";
+import { type ArtifactRef, defineRunner } from "../engine/runContext";
 import { encodeRgbPng, imageCount, imageRgb8 } from "../engine/images";
 import { kindInput } from "../engine/inputs";
 import { WORKFLOW_PNG_KEYWORD } from "./node";
 import type { ImageValue } from "../engine/values";
 
-export const runSaveImage: NodeRunner = async (ctx, inputs) => {
+export const saveImageRunner = defineRunner(saveImageNode, async (ctx, inputs) => {
   const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");
   const images: ArtifactRef[] = [];
   for (let i = 0; i < imageCount(image); i++) {
@@ -13,4 +14,4 @@ export const runSaveImage: NodeRunner = async (ctx, inputs) => {
     images.push(await ctx.saveImage(png, { width: rgb.width, height: rgb.height, kind: "image", index: i }));
   }
   return { outputs: {}, ui: { images } };
-};
+});

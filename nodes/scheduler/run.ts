@@ -1,12 +1,10 @@
 import { UnCLIPScheduler } from "../../server/unclip/scheduler";
 import { numberOr, schedulerInput } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import { schedulerNode } from "./node";
 import type { SchedulerValue } from "../engine/values";
 
-export const runScheduler: NodeRunner = async (_ctx, inputs, raw) => {
-  const p = readParams<{ numInferenceSteps: number; varianceType: string; clipSampleRange: number }>(schedulerNode, raw);
+export const schedulerRunner = defineRunner(schedulerNode, async (_ctx, inputs, p) => {
   const base = schedulerInput(inputs, "scheduler");
   const steps = numberOr(inputs, "numInferenceSteps", p.numInferenceSteps);
   const config = {
@@ -19,4 +17,4 @@ export const runScheduler: NodeRunner = async (_ctx, inputs, raw) => {
   scheduler.timesteps(steps, "numInferenceSteps"); // refuse a bad step count here, naming this node's parameter
   const value: SchedulerValue = { ...base, config, scheduler, numInferenceSteps: steps };
   return { outputs: { scheduler: value }, ui: { text: `${steps} steps, ${config.variance_type}, clip ±${config.clip_sample_range}` } };
-};
+});

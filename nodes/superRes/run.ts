@@ -3,15 +3,13 @@ import { runSuperRes } from "../../server/unclip/superResStage";
 import { clamp, shapeString } from "../../server/unclip/tensor";
 import { imageFromPixels } from "../engine/images";
 import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import { superResNode } from "./node";
 import type { ImageValue } from "../engine/values";
 
-export const runSuperResNode: NodeRunner = async (ctx, inputs, raw) => {
-  const p = readParams<{ seed: number }>(superResNode, raw);
+export const superResRunner = defineRunner(superResNode, async (ctx, inputs, p) => {
   const superRes = handleInput(inputs, "superRes", "super_res", "the Super-Res node");
   const scheduler = schedulerInput(inputs, "scheduler");
   const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");
@@ -39,4 +37,4 @@ export const runSuperResNode: NodeRunner = async (ctx, inputs, raw) => {
   // clamping first gives the same 8-bit pixels as the pipeline's clamp after x/2 + 1/2
   const out = imageFromPixels(clamp(latents, -1, 1));
   return { outputs: { image: out }, ui: { text: `${latents.shape[0]} × ${out.width}×${out.height}` } };
-};
+});

@@ -1,9 +1,10 @@
+import { tensorInspectorNode } from "./node";
 import type { Float32NdArray, NdArray } from "../../server/unclip/tensor";
 import { encodeRgbPng, imageCount, imageRgb8 } from "../engine/images";
 import { tensorPreviewPng } from "../engine/previewPng";
 import { collectTensors, kindOf, looksLikeImages } from "../engine/inspectValue";
 import { type TensorStats, tensorStats } from "../engine/tensorStats";
-import type { ArtifactRef, NodeRunContext, NodeRunner } from "../engine/runContext";
+import { type ArtifactRef, defineRunner, type NodeRunContext } from "../engine/runContext";
 import { HISTOGRAM_BINS } from "./node";
 import { hasKind, type ImageValue } from "../engine/values";
 
@@ -37,7 +38,7 @@ async function imageViews(ctx: NodeRunContext, value: unknown, tensors: { name: 
   return views;
 }
 
-export const runTensorInspector: NodeRunner = async (ctx, inputs) => {
+export const tensorInspectorRunner = defineRunner(tensorInspectorNode, async (ctx, inputs) => {
   const value = inputs.value;
   const tensors = collectTensors(value);
   const entries: InspectEntry[] = tensors.map(({ name, tensor }) => ({ name, ...tensorStats(tensor, HISTOGRAM_BINS) }));
@@ -52,4 +53,4 @@ export const runTensorInspector: NodeRunner = async (ctx, inputs) => {
       text: scalar !== undefined ? String(scalar) : summary || kindOf(value),
     },
   };
-};
+});

@@ -1,11 +1,12 @@
+import { textEncoderNode } from "./node";
 import { InputError } from "../../server/errors";
 import { encodeTokens } from "../../server/unclip/encodePrompt";
 import { shapeString } from "../../server/unclip/tensor";
 import { handleInput, kindInput } from "../engine/inputs";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import type { TextEmbeddingValue, TokensValue } from "../engine/values";
 
-export const runTextEncoder: NodeRunner = async (_ctx, inputs) => {
+export const textEncoderRunner = defineRunner(textEncoderNode, async (_ctx, inputs) => {
   const handle = handleInput(inputs, "textEncoder", "text_encoder", "the Text Encoder node");
   const tokens = kindInput<"tokens", TokensValue>(inputs, "tokens", "tokens", "tokens");
   const length = handle.components.pkg.configs.text_encoder!.max_position_embeddings;
@@ -20,4 +21,4 @@ export const runTextEncoder: NodeRunner = async (_ctx, inputs) => {
   const uncond = await encodeTokens(handle.components, { ids: tokens.uncondIds, mask: tokens.uncondMask });
   const embedding: TextEmbeddingValue = { kind: "text_embedding", cond, uncond };
   return { outputs: { embedding }, ui: { text: `${shapeString(cond.promptEmbeds.shape)} pooled, ${shapeString(cond.hiddenStates.shape)} hidden` } };
-};
+});

@@ -3,13 +3,11 @@ import { decoderConditioning } from "../../server/unclip/decoderStage";
 import { arrangeTextRows } from "../../server/unclip/encodePrompt";
 import { shapeString } from "../../server/unclip/tensor";
 import { handleInput, kindInput } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import { textProjNode } from "./node";
 import type { DecoderConditioningValue, ImageEmbeddingValue, TextEmbeddingValue } from "../engine/values";
 
-export const runTextProj: NodeRunner = async (_ctx, inputs, raw) => {
-  const p = readParams<{ classifierFreeGuidance: boolean }>(textProjNode, raw);
+export const textProjRunner = defineRunner(textProjNode, async (_ctx, inputs, p) => {
   const textProj = handleInput(inputs, "textProj", "text_proj", "the Text Proj node");
   const text = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "text", "text_embedding", "a text embedding");
   const image = kindInput<"image_embedding", ImageEmbeddingValue>(inputs, "imageEmbedding", "image_embedding", "an image embedding");
@@ -34,4 +32,4 @@ export const runTextProj: NodeRunner = async (_ctx, inputs, raw) => {
   );
   const value: DecoderConditioningValue = { kind: "decoder_conditioning", conditioning };
   return { outputs: { conditioning: value }, ui: { text: `${imageRows} image(s)${conditioning.cfg ? ", guided" : ""}` } };
-};
+});

@@ -1,8 +1,7 @@
 import { InputError } from "../../server/errors";
 import { tokenizePrompts } from "../../server/unclip/encodePrompt";
 import { handleInput, stringOr } from "../engine/inputs";
-import { readParams } from "../engine/readParams";
-import type { NodeRunner } from "../engine/runContext";
+import { defineRunner } from "../engine/runContext";
 import { tokenizerNode } from "./node";
 import type { TokensValue } from "../engine/values";
 
@@ -17,8 +16,7 @@ export function splitPrompts(text: string, batch: boolean): string[] {
     .filter((line) => line.length > 0);
 }
 
-export const runTokenizer: NodeRunner = async (_ctx, inputs, raw) => {
-  const p = readParams<{ prompt: string; batch: boolean }>(tokenizerNode, raw);
+export const tokenizerRunner = defineRunner(tokenizerNode, async (_ctx, inputs, p) => {
   const handle = handleInput(inputs, "tokenizer", "tokenizer", "the Tokenizer node");
   const prompts = splitPrompts(stringOr(inputs, "prompt", p.prompt), p.batch);
   if (prompts.length === 0) throw new InputError("missing_prompt", "prompt: with Batch on, write at least one non-empty line", { parameter: "prompt" });
@@ -29,4 +27,4 @@ export const runTokenizer: NodeRunner = async (_ctx, inputs, raw) => {
   const value: TokensValue = { kind: "tokens", prompts, ids: tokens.ids, mask: tokens.mask, uncondIds: uncond.ids, uncondMask: uncond.mask };
   const counts = prompts.map((_, i) => tokens.mask.data.subarray(i * tokens.mask.shape[1], (i + 1) * tokens.mask.shape[1]).reduce((s, v) => s + v, 0));
   return { outputs: { tokens: value }, ui: { text: `${prompts.length} prompt(s), ${counts.join(", ")} tokens of ${tokens.ids.shape[1]}` } };
-};
+});

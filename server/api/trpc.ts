@@ -7,7 +7,7 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { isUnclipError, type UnclipError } from "../errors";
 import { ValidationFailed } from "../graph/executor";
-import type { ValidationError } from "../graph/validate";
+import type { ValidationError } from "../../nodes/core/graphRules";
 import { WorkflowFormatError } from "../../nodes/core/workflow";
 import type { Services } from "../services";
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { NodeResult } from "../../nodes/engine/runContext";
-import type { PlannedNode } from "./validate";
+import type { PlannedNode } from "../../nodes/core/graphRules";
 
 export interface CacheEntry {
   result: NodeResult;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamEvent } from "../../server/api/routers/runs";
 import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
-import { NODE_DECLARATIONS } from "../../nodes/core/catalog";
+import { NODE_DECLARATIONS } from "../../nodes/registry";
 import { FIXTURES_DIR, REPO_ROOT } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
 import {

@@ -1,4 +1,4 @@
-import { catalog } from "../../nodes/core/catalog";
+import { catalog } from "../../nodes/registry";
 import { templateByName } from "../../nodes/core/templates";
 import { workflowToGraph } from "../../app/editor/lib/convert";
 import { indexCatalog, type GraphDoc } from "../../app/editor/lib/types";

@@ -4,8 +4,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { NODE_DECLARATIONS } from "../../nodes/core/catalog";
-import { RUNNERS } from "../../nodes/registry";
+import { NODE_IMPLEMENTATIONS } from "../../nodes/registry";
 import { templateByName } from "../../nodes/core/templates";
 import { readEnv } from "../../server/env";
 import { createExecutorServices } from "../../server/executorServices";
@@ -18,7 +17,7 @@ import { useTempDataDir as useTempDbDataDir } from "../db/helpers";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 
 export const PACKAGE = "unclip-tiny";
-export const registry = createRegistry(NODE_DECLARATIONS, RUNNERS);
+export const registry = createRegistry(NODE_IMPLEMENTATIONS);
 
 export interface SavedPng {
   runId: string;

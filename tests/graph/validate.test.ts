@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TEMPLATES } from "../../nodes/core/templates";
-import { type ValidationCode, type ValidationError, validateWorkflow } from "../../server/graph/validate";
+import type { ValidationCode, ValidationError } from "../../nodes/core/graphRules";
+import { validateWorkflow } from "../../server/graph/validate";
 import { parseWorkflow } from "../../nodes/core/workflow";
 import { graph, registry } from "./helpers";
 

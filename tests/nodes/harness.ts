@@ -9,8 +9,9 @@ import path from "node:path";
 import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import { SessionPool } from "../../server/runtime/sessionPool";
 import { UnclipComponents } from "../../server/unclip/components";
-import { getDeclaration, isExecutable } from "../../nodes/core/catalog";
-import { runnerFor } from "../../nodes/registry";
+import { isExecutable } from "../../nodes/core/graphRules";
+import { getDeclaration, NODE_IMPLEMENTATIONS } from "../../nodes/registry";
+import { implementationOf, runNode } from "./runNode";
 import type { ArtifactRef, NodeProgress, NodeResult, NodeRunContext } from "../../nodes/engine/runContext";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 
@@ -89,9 +90,7 @@ export class NodeHarness {
       if (!ready) throw new Error("the workflow has a cycle");
       const inputs: Record<string, unknown> = {};
       for (const l of wf.links.filter((l) => l.to.node === ready.id)) inputs[l.to.port] = results.get(l.from.node)!.outputs[l.from.port];
-      const run = runnerFor(ready.type);
-      if (!run) throw new Error(`no runner for ${ready.type}`);
-      results.set(ready.id, await run(this.context(ready.id, json), inputs, ready.params));
+      results.set(ready.id, await runNode(implementationOf(NODE_IMPLEMENTATIONS, ready.type), this.context(ready.id, json), inputs, ready.params));
       pending.delete(ready.id);
     }
     return results;

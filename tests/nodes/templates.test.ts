@@ -1,7 +1,8 @@
 /** The default workflows: valid format, correctly typed wires, complete inputs, tidy layout. */
 import { describe, expect, it } from "vitest";
 import { parseWorkflow } from "../../nodes/core/workflow";
-import { getDeclaration, isExecutable } from "../../nodes/core/catalog";
+import { isExecutable } from "../../nodes/core/graphRules";
+import { getDeclaration } from "../../nodes/registry";
 import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } from "../../nodes/core/templates";
 
 describe("templates", () => {

@@ -4,7 +4,7 @@ import { fillExplain, formatNumber } from "../../app/editor/teach/lib/explain";
 import type { NodeTrace } from "../../app/editor/teach/lib/nodeTrace";
 import { graphToWorkflow, workflowToGraph } from "../../app/editor/lib/convert";
 import { indexCatalog } from "../../app/editor/lib/types";
-import { catalog } from "../../nodes/core/catalog";
+import { catalog } from "../../nodes/registry";
 import { decoderNode } from "../../nodes/decoder/node";
 import type { SchedulerValue } from "../../nodes/engine/values";
 import { templateByName } from "../../nodes/core/templates";

@@ -3,7 +3,7 @@
  * palette, short notices, and modal dialogs (asked for with a promise).
  */
 import { create } from "zustand";
-import type { ValidationError } from "../../../server/graph/validate";
+import type { ValidationError } from "../../../nodes/core/graphRules";
 import type { DanglingWire } from "../lib/search";
 
 export type SideTab = "info" | "queue" | "problems";

@@ -1,4 +1,4 @@
-import { catalog } from "../../../nodes/core/catalog";
+import { catalog } from "../../../nodes/registry";
 import { publicProcedure, router } from "../trpc";
 
 export const nodesRouter = router({
