@@ -92,7 +92,7 @@ export function Canvas({ onFiles }: { onFiles(files: File[]): void }) {
       if (!target?.closest(".react-flow") || target.closest(".react-flow__node, .react-flow__panel")) return;
       const point = "changedTouches" in event ? event.changedTouches[0] : event;
       const from = state.fromHandle.type === "source" ? "output" : "input";
-      const node = s.nodes.find((n) => n.id === state.fromNode!.id);
+      const node = s.nodes.find((n) => n.id === state.fromNode.id);
       const port = node && findPort(s.catalog, node.data.type, from, state.fromHandle.id);
       if (!port) return;
       useUi.getState().openPalette(flow.screenToFlowPosition({ x: point.clientX, y: point.clientY }), {

@@ -145,7 +145,7 @@ export async function runPipeline(
 export function summary(result: PipelineResult, written: string[]): string {
   const providers = [...new Set(Object.values(result.providers))].join(", ");
   const stages = Object.entries(result.timings)
-    .map(([k, v]) => `${k} ${(v! / 1000).toFixed(2)} s`)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`)
     .join(", ");
   return `seed ${result.seed} · provider ${providers} · ${stages}\nwrote ${written.join(", ")}\n`;
 }

@@ -134,7 +134,7 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
   if (values.help) return RUN_USAGE + "\n";
   if (positionals.length === 0) throw new UsageError("a workflow file is required: unclip run WORKFLOW.json");
   if (positionals.length > 1) throw new UsageError(`one workflow file at a time, got ${positionals.length}: ${positionals.join(" ")}`);
-  const file = positionals[0]!;
+  const file = positionals[0];
   const quiet = Boolean(values.quiet);
   const device = choiceFlag<Device>(values.device, "device", DEVICES, "auto");
   const outputDir = (values["output-dir"] as string | undefined) ?? "outputs";

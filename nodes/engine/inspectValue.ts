@@ -8,17 +8,10 @@ import type { Float32NdArray, NdArray } from "../../server/unclip/tensor";
 import { HISTOGRAM_BINS } from "../tensorInspector/node";
 import { hasKind, isNdArray } from "./values";
 import { tensorPreviewPng } from "./previewPng";
-import { type TensorStats, tensorStats } from "./tensorStats";
+import type { PortSummary } from "../core/portSummary";
+import { tensorStats } from "./tensorStats";
 
 const MAX_PICTURES = 2;
-
-export interface PortSummary {
-  kind: string;
-  entries: (TensorStats & { name: string })[];
-  /** PNG data URLs of the first items of image-like tensors. */
-  pictures: { name: string; index: number; url: string; range: [number, number] }[];
-  value?: number | string | boolean;
-}
 
 const MAX_DEPTH = 3;
 
@@ -43,7 +36,7 @@ export function looksLikeImages(t: NdArray): t is Float32NdArray {
 export function kindOf(value: unknown): string {
   if (value === undefined || value === null) return "nothing";
   if (isNdArray(value)) return "tensor";
-  if (typeof value === "object" && "kind" in value) return String((value as { kind: unknown }).kind);
+  if (typeof value === "object" && "kind" in value) return String((value).kind);
   return typeof value;
 }
 

@@ -1,23 +1,9 @@
 /** Summary statistics of a tensor for the inspector: range, mean, spread and a histogram. */
+import type { TensorStats } from "../core/portSummary";
 import type { NdArray } from "../../server/unclip/tensor";
 
-export interface TensorStats {
-  shape: number[];
-  dtype: NdArray["dtype"];
-  count: number;
-  /** Values that are NaN or ±Infinity (left out of every other statistic). */
-  nonFinite: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  /** Population standard deviation (divides by n, as numpy's default). */
-  std: number | null;
-  /** `bins` equal-width buckets from min to max; the last one includes max. */
-  histogram: { min: number; max: number; counts: number[] } | null;
-}
-
 function valueAt(t: NdArray, i: number): number {
-  return t.dtype === "int64" ? Number(t.data[i]) : (t.data[i] as number);
+  return t.dtype === "int64" ? Number(t.data[i]) : (t.data[i]);
 }
 
 export function tensorStats(t: NdArray, bins = 32): TensorStats {

@@ -9,7 +9,7 @@ export const schedulerRunner = defineRunner(schedulerNode, async (_ctx, inputs, 
   const steps = numberOr(inputs, "numInferenceSteps", p.numInferenceSteps);
   const config = {
     ...base.config,
-    ...(p.varianceType !== "package" ? { variance_type: p.varianceType as SchedulerValue["config"]["variance_type"] } : {}),
+    ...(p.varianceType !== "package" ? { variance_type: p.varianceType } : {}),
     ...(p.clipSampleRange > 0 ? { clip_sample_range: p.clipSampleRange } : {}),
   };
   const unchanged = config.variance_type === base.config.variance_type && config.clip_sample_range === base.config.clip_sample_range;

@@ -3,7 +3,8 @@ import type { Float32NdArray, NdArray } from "../../server/unclip/tensor";
 import { encodeRgbPng, imageCount, imageRgb8 } from "../engine/images";
 import { tensorPreviewPng } from "../engine/previewPng";
 import { collectTensors, kindOf, looksLikeImages } from "../engine/inspectValue";
-import { type TensorStats, tensorStats } from "../engine/tensorStats";
+import type { TensorStats } from "../core/portSummary";
+import { tensorStats } from "../engine/tensorStats";
 import { type ArtifactRef, defineRunner, type NodeRunContext } from "../engine/runContext";
 import { HISTOGRAM_BINS } from "./node";
 import { hasKind, type ImageValue } from "../engine/values";
@@ -31,7 +32,7 @@ async function imageViews(ctx: NodeRunContext, value: unknown, tensors: { name: 
     if (!looksLikeImages(tensor) || stats[k].min === null) continue;
     // other tensors (noise, pixel values) are stretched over their own range to be visible
     for (let i = 0; i < tensor.shape[0] && views.length < MAX_VIEWS; i++) {
-      const png = tensorPreviewPng(tensor, i, [stats[k].min!, stats[k].max!]);
+      const png = tensorPreviewPng(tensor, i, [stats[k].min, stats[k].max!]);
       await save(png, tensor.shape[3], tensor.shape[2]);
     }
   }

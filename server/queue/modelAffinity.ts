@@ -7,7 +7,7 @@
 import path from "node:path";
 import type { NodeRegistry } from "../graph/registry";
 import type { Workflow } from "../../nodes/core/workflow";
-import type { WorkerInfo } from "./backend";
+import type { WorkerInfo } from "./types";
 
 /** The model packages a workflow loads (parameters shown with the model picker). */
 export function packagesOf(workflow: Workflow, registry: NodeRegistry): string[] {

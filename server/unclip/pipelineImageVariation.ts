@@ -122,7 +122,7 @@ export async function imageVariation(
   if (pixelValues) {
     imageEmbeds = await timed(timings, "image_encoder", async () => {
       hooks?.onProgress?.({ stage: "image_encoder", step: 0, steps: 1 });
-      const e = await components.imageEncoder(pixelValues!);
+      const e = await components.imageEncoder(pixelValues);
       hooks?.onProgress?.({ stage: "image_encoder", step: 1, steps: 1 });
       return e;
     });

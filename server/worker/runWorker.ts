@@ -22,12 +22,13 @@ import type { ExecutorServices, RunReport } from "../graph/executor";
 import { toRunError } from "../graph/executor";
 import { parseWorkflow } from "../../nodes/core/workflow";
 import { providerCandidates } from "../runtime/device";
-import type { WorkerInfo } from "../queue/backend";
+import type { WorkerInfo } from "../queue/types";
 import { EventRelay } from "../queue/eventRelay";
 import { idleHolder, packageNames } from "../queue/modelAffinity";
 import { bullConnection, openRedis, RUN_QUEUE_NAME } from "../queue/redis";
 import type { RunJob } from "../queue/runJobs";
-import type { Execute, QueuedRun } from "../queue/runQueue";
+import type { Execute } from "../queue/runQueue";
+import type { QueuedRun } from "../queue/types";
 import { announceWorker, listWorkers, withdrawWorker } from "../queue/workerRegistry";
 
 export interface RunWorkerOptions {

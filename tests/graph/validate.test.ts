@@ -23,8 +23,8 @@ function only(wf: Parameters<typeof validateWorkflow>[0], code: ValidationCode):
   const { errors, plan } = validate(wf);
   expect(plan).toBeUndefined();
   expect(errors.map((e) => e.code)).toEqual([code]);
-  expect(errors[0]!.message.length).toBeGreaterThan(10);
-  return errors[0]!;
+  expect(errors[0].message.length).toBeGreaterThan(10);
+  return errors[0];
 }
 
 const inspectInt = (): Parameters<typeof graph>[0] => [
@@ -109,7 +109,7 @@ describe("validation", () => {
     const { errors } = validate(wf);
     expect(codes(errors)).toEqual(["cycle", "cycle"]);
     expect(errors.map((e) => e.nodeId).sort()).toEqual(["a", "b"]);
-    expect(errors[0]!.message).toContain("cycle");
+    expect(errors[0].message).toContain("cycle");
   });
 
   it("param_out_of_range: names the parameter", () => {
@@ -230,7 +230,7 @@ describe("validation", () => {
     const { errors, plan } = validate(wf);
     expect(errors).toEqual([]);
     expect(plan!.order.map((n) => n.id)).toEqual(["seed", "noise", "inspect"]);
-    expect(plan!.order[0]!.params).toEqual({ seed: 9, randomize: false });
-    expect(plan!.order[1]!.inputs).toEqual({ seed: { node: "seed", port: "seed" } });
+    expect(plan!.order[0].params).toEqual({ seed: 9, randomize: false });
+    expect(plan!.order[1].inputs).toEqual({ seed: { node: "seed", port: "seed" } });
   });
 });

@@ -82,7 +82,7 @@ export class NodeHarness {
       node.params = { ...node.params, ...params };
     }
     const json = JSON.stringify(wf);
-    const nodes = wf.nodes.filter((n) => isExecutable(getDeclaration(n.type)!));
+    const nodes = wf.nodes.filter((n) => isExecutable(getDeclaration(n.type)));
     const results = new Map<string, NodeResult>();
     const pending = new Set(nodes.map((n) => n.id));
     while (pending.size) {

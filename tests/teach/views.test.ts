@@ -20,7 +20,7 @@ const KARLO_DECODER = new UnCLIPScheduler({
   clip_sample: true,
   clip_sample_range: 1,
   prediction_type: "epsilon",
-} as ConstructorParameters<typeof UnCLIPScheduler>[0]);
+});
 
 describe("schedule view numbers", () => {
   it("are the scheduler's: timesteps, ᾱ, β and each skipping step's coefficients", () => {
@@ -121,7 +121,8 @@ describe("half precision for the largest trace pictures", () => {
   });
 
   it("is used only above the size limit, and both decoders agree", async () => {
-    const { encodeTraceTensor, decodeTraceTensor, HALF_PRECISION_ABOVE } = await import("../../server/unclip/stageTrace");
+    const { encodeTraceTensor, decodeTraceTensor } = await import("../../server/unclip/stageTrace");
+    const { HALF_PRECISION_ABOVE } = await import("../../nodes/core/traceFormat");
     const { decodeTensor } = await import("../../app/editor/teach/lib/traceMath");
     const small = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i));
     expect(encodeTraceTensor([12], small).dtype).toBe("float32");

@@ -93,7 +93,7 @@ export function applyRunEvent(s: RunsState, e: StreamEvent): RunsState {
       let next = s;
       for (const a of e.active) {
         if (!isRunView(a)) continue;
-        next = withRun(next, a.runId, (r) => ({ ...r, status: a.status, nodes: { ...r.nodes, ...(a.nodes as RunView["nodes"]) } }));
+        next = withRun(next, a.runId, (r) => ({ ...r, status: a.status, nodes: { ...r.nodes, ...(a.nodes) } }));
       }
       return next;
     }

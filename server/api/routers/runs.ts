@@ -54,7 +54,7 @@ export const runsRouter = router({
     const { hub, queue } = ctx.services;
     // listen first (on() buffers), so nothing emitted while the snapshot is sent is lost
     const live = on(hub.emitter, "event", { signal });
-    yield { type: "snapshot", active: hub.active(), current: queue.current } as StreamEvent;
+    yield { type: "snapshot", active: hub.active(), current: queue.current };
     for await (const [e] of live) yield e as StreamEvent;
   }),
 });

@@ -4,7 +4,7 @@
  * run's settings is exactly what the sampler computed, and other settings are computed the same way.
  */
 import { fromHalfBits } from "../../../../nodes/core/half";
-import type { TraceTensor } from "../../../../server/unclip/stageTrace";
+import type { TraceTensor } from "../../../../nodes/core/traceFormat";
 
 const f = Math.fround;
 

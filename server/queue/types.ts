@@ -1,12 +1,39 @@
 /**
- * What the API needs from a run queue, whichever executes the runs: the in-process RunQueue
+ * The run queue's types. What the API needs from a run queue, whichever executes the runs: the in-process RunQueue
  * (one run at a time inside the web server) or the queue in Redis (BullmqRunQueue, runs executed
  * by `unclip worker` processes). Both keep the database as the record of every run and feed the
  * same EventHub, so the editor cannot tell them apart.
  */
 import type { Workflow } from "../../nodes/core/workflow";
 import type { EventHub } from "./eventHub";
-import type { RunOptions } from "./runQueue";
+import type { RunError } from "../../nodes/core/runEvents";
+import type { RunReport } from "../graph/executor";
+
+export interface RunOptions {
+  previewEvery?: number;
+  trace?: boolean;
+}
+
+export interface QueuedRun {
+  id: string;
+  workflow: Workflow;
+  options: RunOptions;
+}
+
+/** Persistence the queue needs; the database repository implements it. */
+export interface RunStore {
+  enqueue(input: { workflowId?: string | null; workflow: Workflow; options: RunOptions }): Promise<{ id: string; position: number }>;
+  nextQueued(): Promise<QueuedRun | null>;
+  markRunning(id: string): Promise<void>;
+  markFinished(id: string, report: RunReport): Promise<void>;
+  markFailed(id: string, error: RunError): Promise<void>;
+  markCancelled(id: string): Promise<void>;
+  /** Cancel a run that is still queued; false when it is not queued. */
+  cancelQueued(id: string): Promise<boolean>;
+  clearQueued(): Promise<string[]>;
+  moveToFront(id: string): Promise<boolean>;
+  markInterruptedOnStartup(): Promise<number>;
+}
 
 /** A process that executes runs, as it describes itself. */
 export interface WorkerInfo {
