@@ -154,7 +154,7 @@ function findRepoRoot(): string {
     const pkg = path.join(dir, "package.json");
     if (existsSync(pkg)) {
       try {
-        if (JSON.parse(readFileSync(pkg, "utf8")).name === "unclip-studio") return dir;
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown } | null)?.name === "unclip-studio") return dir;
       } catch {
         // An unreadable package.json is not ours; keep looking upwards.
       }

@@ -11,7 +11,7 @@ import { readNpyFile, writeNpy } from "../../server/unclip/npy";
 import type { PipelineResult } from "../../server/unclip/pipelineText2Image";
 import type { StageHooks } from "../../server/unclip/progress";
 import type { BoolNdArray, Float32NdArray } from "../../server/unclip/tensor";
-import { choiceFlag, floatFlag, intFlag, type Options, UsageError } from "./args";
+import { choiceFlag, flagText, floatFlag, intFlag, type Options, UsageError } from "./args";
 import { createProgressReporter } from "./progress";
 
 export const DEFAULT_MODEL_DIR = "models/toy-shapes";
@@ -54,17 +54,17 @@ export async function loadComponents(values: Record<string, unknown>): Promise<U
 
 export async function readFloatNpy(file: unknown, flag: string): Promise<Float32NdArray | undefined> {
   if (file === undefined) return undefined;
-  const a = await readNpyFile(String(file));
-  if (a.dtype !== "float32") throw new InputError("bad_dtype", `--${flag}: ${file} holds ${a.dtype} values, expected floating point`, { file: String(file) });
+  const a = await readNpyFile(flagText(file));
+  if (a.dtype !== "float32") throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected floating point`, { file: flagText(file) });
   return a;
 }
 
 export async function readBoolNpy(file: unknown, flag: string): Promise<BoolNdArray | undefined> {
   if (file === undefined) return undefined;
-  const a = await readNpyFile(String(file));
+  const a = await readNpyFile(flagText(file));
   if (a.dtype === "bool") return a;
   if (a.dtype === "int64") return { dtype: "bool", shape: a.shape, data: Uint8Array.from(a.data, (v) => (v !== 0n ? 1 : 0)) };
-  throw new InputError("bad_dtype", `--${flag}: ${file} holds ${a.dtype} values, expected a bool or int64 mask`, { file: String(file) });
+  throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected a bool or int64 mask`, { file: flagText(file) });
 }
 
 export function outputOptions(values: Record<string, unknown>) {

@@ -61,6 +61,9 @@ export interface NodeResult {
 
 export type NodeRunner<P = Record<string, unknown>> = (ctx: NodeRunContext, inputs: Record<string, unknown>, params: P) => Promise<NodeResult>;
 
+/** What `defineRunner` accepts: a runner that may also return its result directly (nothing to await). */
+export type RunnerBody<P> = (ctx: NodeRunContext, inputs: Record<string, unknown>, params: P) => NodeResult | Promise<NodeResult>;
+
 /** A node type as the server knows it: its declaration and the runner that executes it. */
 export interface NodeImplementation {
   readonly declaration: NodeDeclaration;
@@ -72,6 +75,7 @@ export interface NodeImplementation {
  * zod schemas: the executor hands it the values validation parsed with those very schemas
  * (`parseParams` in nodes/core/graphRules.ts), defaults filled in, so no runner parses again.
  */
-export function defineRunner<const D extends NodeDeclaration>(declaration: D, run: NodeRunner<ParamsOf<D>>): NodeImplementation {
-  return { declaration, run: run as NodeRunner };
+export function defineRunner<const D extends NodeDeclaration>(declaration: D, run: RunnerBody<ParamsOf<D>>): NodeImplementation {
+  // awaited inside an async function, so a runner that throws synchronously still rejects
+  return { declaration, run: async (ctx, inputs, params) => await run(ctx, inputs, params as ParamsOf<D>) };
 }

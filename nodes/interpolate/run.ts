@@ -41,7 +41,7 @@ function firstRow(t: Float32NdArray): Float32Array {
 
 function runnerFor(variant: InterpolateVariant): NodeImplementation {
   const decl = INTERPOLATE_NODES.find((d) => d.type === variant.type)!;
-  return defineRunner(decl, async (ctx, inputs, p) => {
+  return defineRunner(decl, (ctx, inputs, p) => {
     const factors = factorsFor(inputs, p);
     if (variant.subject === "text") {
       const a = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "a", "text_embedding", "a text embedding");

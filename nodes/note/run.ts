@@ -2,4 +2,4 @@ import { noteNode } from "./node";
 import { defineRunner } from "../engine/runContext";
 
 /** Notes are never executed (`executable: false`); this keeps the runner table total. */
-export const noteRunner = defineRunner(noteNode, async () => ({ outputs: {} }));
+export const noteRunner = defineRunner(noteNode, () => ({ outputs: {} }));

@@ -4,7 +4,7 @@ import { defineRunner } from "../engine/runContext";
 import { schedulerNode } from "./node";
 import type { SchedulerValue } from "../engine/values";
 
-export const schedulerRunner = defineRunner(schedulerNode, async (_ctx, inputs, p) => {
+export const schedulerRunner = defineRunner(schedulerNode, (_ctx, inputs, p) => {
   const base = schedulerInput(inputs, "scheduler");
   const steps = numberOr(inputs, "numInferenceSteps", p.numInferenceSteps);
   const config = {

@@ -1,5 +1,5 @@
 import { tensorInspectorNode } from "./node";
-import type { Float32NdArray, NdArray } from "../../server/unclip/tensor";
+import type { NdArray } from "../../server/unclip/tensor";
 import { encodeRgbPng, imageCount, imageRgb8 } from "../engine/images";
 import { tensorPreviewPng } from "../engine/previewPng";
 import { collectTensors, kindOf, looksLikeImages } from "../engine/inspectValue";

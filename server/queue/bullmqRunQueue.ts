@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { getRun, listPendingRuns, listRuns } from "../db/runs";
-import type { RunError, RunEvent } from "../../nodes/core/runEvents";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import type { NodeRegistry } from "../graph/registry";
 import type { Workflow } from "../../nodes/core/workflow";
 import { dbRunStore } from "./dbRunStore";

@@ -75,8 +75,8 @@ export class RunQueue implements RunQueueBackend {
   }
 
   /** Runs execute inside this process: there are no separate workers to list. */
-  async workers(): Promise<WorkerInfo[]> {
-    return [];
+  workers(): Promise<WorkerInfo[]> {
+    return Promise.resolve([]);
   }
 
   /** Resolves when the queue has nothing left to do (tests, shutdown). */

@@ -235,12 +235,12 @@ export class RunWorker {
       const lease = this.running?.runId === runId ? this.running.lease : null;
       if (lease && !(await holdsLease(lease))) throw new CancelledError("this worker no longer holds the run's lease");
     };
-    const saveImage = executor.saveImage;
+    const saveImage = executor.saveImage.bind(executor);
     executor.saveImage = async (runId, nodeId, png, info) => {
       await check(runId);
       return saveImage(runId, nodeId, png, info);
     };
-    const saveTrace = executor.saveTrace;
+    const saveTrace = executor.saveTrace?.bind(executor);
     if (saveTrace) {
       executor.saveTrace = async (runId, nodeId, json) => {
         await check(runId);
