@@ -1,6 +1,7 @@
-import type { NextConfig } from "next";
+// @ts-check
 
-const nextConfig: NextConfig = {
+/** @type {import("next").NextConfig} */
+const nextConfig = {
   // onnxruntime-node, sharp and the Prisma client load native code: keep them out of the bundle
   serverExternalPackages: ["onnxruntime-node", "sharp", "@prisma/client", "@libsql/client", "@huggingface/tokenizers", "bullmq", "ioredis", "pg", "@prisma/adapter-pg"],
   typedRoutes: false,

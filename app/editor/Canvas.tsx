@@ -41,6 +41,7 @@ export function Canvas({ onFiles }: { onFiles(files: File[]): void }) {
   const flow = useReactFlow<StudioNode, StudioEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
   const [dragOver, setDragOver] = useState(false);
+  const fitRequest = useUi((s) => s.fitRequest);
 
   // A newly opened graph is shown whole when that keeps it readable; a wide one is shown from
   // its start (where data enters) at a readable zoom, the minimap showing the rest.
@@ -56,10 +57,11 @@ export function Canvas({ onFiles }: { onFiles(files: File[]): void }) {
       const zoom = Math.min(READABLE_ZOOM, (box.height - 2 * pad) / bounds.height);
       void flow.setViewport({ x: pad - bounds.x * zoom, y: pad - bounds.y * zoom, zoom });
     };
-    const later = () => requestAnimationFrame(() => requestAnimationFrame(show));
-    window.addEventListener("studio:fit", later);
-    return () => window.removeEventListener("studio:fit", later);
-  }, [flow]);
+    if (fitRequest === 0) return;
+    // two frames: React Flow measures the new nodes in the first
+    const frame = requestAnimationFrame(() => requestAnimationFrame(show));
+    return () => cancelAnimationFrame(frame);
+  }, [flow, fitRequest]);
 
   const isValidConnection: IsValidConnection<StudioEdge> = useCallback((c) => {
     const s = useGraph.getState();

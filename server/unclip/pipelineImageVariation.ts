@@ -9,7 +9,7 @@ import type { UnclipComponents } from "./components";
 import { decodeImageEmbeddings } from "./decodeEmbeddings";
 import { encodePrompt } from "./encodePrompt";
 import { preprocessImages, type RgbImage } from "./imageProcessor";
-import { randomSeed } from "./noise";
+import { randomSeed } from "../../nodes/core/seeds";
 import { checkCount, checkGuidance, checkSeed, checkSteps, expectFinite, expectShape } from "./pipelineOptions";
 import { type PipelineResult, stripUndefined } from "./pipelineText2Image";
 import type { Recorder, StageHooks, StageTimings } from "./progress";

@@ -393,7 +393,7 @@ describeApi("API over HTTP", () => {
 
       const err = await trpcError(client.runs.enqueue.mutate({ workflow: wf }));
       expect(err.data?.code).toBe("BAD_REQUEST");
-      expect(err.data?.code2).toBe("validation");
+      expect(err.data?.errorCode).toBe("validation");
       expect(err.data?.validationErrors).toEqual([expect.objectContaining({ code: "param_out_of_range", nodeId: decoderId, param: "guidanceScale" })]);
       expect(err.message).toMatch(/Guidance scale.*out of range/);
 

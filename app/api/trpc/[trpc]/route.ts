@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { refuseForeignRequest } from "../../../../server/api/requestGuard";
 import { appRouter } from "../../../../server/api/root";
+import { repositories } from "../../../../server/db/repositories";
 import { getServices } from "../../../../server/services";
 
 export const runtime = "nodejs";
@@ -13,7 +14,7 @@ function handler(req: Request) {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: async () => ({ services: await getServices() }),
+    createContext: async () => ({ services: await getServices(), db: repositories }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}: ${error.message}`);
     },
