@@ -8,6 +8,15 @@ import { parseArgs } from "node:util";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "2" }, model: { type: "string" } } });
 
+/** The last line `scripts/bench.ts --json` prints. */
+interface BenchLine {
+  total_ms: number;
+  session_run_ms: number;
+  overhead_pct: number;
+  cold_start_ms: number;
+  peak_rss_mb: number;
+}
+
 const VARIANTS: [string, Record<string, string>][] = [
   ["default (all, 2 threads, sequential, arena+pattern)", {}],
   ["graph optimisation: basic", { UNCLIP_ORT_OPT_LEVEL: "basic" }],
@@ -25,7 +34,7 @@ for (const [name, env] of VARIANTS) {
   const r = spawnSync("npx", args, { env: { ...process.env, ...env }, encoding: "utf8" });
   const line = r.stdout.trim().split("\n").at(-1) ?? "";
   try {
-    const j = JSON.parse(line);
+    const j = JSON.parse(line) as BenchLine;
     console.log(
       `${name.padEnd(52)} ${String(j.total_ms).padStart(8)}  ${String(j.session_run_ms).padStart(14)}  ${j.overhead_pct.toFixed(2).padStart(10)}  ${String(j.cold_start_ms).padStart(7)}  ${String(j.peak_rss_mb).padStart(6)}`,
     );

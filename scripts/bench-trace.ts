@@ -32,13 +32,13 @@ const traceBytesByNode: Record<string, number> = {};
 const services = createExecutorServices({
   modelsDir: path.dirname(model),
   cacheBytes: 2 * 1024 ** 3,
-  readUpload: async () => new Uint8Array(),
-  saveImage: async (_run, nodeId, _png, info) => ({ id: nodeId, url: "", width: info.width, height: info.height, kind: info.kind }),
-  saveTrace: async (_run, nodeId, json) => {
+  readUpload: () => Promise.resolve(new Uint8Array()),
+  saveImage: (_run, nodeId, _png, info) => Promise.resolve({ id: nodeId, url: "", width: info.width, height: info.height, kind: info.kind }),
+  saveTrace: (_run, nodeId, json) => {
     const bytes = Buffer.byteLength(json);
     traceBytes += bytes;
     traceBytesByNode[nodeId] = bytes;
-    return { id: nodeId, url: "", width: 0, height: 0, kind: "trace" };
+    return Promise.resolve({ id: nodeId, url: "", width: 0, height: 0, kind: "trace" });
   },
 });
 

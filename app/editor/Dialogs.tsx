@@ -8,7 +8,7 @@ import type { EditorActions } from "./useEditorActions";
 
 const BTN = "rounded-md px-3 py-1.5 text-sm outline-none focus-visible:ring-2 focus-visible:ring-sky-400";
 
-function Modal({ title, children, onClose }: { title: string; children: ReactNode; onClose(): void }) {
+function Modal({ title, children, onClose }: { title: string; children: ReactNode; onClose: () => void }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     box.current?.querySelector<HTMLElement>("[autofocus], input, button")?.focus();
@@ -35,7 +35,7 @@ function Modal({ title, children, onClose }: { title: string; children: ReactNod
   );
 }
 
-function PromptDialog({ title, label, initial, confirm, resolve }: { title: string; label: string; initial: string; confirm: string; resolve(v: string | null): void }) {
+function PromptDialog({ title, label, initial, confirm, resolve }: { title: string; label: string; initial: string; confirm: string; resolve: (v: string | null) => void }) {
   const [value, setValue] = useState(initial);
   const close = (v: string | null) => {
     useUi.getState().setDialog(null);
@@ -74,7 +74,7 @@ function PromptDialog({ title, label, initial, confirm, resolve }: { title: stri
   );
 }
 
-function ConfirmDialog({ title, message, confirm, danger, resolve }: { title: string; message: string; confirm: string; danger?: boolean; resolve(v: boolean): void }) {
+function ConfirmDialog({ title, message, confirm, danger, resolve }: { title: string; message: string; confirm: string; danger?: boolean; resolve: (v: boolean) => void }) {
   const close = (v: boolean) => {
     useUi.getState().setDialog(null);
     resolve(v);
@@ -94,7 +94,7 @@ function ConfirmDialog({ title, message, confirm, danger, resolve }: { title: st
   );
 }
 
-function OpenDialog({ resolve, actions }: { resolve(id: string | null): void; actions: EditorActions }) {
+function OpenDialog({ resolve, actions }: { resolve: (id: string | null) => void; actions: EditorActions }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.workflows.list.queryOptions());
   const close = (id: string | null) => {
@@ -141,12 +141,11 @@ export function Dialogs({ actions }: { actions: EditorActions }) {
   if (!d) return null;
   if (d.kind === "prompt") return <PromptDialog key={d.title} {...d} />;
   if (d.kind === "confirm") return <ConfirmDialog key={d.title} {...d} />;
-  return <OpenDialog resolve={d.resolve} actions={actions} />;
+  return <OpenDialog resolve={(id) => d.resolve(id)} actions={actions} />;
 }
 
 export function Notices() {
   const notices = useUi((s) => s.notices);
-  const dismiss = useUi((s) => s.dismiss);
   return (
     <div className="pointer-events-none fixed bottom-4 left-1/2 z-50 flex -translate-x-1/2 flex-col items-center gap-2" aria-live="polite" data-testid="notices">
       {notices.map((n) => (
@@ -158,7 +157,7 @@ export function Notices() {
           }`}
         >
           <span className="min-w-0 flex-1">{n.text}</span>
-          <button type="button" aria-label="Dismiss" className="flex-none rounded px-1 text-slate-400 outline-none hover:text-white focus-visible:ring-2 focus-visible:ring-sky-400" onClick={() => dismiss(n.id)}>
+          <button type="button" aria-label="Dismiss" className="flex-none rounded px-1 text-slate-400 outline-none hover:text-white focus-visible:ring-2 focus-visible:ring-sky-400" onClick={() => useUi.getState().dismiss(n.id)}>
             ×
           </button>
         </div>

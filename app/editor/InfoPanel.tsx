@@ -82,6 +82,7 @@ function LatestResults() {
             <div className="grid grid-cols-3 gap-1">
               {outputs[n.id].images!.map((im) => (
                 <a key={im.id} href={im.url} target="_blank" rel="noreferrer" className="block rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400" title={`${im.width}×${im.height}: open full size`}>
+                  {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
                   <img src={im.url} alt={`${n.id} result`} className="studio-pixel aspect-square w-full rounded bg-slate-950 object-contain" />
                 </a>
               ))}

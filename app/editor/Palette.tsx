@@ -13,7 +13,7 @@ import { NODE_WIDTH } from "./StudioNodeView";
 
 export function Palette() {
   const palette = useUi((s) => s.palette);
-  const close = useUi((s) => s.closePalette);
+  const close = () => useUi.getState().closePalette();
   const catalogMap = useGraph((s) => s.catalog);
   const catalog = useMemo(() => [...catalogMap.values()], [catalogMap]);
   const flow = useReactFlow();
@@ -24,15 +24,19 @@ export function Palette() {
 
   const results = useMemo(() => (palette ? searchCatalog(catalog, query, palette.wire) : []), [catalog, query, palette]);
 
-  useEffect(() => {
+  // each opening starts with an empty search (state adjusted while rendering, not in an effect)
+  const [openedFor, setOpenedFor] = useState(palette);
+  if (openedFor !== palette) {
+    setOpenedFor(palette);
     if (palette) {
       setQuery("");
       setActive(0);
-      requestAnimationFrame(() => input.current?.focus());
     }
-  }, [palette]);
+  }
 
-  useEffect(() => setActive(0), [query]);
+  useEffect(() => {
+    if (palette) requestAnimationFrame(() => input.current?.focus());
+  }, [palette]);
   useEffect(() => {
     list.current?.querySelector(`[data-index="${active}"]`)?.scrollIntoView({ block: "nearest" });
   }, [active]);
@@ -60,7 +64,10 @@ export function Palette() {
           <input
             ref={input}
             value={query}
-            onChange={(e) => setQuery(e.target.value)}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setActive(0);
+            }}
             placeholder={palette.wire ? `Add a node that takes or gives ${palette.wire.type}…` : "Search nodes…"}
             aria-label="Search nodes"
             aria-controls="palette-results"

@@ -81,12 +81,11 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
   const queryClient = useQueryClient();
   const pending = useQuery(trpc.runs.pending.queryOptions());
   const recent = useQuery(trpc.runs.list.queryOptions({ limit: 20 }));
-  const notify = useUi((s) => s.notify);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.runs.pending.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
   };
-  const onError = (err: unknown) => notify(errorMessage(err), "error");
+  const onError = (err: unknown) => useUi.getState().notify(errorMessage(err), "error");
   const moveToFront = useMutation(trpc.runs.moveToFront.mutationOptions({ onSuccess: refresh, onError }));
   const clear = useMutation(trpc.runs.clear.mutationOptions({ onSuccess: refresh, onError }));
 
@@ -105,7 +104,7 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
           <div className="rounded-md border border-sky-700/60 bg-sky-950/30 p-2" data-run={current}>
             <div className="flex items-center justify-between gap-2">
               <span className="font-mono text-xs text-slate-200">run …{shortId(current)}</span>
-              <button type="button" className={BUTTON} onClick={() => actions.cancel(current)}>
+              <button type="button" className={BUTTON} onClick={() => void actions.cancel(current)}>
                 Cancel
               </button>
             </div>
@@ -138,7 +137,7 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
                   <button type="button" className={BUTTON} disabled={i === 0} onClick={() => moveToFront.mutate({ id: r.id })} aria-label={`Move run ${shortId(r.id)} to the front`}>
                     To front
                   </button>
-                  <button type="button" className={BUTTON} onClick={() => actions.cancel(r.id)} aria-label={`Cancel run ${shortId(r.id)}`}>
+                  <button type="button" className={BUTTON} onClick={() => void actions.cancel(r.id)} aria-label={`Cancel run ${shortId(r.id)}`}>
                     Cancel
                   </button>
                 </span>
@@ -166,7 +165,7 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
                     <span className={`mr-1.5 rounded px-1 text-[10px] uppercase ${STATUS_STYLE[r.status] ?? ""}`}>{r.status}</span>
                     {r.workflowName ?? <span className="font-mono">…{shortId(r.id)}</span>}
                   </span>
-                  <button type="button" className={BUTTON} onClick={() => actions.loadRun(r.id)} aria-label={`Load the workflow of run ${shortId(r.id)}`}>
+                  <button type="button" className={BUTTON} onClick={() => void actions.loadRun(r.id)} aria-label={`Load the workflow of run ${shortId(r.id)}`}>
                     Load
                   </button>
                 </div>

@@ -9,7 +9,6 @@ import type { EditorActions } from "./useEditorActions";
 
 function TabButton({ tab, label, count }: { tab: SideTab; label: string; count?: number }) {
   const current = useUi((s) => s.sideTab);
-  const setTab = useUi((s) => s.setSideTab);
   const on = current === tab;
   return (
     <button
@@ -18,7 +17,7 @@ function TabButton({ tab, label, count }: { tab: SideTab; label: string; count?:
       aria-selected={on}
       aria-controls={`panel-${tab}`}
       id={`tab-${tab}`}
-      onClick={() => setTab(tab)}
+      onClick={() => useUi.getState().setSideTab(tab)}
       className={`flex flex-1 items-center justify-center gap-1.5 border-b-2 px-2 py-2 text-xs font-medium outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${
         on ? "border-sky-400 text-slate-100" : "border-transparent text-slate-400 hover:text-slate-200"
       }`}
@@ -32,7 +31,6 @@ function TabButton({ tab, label, count }: { tab: SideTab; label: string; count?:
 export function SidePanel({ actions }: { actions: EditorActions }) {
   const tab = useUi((s) => s.sideTab);
   const open = useUi((s) => s.panelOpen);
-  const setOpen = useUi((s) => s.setPanelOpen);
   const problems = useUi((s) => s.problems.length);
   const runError = useRuns((s) => (s.focusRunId && s.runs[s.focusRunId]?.status === "failed" ? 1 : 0));
   const active = useRuns((s) => Object.values(s.runs).filter((r) => r.status === "queued" || r.status === "running").length);
@@ -40,7 +38,7 @@ export function SidePanel({ actions }: { actions: EditorActions }) {
     return (
       <button
         type="button"
-        onClick={() => setOpen(true)}
+        onClick={() => useUi.getState().setPanelOpen(true)}
         aria-label="Show the side panel"
         title="Show the side panel"
         className="absolute right-3 top-3 z-10 rounded-md border border-slate-700 bg-slate-900/90 px-2.5 py-1 text-xs text-slate-200 shadow outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
@@ -57,7 +55,7 @@ export function SidePanel({ actions }: { actions: EditorActions }) {
         <TabButton tab="problems" label="Problems" count={problems + runError} />
         <button
           type="button"
-          onClick={() => setOpen(false)}
+          onClick={() => useUi.getState().setPanelOpen(false)}
           aria-label="Hide the side panel"
           title="Hide the side panel"
           className="flex-none border-b-2 border-transparent px-2.5 text-sm text-slate-500 outline-none hover:text-slate-200 focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400"

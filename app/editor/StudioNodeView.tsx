@@ -99,6 +99,7 @@ function PreviewSlot({ id, top, size }: { id: string; top: number; size: number 
   });
   if (!preview) return null;
   return (
+    // eslint-disable-next-line @next/next/no-img-element -- data URL preview streamed while sampling; the Next image optimizer cannot serve it
     <img
       src={preview}
       alt={`${id} preview while sampling`}
@@ -119,6 +120,7 @@ function Outputs({ id, previewInSlot }: { id: string; previewInSlot: boolean }) 
     <div className="border-t border-slate-700/70 px-2.5 py-1.5">
       {preview ? (
         <figure className="flex flex-col items-center gap-0.5">
+          {/* eslint-disable-next-line @next/next/no-img-element -- data URL preview streamed while sampling; the Next image optimizer cannot serve it */}
           <img src={preview} alt={`${id} preview while sampling`} className="studio-pixel max-h-56 w-full rounded object-contain" />
           <figcaption className="text-[10px] text-slate-400">preview of the predicted image</figcaption>
         </figure>
@@ -128,6 +130,7 @@ function Outputs({ id, previewInSlot }: { id: string; previewInSlot: boolean }) 
             <div className={`grid gap-1 ${ui.images.length > 1 ? "grid-cols-2" : "grid-cols-1"}`}>
               {ui.images.map((im) => (
                 <a key={im.id} href={im.url} target="_blank" rel="noreferrer" className="nodrag block rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400" title={`${im.width}×${im.height} — open full size`}>
+                  {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
                   <img src={im.url} alt={`${id} output ${im.width}×${im.height}`} data-output-image={im.id} className="studio-pixel max-h-56 w-full rounded bg-slate-950 object-contain" />
                 </a>
               ))}

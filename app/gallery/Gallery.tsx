@@ -17,7 +17,7 @@ interface GalleryImage {
   createdAt: Date;
 }
 
-function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose(): void; onStep(d: 1 | -1): void }) {
+function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose: () => void; onStep: (d: 1 | -1) => void }) {
   const trpc = useTRPC();
   const run = useQuery(trpc.runs.get.queryOptions({ id: image.runId }));
   const catalog = useQuery(trpc.nodes.catalog.queryOptions(undefined, { staleTime: Infinity }));
@@ -46,6 +46,7 @@ function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose(): 
   return (
     <div className="fixed inset-0 z-50 flex bg-black/85" role="dialog" aria-modal="true" aria-label="Image details" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className="flex min-w-0 flex-1 items-center justify-center p-6" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+        {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
         <img src={url} alt={`Image from run ${image.runId}`} className="studio-pixel max-h-full max-w-full rounded-lg object-contain shadow-2xl" style={{ minWidth: "min(512px, 100%)" }} data-testid="lightbox-image" />
       </div>
       <aside className="flex w-[340px] flex-none flex-col border-l border-slate-800 bg-slate-900">
@@ -133,6 +134,7 @@ export function Gallery() {
                 className="group block w-full overflow-hidden rounded-lg border border-slate-800 bg-slate-900 outline-none hover:border-slate-600 focus-visible:ring-2 focus-visible:ring-sky-400"
                 aria-label={`Open image from ${new Date(im.createdAt).toLocaleString()}`}
               >
+                {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
                 <img src={`/api/artifacts/${im.id}`} alt="" loading="lazy" className="studio-pixel aspect-square w-full bg-slate-950 object-contain" data-gallery-image={im.id} />
                 <div className="flex justify-between px-2 py-1 text-[11px] text-slate-500">
                   <span>{new Date(im.createdAt).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}</span>
@@ -144,7 +146,7 @@ export function Gallery() {
         </ul>
         {images.hasNextPage && (
           <div className="mt-4 flex justify-center">
-            <button type="button" onClick={() => images.fetchNextPage()} disabled={images.isFetchingNextPage} className="rounded-md border border-slate-600 px-4 py-1.5 text-sm outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400">
+            <button type="button" onClick={() => void images.fetchNextPage()} disabled={images.isFetchingNextPage} className="rounded-md border border-slate-600 px-4 py-1.5 text-sm outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400">
               {images.isFetchingNextPage ? "Loading…" : "Load more"}
             </button>
           </div>

@@ -1,11 +1,11 @@
 /** Auto-layout with dagre: left to right in the direction data flows, using measured node sizes. */
-import dagre from "@dagrejs/dagre";
+import dagre, { type GraphLabel, type NodeLabel } from "@dagrejs/dagre";
 import type { GraphDoc } from "./types";
 
 const DEFAULT_SIZE = { width: 280, height: 160 };
 
 export function layoutGraph(doc: GraphDoc, options: { nodeGap?: number; rankGap?: number } = {}): GraphDoc {
-  const g = new dagre.graphlib.Graph();
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, object>();
   g.setGraph({ rankdir: "LR", nodesep: options.nodeGap ?? 40, ranksep: options.rankGap ?? 60, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
   const size = (n: GraphDoc["nodes"][number]) => ({
@@ -16,10 +16,10 @@ export function layoutGraph(doc: GraphDoc, options: { nodeGap?: number; rankGap?
   for (const e of doc.edges) g.setEdge(e.source, e.target);
   dagre.layout(g);
   const nodes = doc.nodes.map((n) => {
-    const p = g.node(n.id);
+    const p: NodeLabel | undefined = g.node(n.id);
     const { width, height } = size(n);
     // dagre gives centres; React Flow positions are top-left corners
-    return p ? { ...n, position: { x: Math.round(p.x - width / 2), y: Math.round(p.y - height / 2) } } : n;
+    return p ? { ...n, position: { x: Math.round((p.x ?? NaN) - width / 2), y: Math.round((p.y ?? NaN) - height / 2) } } : n;
   });
   return { ...doc, nodes };
 }

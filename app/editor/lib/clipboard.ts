@@ -19,10 +19,17 @@ export function copyNodes(doc: GraphDoc, ids: ReadonlySet<string>): ClipboardCon
   return { format: CLIPBOARD_FORMAT, nodes, edges };
 }
 
+/** The shape checked on pasted text: our format marker, and node and edge lists. */
+function isClipboardContent(v: unknown): v is ClipboardContent {
+  if (typeof v !== "object" || v === null) return false;
+  const c = v as Partial<Record<keyof ClipboardContent, unknown>>;
+  return c.format === CLIPBOARD_FORMAT && Array.isArray(c.nodes) && Array.isArray(c.edges);
+}
+
 export function parseClipboard(text: string): ClipboardContent | null {
   try {
-    const v = JSON.parse(text);
-    return v?.format === CLIPBOARD_FORMAT && Array.isArray(v.nodes) && Array.isArray(v.edges) ? v : null;
+    const v: unknown = JSON.parse(text);
+    return isClipboardContent(v) ? v : null;
   } catch {
     return null;
   }

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { borderFor, FIELD, isInteger, outOfRange, rangeOf, type WidgetProps } from "./common";
 
 /**
@@ -8,9 +8,12 @@ import { borderFor, FIELD, isInteger, outOfRange, rangeOf, type WidgetProps } fr
  */
 export function NumberField({ param, value, onChange, invalid, id, className }: WidgetProps<number> & { id: string; className?: string }) {
   const [text, setText] = useState(String(value ?? ""));
-  useEffect(() => {
-    setText((t) => (Number(t) === value && t.trim() !== "" ? t : String(value ?? "")));
-  }, [value]);
+  // a new value from outside replaces the text, unless the text already reads as it (adjusted while rendering, not in an effect)
+  const [shown, setShown] = useState(value);
+  if (!Object.is(shown, value)) {
+    setShown(value);
+    setText(Number(text) === value && text.trim() !== "" ? text : String(value ?? ""));
+  }
   const { min, max } = rangeOf(param);
   const parsed = text.trim() === "" ? NaN : Number(text);
   const bad = invalid || !Number.isFinite(parsed) || outOfRange(parsed, param);

@@ -176,6 +176,7 @@ export function ImageWidget(p: WidgetProps<string>) {
   // one row (thumbnail, name, button) so the node stays the size the layout expects
   return (
     <div className="flex items-center gap-1" title={status ?? undefined}>
+      {/* eslint-disable-next-line @next/next/no-img-element -- blob URL of the chosen upload, a local file; the Next image optimizer cannot serve it */}
       {preview && <img src={preview} alt="uploaded" className="h-6 w-6 flex-none rounded object-cover" />}
       <span
         className={`min-w-0 flex-1 truncate rounded border px-1.5 py-0.5 text-xs ${borderFor(p.invalid || !p.value || (status !== null && status !== "uploading…"))} ${status && status !== "uploading…" ? "text-amber-300" : "text-slate-300"}`}
@@ -192,7 +193,7 @@ export function ImageWidget(p: WidgetProps<string>) {
       >
         Choose…
       </button>
-      <input ref={input} type="file" accept="image/png,image/jpeg,image/webp" className="hidden" aria-label={`${p.param.label} file`} onChange={(e) => choose(e.target.files?.[0])} />
+      <input ref={input} type="file" accept="image/png,image/jpeg,image/webp" className="hidden" aria-label={`${p.param.label} file`} onChange={(e) => void choose(e.target.files?.[0])} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ export interface WidgetProps<T = unknown> {
   nodeId: string;
   param: CatalogParam;
   value: T;
-  onChange(value: T): void;
+  onChange: (value: T) => void;
   /** The server named this parameter in a validation problem. */
   invalid?: boolean;
 }

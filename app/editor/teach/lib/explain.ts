@@ -21,7 +21,10 @@ function show(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "number") return formatNumber(v);
   if (Array.isArray(v)) return `[${v.join(", ")}]`;
-  return String(v);
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean" || typeof v === "bigint") return String(v);
+  // anything else (a plain object from a trace, not meant to be shown) reads as String writes it
+  return Object.prototype.toString.call(v);
 }
 
 function lookup(path: string, params: Record<string, unknown>, trace: NodeTrace | null | undefined): string | undefined {

@@ -58,6 +58,7 @@ export function InspectView({ summary, title }: { summary: PortSummary; title: s
         <div className="flex gap-3">
           {summary.pictures.map((p) => (
             <figure key={`${p.name}-${p.index}`} className="flex flex-col items-center gap-1">
+              {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
               <img src={p.url} alt={`${p.name} [${p.index}]`} className="studio-pixel h-24 w-24 rounded bg-slate-950 object-contain" />
               <figcaption className="text-[11px] text-slate-400">
                 {p.name} [{p.index}] · {formatNumber(p.range[0])} … {formatNumber(p.range[1])}

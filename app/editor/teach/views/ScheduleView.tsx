@@ -9,21 +9,24 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "../../../trpc/client";
+import { graphToWorkflow } from "../../lib/convert";
 import { useGraph } from "../../state/graphStore";
 import { formatNumber } from "../lib/explain";
 import { useNodeTrace } from "../useTraces";
 
 const TOOLTIP = { background: "#0f172a", border: "1px solid #334155", fontSize: 11 };
 
-/** The workflow without what cannot change a schedule (positions, titles), so dragging does not refetch. */
+/**
+ * The workflow without what cannot change a schedule (positions, titles, name, meta): the query key
+ * is hashed by value, so dragging a node or renaming one does not refetch.
+ */
 function useScheduleInput(nodeId: string) {
   const nodes = useGraph((s) => s.nodes);
   const edges = useGraph((s) => s.edges);
   return useMemo(() => {
-    const wf = useGraph.getState().toWorkflow();
+    const wf = graphToWorkflow({ nodes, edges });
     return { nodeId, workflow: { ...wf, name: undefined, meta: undefined, nodes: wf.nodes.map((n) => ({ id: n.id, type: n.type, params: n.params, position: { x: 0, y: 0 } })) } };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [nodeId, JSON.stringify(nodes.map((n) => [n.id, n.data.type, n.data.params])), JSON.stringify(edges.map((e) => [e.source, e.sourceHandle, e.target, e.targetHandle]))]);
+  }, [nodeId, nodes, edges]);
 }
 
 function LearnedVariance({ schedulerId }: { schedulerId: string }) {
