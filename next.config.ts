@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   // the app and what it imports; tests and scripts are checked by `npm run typecheck`
   typescript: { tsconfigPath: "tsconfig.next.json" },
   devIndicators: false,
+  // no "X-Powered-By: Next.js" (security headers: proxy.ts)
+  poweredByHeader: false,
 };
 
 export default nextConfig;

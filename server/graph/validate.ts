@@ -8,6 +8,8 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { NodeDeclaration, PortSpec } from "../../nodes/types";
 import type { NodeRegistry } from "./registry";
+import { getEnv } from "../env";
+import { checkWorkLimits, type WorkLimitOptions } from "./workLimits";
 import type { Workflow, WorkflowNode } from "./workflow";
 
 export type ValidationCode =
@@ -23,7 +25,9 @@ export type ValidationCode =
   | "param_wrong_type"
   | "model_path_outside"
   | "model_not_found"
-  | "no_output";
+  | "no_output"
+  | "limit_exceeded"
+  | "input_file_not_found";
 
 export interface ValidationError {
   code: ValidationCode;
@@ -59,6 +63,9 @@ export interface ValidateOptions {
   modelsDir: string;
   /** Check and plan only what these nodes need (e.g. a view that evaluates one node), instead of the output nodes. */
   targets?: string[];
+  /** Work limits (default: the environment's) and the input-file check; see workLimits.ts. */
+  limits?: WorkLimitOptions["limits"];
+  inputFileExists?: WorkLimitOptions["inputFileExists"];
 }
 
 export function portsCompatible(from: PortSpec["type"], to: PortSpec["type"]): boolean {
@@ -210,7 +217,7 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
             message:
               r.reason === "outside"
                 ? `${label(n, d)}: model "${parsed.data}" is not a folder inside the models directory`
-                : `${label(n, d)}: no model package "${parsed.data}" in the models directory ${options.modelsDir}`,
+                : `${label(n, d)}: no model package "${parsed.data}" in the models directory (MODELS_DIR)`,
           });
         }
       }
@@ -248,13 +255,13 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
   }
 
   if (errors.length) return { errors };
-  return {
-    errors,
-    plan: {
-      order: order.map((id) => ({ id, type: nodes.get(id)!.type, declaration: decls.get(id)!, inputs: incoming.get(id) ?? {}, params: params.get(id)! })),
-      outputNodes,
-    },
+  const plan: ExecutionPlan = {
+    order: order.map((id) => ({ id, type: nodes.get(id)!.type, declaration: decls.get(id)!, inputs: incoming.get(id) ?? {}, params: params.get(id)! })),
+    outputNodes,
   };
+  const limitErrors = checkWorkLimits(wf, plan, { limits: options.limits ?? getEnv().limits, inputFileExists: options.inputFileExists });
+  if (limitErrors.length) return { errors: limitErrors };
+  return { errors, plan };
 }
 
 function describeValue(v: unknown): string {
