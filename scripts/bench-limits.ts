@@ -52,16 +52,20 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
-/** Calls runs.pending every 50 ms until stop() and records each call's latency. */
+/**
+ * Calls runs.pending every 50 ms until stop() and records each call's latency as a client would
+ * see it: from when the call was due (its request arriving) to its answer, so time the event loop
+ * was held by other work counts, not just the call's own work.
+ */
 function probeApi() {
   const latencies: number[] = [];
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      const t = performance.now();
-      await caller.runs.pending();
-      latencies.push(performance.now() - t);
+      const due = performance.now() + 50;
       await new Promise((r) => setTimeout(r, 50));
+      await caller.runs.pending();
+      latencies.push(performance.now() - due);
     }
   })();
   return async () => {
