@@ -29,3 +29,8 @@ export function proxy(request: NextRequest) {
   requestHeaders.set("Content-Security-Policy", csp);
   return withHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
 }
+
+// Not the API: Next buffers a request body for the proxy and cuts it at 10 MB, which would hand
+// the upload route a silently truncated file. API routes check cross-site requests themselves;
+// their headers come from next.config.ts.
+export const config = { matcher: ["/((?!api/).*)"] };

@@ -697,15 +697,14 @@ describeApi("API over HTTP", () => {
       const variation = tinyWorkflow(templates.find((t) => t.name === "Image variation")!);
       const loadImage = nodesOfType(variation, "unclip.load_image")[0];
       loadImage.params.image = "../../../etc/passwd";
-      const { runId } = await client.runs.enqueue.mutate({ workflow: variation });
-      const end = (await events.waitForEnd(runId, 60_000)) as RunEventOf<"run.failed">;
-      expect(end.type).toBe("run.failed");
-      expect(end.error).toMatchObject({ code: "bad_upload_name", nodeId: loadImage.id });
-      expect(end.error.message).toMatch(/is not an uploaded image name/);
-      expect(events.of(runId).some((e) => e.type === "node.error" && e.nodeId === loadImage.id)).toBe(true);
-      const run = await client.runs.get.query({ id: runId });
-      expect(run.status).toBe("failed");
-      expect(run.error).toMatchObject({ code: "bad_upload_name" });
+      // refused at validation now (issue #17): named on the node and parameter, nothing queued
+      const before = (await client.runs.list.query({ limit: 200 })).length;
+      const err = await trpcError(client.runs.enqueue.mutate({ workflow: variation }));
+      expect(err.data?.httpStatus).toBe(400);
+      expect((err.data as { validationErrors?: unknown[] }).validationErrors).toEqual([
+        expect.objectContaining({ code: "input_file_not_found", nodeId: loadImage.id, param: "image", message: expect.stringMatching(/is not an uploaded file/) }),
+      ]);
+      expect((await client.runs.list.query({ limit: 200 })).length).toBe(before);
     });
   });
 
