@@ -7,6 +7,8 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = {
   title: "unCLIP Studio",
   description: "Build, run and study unCLIP (Karlo) text-to-image workflows as node graphs.",
+  // served as a static file from public/
+  icons: { icon: "/favicon.svg" },
 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

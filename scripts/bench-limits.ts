@@ -12,13 +12,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { templateByName } from "../nodes/templates";
+import { templateByName } from "../nodes/core/templates";
 import { appRouter } from "../server/api/root";
 import { closeDb, getDb } from "../server/db/client";
 import { resetEnv } from "../server/env";
-import type { RunEvent } from "../server/graph/events";
-import { parseWorkflow } from "../server/graph/workflow";
+import type { RunEvent } from "../nodes/core/runEvents";
+import { parseWorkflow } from "../nodes/core/workflow";
 import { createServices } from "../server/services";
+import { repositories } from "../server/db/repositories";
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +39,7 @@ resetEnv();
 const services = createServices();
 await getDb();
 await services.queue.start();
-const caller = appRouter.createCaller({ services });
+const caller = appRouter.createCaller({ services, db: repositories });
 const images = services.env.limits.maxImagesPerRun;
 
 const wf = parseWorkflow(JSON.parse(JSON.stringify(templateByName("Text to image"))));

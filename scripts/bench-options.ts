@@ -20,7 +20,7 @@ const VARIANTS: [string, Record<string, string>][] = [
 
 console.log(`variant                                              total ms  session.run ms  overhead %  cold ms  RSS MB`);
 for (const [name, env] of VARIANTS) {
-  const args = ["tsx", "scripts/bench.ts", "--json", "--runs", values.runs!];
+  const args = ["tsx", "scripts/bench.ts", "--json", "--runs", values.runs];
   if (values.model) args.push("--model", values.model);
   const r = spawnSync("npx", args, { env: { ...process.env, ...env }, encoding: "utf8" });
   const line = r.stdout.trim().split("\n").at(-1) ?? "";

@@ -7,10 +7,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { templateByName } from "../nodes/templates";
+import { templateByName } from "../nodes/core/templates";
 import { createExecutorServices } from "../server/executorServices";
 import { executeWorkflow } from "../server/graph/executor";
-import { parseWorkflow } from "../server/graph/workflow";
+import { parseWorkflow } from "../nodes/core/workflow";
 
 const { values } = parseArgs({
   options: {

@@ -17,8 +17,8 @@ import { parseArgs } from "node:util";
 import { closeDb } from "../server/db/client";
 import { getRun } from "../server/db/runs";
 import { resetEnv } from "../server/env";
-import { templateByName } from "../nodes/templates";
-import { parseWorkflow, type Workflow } from "../server/graph/workflow";
+import { templateByName } from "../nodes/core/templates";
+import { parseWorkflow, type Workflow } from "../nodes/core/workflow";
 import { createServices } from "../server/services";
 import { startPostgres, startRedis, type TestPostgres, type TestRedis } from "./lib/localServices";
 
@@ -56,11 +56,11 @@ function startWorker(id: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> 
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bin/unclip.ts"), "worker", "--id", id, "--device", "cpu"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
+    child.stdout.on("data", (d) => {
       out += d;
       if (/ready: device/.test(out)) resolve(child);
     });
-    child.stderr!.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
     child.once("exit", (code) => reject(new Error(`worker ${id} exited (${code}):\n${out}`)));
   });
 }

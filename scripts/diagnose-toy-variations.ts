@@ -30,7 +30,7 @@ const rows = JSON.parse(readFileSync(path.join(values.renders, "index.json"), "u
 const evalSet = loadToyEvalSet();
 const classifier = await loadShapeClassifier(evalSet.shapes);
 const pool = new SessionPool("cpu");
-const components = await UnclipComponents.load(values.model!, pool);
+const components = await UnclipComponents.load(values.model, pool);
 
 const count = { render: 0, variation: 0, decoderUpscaled: 0, superResChanged: 0, colour: 0 };
 for (let i = 0; i < rows.length; i++) {
@@ -49,7 +49,7 @@ for (let i = 0; i < rows.length; i++) {
 }
 await pool.release();
 const of = (k: number) => `${k}/${rows.length}`;
-console.log(`variations of ${rows.length} clean renders (${path.relative(root, path.resolve(values.model!)) || "."}; defaults, seed 10000 + i)`);
+console.log(`variations of ${rows.length} clean renders (${path.relative(root, path.resolve(values.model)) || "."}; defaults, seed 10000 + i)`);
 console.log(`  classifier finds the shape in the render itself: ${of(count.render)}`);
 console.log(`  variation keeps the shape:                        ${of(count.variation)}   (colour ${of(count.colour)})`);
 console.log(`  decoder image (upscaled, before super-res) keeps:  ${of(count.decoderUpscaled)}`);

@@ -40,11 +40,11 @@ const { values } = parseArgs({
     classifier: { type: "string" },
   },
 });
-const modelDir = values.model!;
+const modelDir = values.model;
 const sheetFile = values.sheet ?? path.join(modelDir, "contact-sheet.png");
 
-const t2iOptions = JSON.parse(values["t2i-options"]!) as object;
-const variationOptions = JSON.parse(values["variation-options"]!) as object;
+const t2iOptions = JSON.parse(values["t2i-options"]) as object;
+const variationOptions = JSON.parse(values["variation-options"]) as object;
 const evalSet = loadToyEvalSet();
 if (values.images) mkdirSync(values.images, { recursive: true });
 const saveImage = async (images: Float32NdArray, name: string) => {

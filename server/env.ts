@@ -75,7 +75,7 @@ export function resetEnv(): void {
 export function readEnv(source: Record<string, string | undefined>): Env {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = parsed.error.issues[0];
     const name = String(issue.path[0] ?? "environment");
     throw new InputError("bad_env", `environment variable ${name} ${issue.message}`, { parameter: name });
   }
@@ -110,7 +110,7 @@ function resolveDatabaseUrl(
   }
   if (!/^file:/i.test(given)) return { url: given, filePath: null };
   // Query parameters are not passed on: the SQLite driver here takes none we rely on.
-  let rest = given.slice("file:".length).split(/[?#]/, 1)[0]!;
+  let rest = given.slice("file:".length).split(/[?#]/, 1)[0];
   if (rest.startsWith("//")) {
     // file://host/path: only the empty host and localhost are local files.
     const m = /^\/\/([^/]*)(\/.*)?$/.exec(rest);
@@ -159,7 +159,7 @@ function findRepoRoot(): string {
     const pkg = path.join(dir, "package.json");
     if (existsSync(pkg)) {
       try {
-        if (JSON.parse(readFileSync(pkg, "utf8")).name === "unclip-studio") return dir;
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown } | null)?.name === "unclip-studio") return dir;
       } catch {
         // An unreadable package.json is not ours; keep looking upwards.
       }

@@ -3,10 +3,9 @@
  * output cache and the model host. The server (server/services.ts) stores images in the database;
  * the headless `unclip run` writes them into a folder. Nothing here touches the database.
  */
-import { NODE_DECLARATIONS } from "../nodes/index";
-import { RUNNERS } from "../nodes/runners";
-import { summarizeValue } from "../nodes/lib/inspectValue";
-import { valueBytes } from "../nodes/values";
+import { NODE_IMPLEMENTATIONS } from "../nodes/registry";
+import { summarizeValue } from "../nodes/engine/inspectValue";
+import { valueBytes } from "../nodes/engine/values";
 import { OutputCache } from "./graph/cache";
 import type { ExecutorServices } from "./graph/executor";
 import { ModelHost } from "./graph/modelHost";
@@ -39,7 +38,7 @@ export interface ExecutorServicesOptions {
 
 export function createExecutorServices(o: ExecutorServicesOptions): ExecutorServices {
   return {
-    registry: createRegistry(NODE_DECLARATIONS, RUNNERS),
+    registry: createRegistry(NODE_IMPLEMENTATIONS),
     cache: new OutputCache(o.cacheBytes ?? cacheLimitBytes()),
     models: new ModelHost(o.modelsDir, o.device ?? deviceFromEnv()),
     modelsDir: o.modelsDir,

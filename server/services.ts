@@ -11,7 +11,7 @@ import type { OutputCache } from "./graph/cache";
 import { type ExecutorServices, executeWorkflow } from "./graph/executor";
 import type { ModelHost } from "./graph/modelHost";
 import type { NodeRegistry } from "./graph/registry";
-import type { RunQueueBackend } from "./queue/backend";
+import type { RunQueueBackend } from "./queue/types";
 import { BullmqRunQueue } from "./queue/bullmqRunQueue";
 import { dbRunStore } from "./queue/dbRunStore";
 import { EventHub } from "./queue/eventHub";

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { readImageUpload } from "../nodes/loadImage.run";
+import { readImageUpload } from "../nodes/loadImage/run";
 import type { Env } from "./env";
 import { InputError } from "./errors";
 import { limitMessage } from "./limitsConfig";

@@ -41,6 +41,7 @@ export function Canvas({ onFiles }: { onFiles(files: File[]): void }) {
   const flow = useReactFlow<StudioNode, StudioEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
   const [dragOver, setDragOver] = useState(false);
+  const fitRequest = useUi((s) => s.fitRequest);
 
   // A newly opened graph is shown whole when that keeps it readable; a wide one is shown from
   // its start (where data enters) at a readable zoom, the minimap showing the rest.
@@ -56,10 +57,11 @@ export function Canvas({ onFiles }: { onFiles(files: File[]): void }) {
       const zoom = Math.min(READABLE_ZOOM, (box.height - 2 * pad) / bounds.height);
       void flow.setViewport({ x: pad - bounds.x * zoom, y: pad - bounds.y * zoom, zoom });
     };
-    const later = () => requestAnimationFrame(() => requestAnimationFrame(show));
-    window.addEventListener("studio:fit", later);
-    return () => window.removeEventListener("studio:fit", later);
-  }, [flow]);
+    if (fitRequest === 0) return;
+    // two frames: React Flow measures the new nodes in the first
+    const frame = requestAnimationFrame(() => requestAnimationFrame(show));
+    return () => cancelAnimationFrame(frame);
+  }, [flow, fitRequest]);
 
   const isValidConnection: IsValidConnection<StudioEdge> = useCallback((c) => {
     const s = useGraph.getState();
@@ -92,7 +94,7 @@ export function Canvas({ onFiles }: { onFiles(files: File[]): void }) {
       if (!target?.closest(".react-flow") || target.closest(".react-flow__node, .react-flow__panel")) return;
       const point = "changedTouches" in event ? event.changedTouches[0] : event;
       const from = state.fromHandle.type === "source" ? "output" : "input";
-      const node = s.nodes.find((n) => n.id === state.fromNode!.id);
+      const node = s.nodes.find((n) => n.id === state.fromNode.id);
       const port = node && findPort(s.catalog, node.data.type, from, state.fromHandle.id);
       if (!port) return;
       useUi.getState().openPalette(flow.screenToFlowPosition({ x: point.clientX, y: point.clientY }), {

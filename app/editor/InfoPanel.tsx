@@ -1,10 +1,10 @@
 "use client";
 import { useMemo } from "react";
-import type { CatalogNode } from "../../nodes/types";
+import type { CatalogNode } from "../../nodes/core/types";
 import { portColor, portTypeDescription } from "./lib/ports";
 import { useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
-import { useJumpToNode } from "./SidePanel";
+import { useJumpToNode } from "./useJumpToNode";
 
 function Port({ name, type, label, description, optional }: CatalogNode["inputs"][number]) {
   return (

@@ -1,5 +1,5 @@
 "use client";
-import type { CatalogParam } from "../../nodes/types";
+import type { CatalogParam } from "../../nodes/core/types";
 import { useGraph } from "./state/graphStore";
 import type { SeedMode } from "./lib/types";
 import { fieldId, type WidgetProps } from "./widgets/common";

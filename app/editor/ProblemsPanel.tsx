@@ -2,7 +2,7 @@
 import { useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
-import { useJumpToNode } from "./SidePanel";
+import { useJumpToNode } from "./useJumpToNode";
 
 /** Validation problems and the last run's failure; each names a node and jumps to it. */
 export function ProblemsPanel() {

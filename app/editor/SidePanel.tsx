@@ -1,22 +1,11 @@
 "use client";
 /** The right-hand panel: the selected node's explanation, the run queue, and the problems list. */
-import { useReactFlow } from "@xyflow/react";
-import { useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi, type SideTab } from "./state/uiStore";
 import { InfoPanel } from "./InfoPanel";
 import { QueuePanel } from "./QueuePanel";
 import { ProblemsPanel } from "./ProblemsPanel";
 import type { EditorActions } from "./useEditorActions";
-
-export function useJumpToNode() {
-  const flow = useReactFlow();
-  return (nodeId: string) => {
-    if (!useGraph.getState().nodes.some((n) => n.id === nodeId)) return;
-    useGraph.getState().selectOnly(nodeId);
-    void flow.fitView({ nodes: [{ id: nodeId }], duration: 300, maxZoom: 1.1, padding: 0.4 });
-  };
-}
 
 function TabButton({ tab, label, count }: { tab: SideTab; label: string; count?: number }) {
   const current = useUi((s) => s.sideTab);

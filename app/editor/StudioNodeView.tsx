@@ -5,7 +5,7 @@
  */
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo, useMemo, useState } from "react";
-import type { CatalogNode, PortSpec } from "../../nodes/types";
+import type { CatalogNode, PortSpec } from "../../nodes/core/types";
 import { portColor } from "./lib/ports";
 import type { StudioNode } from "./lib/types";
 import { ProgressBar, StatusBadge } from "./NodeStatus";

@@ -110,7 +110,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
         className={TOOL}
         onClick={() => {
           g().autoLayout();
-          window.dispatchEvent(new Event("studio:fit"));
+          useUi.getState().requestFit();
         }}
         title="Arrange the nodes left to right"
       >

@@ -2,7 +2,8 @@
  * The parameters worth showing next to a saved image: every node's parameters from the run's
  * workflow snapshot, with titles, skipping notes and empty values.
  */
-import { parseWorkflow } from "../../server/graph/workflow";
+import { parseWorkflow } from "../../nodes/core/workflow";
+import { isExecutable } from "../../nodes/core/graphRules";
 
 export interface NodeParams {
   nodeId: string;
@@ -20,7 +21,7 @@ export function runParameters(snapshot: string, titles: ReadonlyMap<string, { ti
   const out: NodeParams[] = [];
   for (const n of wf.nodes) {
     const decl = titles.get(n.type);
-    if (decl?.executable === false) continue;
+    if (decl && !isExecutable(decl)) continue;
     const labels = new Map(decl?.params.map((p) => [p.name, p.label]) ?? []);
     const params = Object.entries(n.params)
       .filter(([, v]) => v !== "" && v !== null && v !== undefined)

@@ -10,7 +10,7 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import superjson from "superjson";
 import type { AppRouter } from "../../server/api/root";
-import type { ValidationError } from "../../server/graph/validate";
+import type { ValidationError } from "../../nodes/core/graphRules";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 

@@ -11,7 +11,7 @@ import { readNpy, writeNpy } from "../../server/unclip/npy";
 import type { PipelineResult } from "../../server/unclip/pipelineText2Image";
 import type { StageHooks } from "../../server/unclip/progress";
 import type { BoolNdArray, Float32NdArray } from "../../server/unclip/tensor";
-import { choiceFlag, intFlag, type Options, UsageError } from "./args";
+import { choiceFlag, flagText, intFlag, type Options, UsageError } from "./args";
 import { checkOutputPath, checkWritableDir, guidanceFlag, readInputFile } from "./guards";
 import { createProgressReporter } from "./progress";
 
@@ -56,17 +56,17 @@ export async function loadComponents(values: Record<string, unknown>): Promise<U
 
 export async function readFloatNpy(file: unknown, flag: string): Promise<Float32NdArray | undefined> {
   if (file === undefined) return undefined;
-  const a = readNpy(await readInputFile(String(file), flag), String(file));
-  if (a.dtype !== "float32") throw new InputError("bad_dtype", `--${flag}: ${file} holds ${a.dtype} values, expected floating point`, { file: String(file) });
+  const a = readNpy(await readInputFile(flagText(file), flag), flagText(file));
+  if (a.dtype !== "float32") throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected floating point`, { file: flagText(file) });
   return a;
 }
 
 export async function readBoolNpy(file: unknown, flag: string): Promise<BoolNdArray | undefined> {
   if (file === undefined) return undefined;
-  const a = readNpy(await readInputFile(String(file), flag), String(file));
+  const a = readNpy(await readInputFile(flagText(file), flag), flagText(file));
   if (a.dtype === "bool") return a;
   if (a.dtype === "int64") return { dtype: "bool", shape: a.shape, data: Uint8Array.from(a.data, (v) => (v !== 0n ? 1 : 0)) };
-  throw new InputError("bad_dtype", `--${flag}: ${file} holds ${a.dtype} values, expected a bool or int64 mask`, { file: String(file) });
+  throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected a bool or int64 mask`, { file: flagText(file) });
 }
 
 export function outputOptions(values: Record<string, unknown>) {
@@ -152,7 +152,7 @@ export async function runPipeline(
 export function summary(result: PipelineResult, written: string[]): string {
   const providers = [...new Set(Object.values(result.providers))].join(", ");
   const stages = Object.entries(result.timings)
-    .map(([k, v]) => `${k} ${(v! / 1000).toFixed(2)} s`)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`)
     .join(", ");
   return `seed ${result.seed} · provider ${providers} · ${stages}\nwrote ${written.join(", ")}\n`;
 }

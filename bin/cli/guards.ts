@@ -12,7 +12,7 @@
 import { constants, statfsSync, statSync } from "node:fs";
 import { access, open } from "node:fs/promises";
 import path from "node:path";
-import { tokenizerNode } from "../../nodes/tokenizer";
+import { tokenizerNode } from "../../nodes/tokenizer/node";
 import { InputError } from "../../server/errors";
 import { floatFlag, UsageError } from "./args";
 

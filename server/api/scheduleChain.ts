@@ -5,12 +5,12 @@
  * node would run whole workflows outside the queue (and, cross-site, on any page's behalf).
  * Evaluating the chain reads configs only: model sessions are created when a graph first runs.
  */
-import type { NodeDeclaration } from "../../nodes/types";
+import type { NodeDeclaration } from "../../nodes/core/types";
 import { InputError } from "../errors";
 import { ValidationFailed } from "../graph/executor";
 import type { NodeRegistry } from "../graph/registry";
 import { validateWorkflow } from "../graph/validate";
-import type { Workflow } from "../graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 
 /** Wire types a node in the chain may take: a schedule and plain values, nothing with a model in it. */
 const CHAIN_INPUT_TYPES = new Set(["SCHEDULER", "INT", "FLOAT", "STRING", "SEED"]);

@@ -7,8 +7,9 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { isUnclipError, type UnclipError } from "../errors";
 import { ValidationFailed } from "../graph/executor";
-import type { ValidationError } from "../graph/validate";
-import { WorkflowFormatError } from "../graph/workflow";
+import type { ValidationError } from "../../nodes/core/graphRules";
+import { WorkflowFormatError } from "../../nodes/core/workflow";
+import type { Repositories } from "../db/repositories";
 import type { Services } from "../services";
 import { DISK_FULL_MESSAGE, isDiskFull } from "../http/diskFull";
 import { assertWellFormed } from "../http/wellFormed";
@@ -38,6 +39,7 @@ function isWorkflowFormatError(e: unknown): e is WorkflowFormatError {
 
 export interface Context {
   services: Services;
+  db: Repositories;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -51,7 +53,8 @@ const t = initTRPC.context<Context>().create({
       data: {
         ...shape.data,
         stack: undefined,
-        code2: ours?.code,
+        /** Our own error code (e.g. "model_not_found"), beside tRPC's HTTP-level `code`. */
+        errorCode: ours?.code,
         where: ours?.where,
         validationErrors: validationErrorsOf(cause),
         zodIssues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined,

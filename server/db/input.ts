@@ -39,7 +39,7 @@ export function jsonText(what: string) {
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, parameter: string, code = "bad_input"): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = r.error.issues[0];
   const where = issue.path.length ? `${parameter}.${issue.path.join(".")}` : parameter;
   // Our own messages read as predicates ("must not be empty"); zod's defaults are sentences.
   const sep = /^[a-z]/.test(issue.message) ? " " : ": ";

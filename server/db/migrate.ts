@@ -70,13 +70,13 @@ export function readMigrationFiles(dir: string): MigrationFile[] {
         { file: path.join(dir, entry) },
       );
     }
-    const other = numbers.get(m[1]!);
+    const other = numbers.get(m[1]);
     if (other) {
       throw new MigrationError("migration_name", `migrations ${other} and ${entry} share the number ${m[1]}`, {
         file: path.join(dir, entry),
       });
     }
-    numbers.set(m[1]!, entry);
+    numbers.set(m[1], entry);
     const sql = readFileSync(path.join(dir, entry), "utf8");
     files.push({ name: entry.slice(0, -".sql".length), sql, checksum: migrationChecksum(sql) });
   }

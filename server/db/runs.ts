@@ -140,23 +140,6 @@ export async function nextQueuedRun(): Promise<RunRecord | null> {
   return row ? toRunRecord(row) : null;
 }
 
-/** Take the next queued run and mark it running, or null when none is queued. */
-export async function claimNextQueuedRun(): Promise<RunRecord | null> {
-  const db = await getDb();
-  for (;;) {
-    const next = await db.run.findFirst({ where: { status: "queued" }, orderBy: QUEUE_ORDER, select: { id: true } });
-    if (!next) return null;
-    try {
-      return toRunRecord(
-        await db.run.update({ where: { id: next.id, status: "queued" }, data: { status: "running", startedAt: new Date() } }),
-      );
-    } catch (e) {
-      // Cancelled or claimed between the two statements: look again.
-      if (!isNotFound(e)) throw e;
-    }
-  }
-}
-
 export async function markRunning(id: string): Promise<RunRecord> {
   return transition(id, ["queued"], "running", { startedAt: new Date() });
 }

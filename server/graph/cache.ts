@@ -4,8 +4,8 @@
  * descendant's, and nothing else. Bounded by bytes, least recently used first out.
  */
 import { createHash } from "node:crypto";
-import type { NodeResult } from "../../nodes/runtime";
-import type { PlannedNode } from "./validate";
+import type { NodeResult } from "../../nodes/engine/runContext";
+import type { PlannedNode } from "../../nodes/core/graphRules";
 
 export interface CacheEntry {
   result: NodeResult;
@@ -16,7 +16,7 @@ export interface CacheEntry {
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const keys = Object.keys(value as object).sort();
+  const keys = Object.keys(value).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
 }
 

@@ -3,15 +3,16 @@
  * whose keys (type, version, parameters, upstream keys) are unchanged. Emits progress events;
  * stops within one denoising step when the signal is aborted.
  */
-import type { ArtifactRef, NodeResult, NodeRunContext } from "../../nodes/runtime";
+import type { ArtifactRef, NodeResult, NodeRunContext } from "../../nodes/engine/runContext";
 import { CancelledError, UnclipError, isUnclipError } from "../errors";
 import type { CacheEntry, OutputCache } from "./cache";
 import { nodeCacheKey } from "./cache";
-import type { RunError, RunEvent } from "./events";
+import type { RunError, RunEvent } from "../../nodes/core/runEvents";
 import type { ModelHost } from "./modelHost";
 import type { NodeRegistry } from "./registry";
-import { type ValidationError, validateWorkflow } from "./validate";
-import type { Workflow } from "./workflow";
+import { isCacheable, type ValidationError } from "../../nodes/core/graphRules";
+import { validateWorkflow } from "./validate";
+import type { Workflow } from "../../nodes/core/workflow";
 
 export interface ExecutorServices {
   registry: NodeRegistry;
@@ -113,7 +114,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   const consumers = new Map<string, string[]>();
   for (const node of plan.order) {
     const inputKeys = Object.fromEntries(Object.entries(node.inputs).map(([port, src]) => [port, `${keys.get(src.node)}:${src.port}`]));
-    const ownCacheable = typeof node.declaration.cacheable === "function" ? node.declaration.cacheable(node.params) : node.declaration.cacheable !== false;
+    const ownCacheable = isCacheable(node.declaration, node.params);
     const cacheable = ownCacheable && !Object.values(node.inputs).some((src) => volatile.has(src.node));
     if (!cacheable) volatile.add(node.id);
     else cacheableNodes.add(node.id);

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import type { ParamSpec } from "../../nodes/types";
+import type { ParamSpec } from "../../nodes/core/types";
 
 const UPLOAD_NAME = /^[0-9a-f]{64}\.[a-z0-9]{2,5}$/;
 

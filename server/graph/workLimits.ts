@@ -10,11 +10,11 @@
  * line, `numImagesPerPrompt` and `frames` multiply the rows coming in, a latent `shape` starts
  * with its row count; everything else passes on the largest row count of its inputs.
  */
-import { splitPrompts } from "../../nodes/tokenizer.run";
-import type { ParamSpec } from "../../nodes/types";
+import { splitPrompts } from "../../nodes/tokenizer/run";
+import type { ParamSpec } from "../../nodes/core/types";
 import { type Limits, limitMessage } from "../limitsConfig";
-import type { ExecutionPlan, PlannedNode, ValidationError } from "./validate";
-import type { Workflow } from "./workflow";
+import type { ExecutionPlan, PlannedNode, ValidationError } from "../../nodes/core/graphRules";
+import type { Workflow } from "../../nodes/core/workflow";
 
 export interface WorkLimitOptions {
   limits: Limits;

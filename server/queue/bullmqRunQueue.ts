@@ -11,17 +11,16 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { getRun, listPendingRuns, listRuns } from "../db/runs";
-import type { RunError, RunEvent } from "../graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import type { NodeRegistry } from "../graph/registry";
-import type { Workflow } from "../graph/workflow";
-import type { RunQueueBackend, WorkerInfo } from "./backend";
+import type { Workflow } from "../../nodes/core/workflow";
 import { dbRunStore } from "./dbRunStore";
 import type { EventHub } from "./eventHub";
 import { EventRelay } from "./eventRelay";
 import { reconcileQueue } from "./reconcile";
 import { bullConnection, openRedis, RUN_QUEUE_NAME } from "./redis";
 import { addRunJob, type RunJobQueue, runJob } from "./runJobs";
-import type { RunOptions, RunStore } from "./runQueue";
+import type { RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
 import { listWorkers } from "./workerRegistry";
 
 export interface BullmqRunQueueOptions {
@@ -54,7 +53,7 @@ export class BullmqRunQueue implements RunQueueBackend {
 
   /** Nothing is marked interrupted here: runs marked running may be running on workers now. */
   async start(): Promise<{ interrupted: number }> {
-    this.queue = new Queue(RUN_QUEUE_NAME, { connection: bullConnection(this.o.redisUrl, "producer") }) as RunJobQueue;
+    this.queue = new Queue(RUN_QUEUE_NAME, { connection: bullConnection(this.o.redisUrl, "producer") });
     this.queue.on("error", () => {}); // Redis restarting: the reconcile pass catches up afterwards
     this.redis = openRedis(this.o.redisUrl, `unclip-${this.id}`);
     this.relay = new EventRelay(this.o.redisUrl, this.id);
@@ -190,7 +189,7 @@ export class BullmqRunQueue implements RunQueueBackend {
         this.hub.emit({ type: "run.cancelled", runId: run.id });
       } else {
         const error = run.error ?? { code: run.status, message: `run ${run.status}` };
-        this.hub.emit({ type: "run.failed", runId: run.id, error: { ...error } as RunError });
+        this.hub.emit({ type: "run.failed", runId: run.id, error: { ...error } });
       }
     }
   }

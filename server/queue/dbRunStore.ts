@@ -1,9 +1,9 @@
 /** The run queue's persistence on the database (server/db/runs.ts). */
 import { isUnclipError } from "../errors";
 import type { RunReport } from "../graph/executor";
-import { parseWorkflow, WorkflowFormatError } from "../graph/workflow";
+import { parseWorkflow, WorkflowFormatError } from "../../nodes/core/workflow";
 import * as runs from "../db/runs";
-import type { QueuedRun, RunStore } from "./runQueue";
+import type { QueuedRun, RunStore } from "./types";
 
 /** Run a guarded transition; false when the run is not in a state that allows it (or unknown). */
 async function ifAllowed(action: () => Promise<unknown>): Promise<boolean> {

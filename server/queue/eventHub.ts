@@ -3,7 +3,7 @@
  * of recent runs so a client that (re)connects can be shown where things stand.
  */
 import { EventEmitter } from "node:events";
-import type { RunEvent } from "../graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 
 export type NodeState =
   | { state: "queued" }

@@ -7,7 +7,7 @@
  * because the database holds every run's outcome and the web server reconciles its hub with it.
  */
 import type { Redis } from "ioredis";
-import type { RunEvent } from "../graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import { CONTROL_CHANNEL, EVENTS_CHANNEL, openRedis } from "./redis";
 
 export type ControlMessage = { type: "cancel"; runId: string };

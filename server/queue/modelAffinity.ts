@@ -6,8 +6,8 @@
  */
 import path from "node:path";
 import type { NodeRegistry } from "../graph/registry";
-import type { Workflow } from "../graph/workflow";
-import type { WorkerInfo } from "./backend";
+import type { Workflow } from "../../nodes/core/workflow";
+import type { WorkerInfo } from "./types";
 
 /** The model packages a workflow loads (parameters shown with the model picker). */
 export function packagesOf(workflow: Workflow, registry: NodeRegistry): string[] {

@@ -6,7 +6,7 @@
 import type { JobsOptions, Queue } from "bullmq";
 import { getRun } from "../db/runs";
 import type { NodeRegistry } from "../graph/registry";
-import { parseWorkflow, type Workflow } from "../graph/workflow";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import { packagesOf } from "./modelAffinity";
 
 export interface RunJob {

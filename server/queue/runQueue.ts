@@ -4,38 +4,13 @@
  * process stopped are picked up again at start; runs left running are marked interrupted.
  */
 import { CancelledError, isUnclipError } from "../errors";
-import type { RunError } from "../graph/events";
+import type { RunError } from "../../nodes/core/runEvents";
 import type { RunReport } from "../graph/executor";
 import { toRunError } from "../graph/executor";
-import type { Workflow } from "../graph/workflow";
-import type { RunQueueBackend, WorkerInfo } from "./backend";
+import type { Workflow } from "../../nodes/core/workflow";
+import type { QueuedRun, RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
 import type { EventHub } from "./eventHub";
 
-export interface RunOptions {
-  previewEvery?: number;
-  trace?: boolean;
-}
-
-export interface QueuedRun {
-  id: string;
-  workflow: Workflow;
-  options: RunOptions;
-}
-
-/** Persistence the queue needs; the database repository implements it. */
-export interface RunStore {
-  enqueue(input: { workflowId?: string | null; workflow: Workflow; options: RunOptions }): Promise<{ id: string; position: number }>;
-  nextQueued(): Promise<QueuedRun | null>;
-  markRunning(id: string): Promise<void>;
-  markFinished(id: string, report: RunReport): Promise<void>;
-  markFailed(id: string, error: RunError): Promise<void>;
-  markCancelled(id: string): Promise<void>;
-  /** Cancel a run that is still queued; false when it is not queued. */
-  cancelQueued(id: string): Promise<boolean>;
-  clearQueued(): Promise<string[]>;
-  moveToFront(id: string): Promise<boolean>;
-  markInterruptedOnStartup(): Promise<number>;
-}
 
 export type Execute = (run: QueuedRun, signal: AbortSignal, onEvent: EventHub["emit"]) => Promise<RunReport>;
 
@@ -100,8 +75,8 @@ export class RunQueue implements RunQueueBackend {
   }
 
   /** Runs execute inside this process: there are no separate workers to list. */
-  async workers(): Promise<WorkerInfo[]> {
-    return [];
+  workers(): Promise<WorkerInfo[]> {
+    return Promise.resolve([]);
   }
 
   /** Resolves when the queue has nothing left to do (tests, shutdown). */

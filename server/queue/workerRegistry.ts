@@ -4,7 +4,7 @@
  * entries not refreshed for a while belong to workers that are gone.
  */
 import type { Redis } from "ioredis";
-import type { WorkerInfo } from "./backend";
+import type { WorkerInfo } from "./types";
 import { WORKERS_KEY } from "./redis";
 
 /** A worker that has not refreshed its entry for this long is taken to be gone. */

@@ -223,7 +223,7 @@ export function requireComponents(pkg: ModelPackage, needed: readonly Component[
 function checkConsistency(pkg: ModelPackage): void {
   const c = pkg.configs;
   const file = (component: Component) => componentFile(pkg, component, CONFIG_FILES[component]);
-  const disagree = (a: Component, aField: string, aValue: unknown, b: Component, bField: string, bValue: unknown) => {
+  const disagree = (a: Component, aField: string, aValue: number | undefined, b: Component, bField: string, bValue: number | undefined) => {
     if (aValue !== undefined && bValue !== undefined && aValue !== bValue) {
       throw new PackageError(
         "inconsistent_configs",

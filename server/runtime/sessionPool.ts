@@ -74,7 +74,7 @@ export class SessionPool {
       async run(feeds: Feeds): Promise<Fetches> {
         const t0 = performance.now();
         try {
-          return (await session.run(feeds)) as Fetches;
+          return (await session.run(feeds));
         } catch (err) {
           throw new UnclipError("runtime", "session_run", `${file}: onnxruntime failed: ${(err as Error).message}`, { file, component });
         } finally {
@@ -103,7 +103,7 @@ export class SessionPool {
       // graph must not make `auto` give up CUDA for every later session.
       if (cudaError) noteCudaUnavailable(firstLine(cudaError.message));
       try {
-        checkGraphSignature(pkg, component, session.inputMetadata as never, session.outputMetadata as never);
+        checkGraphSignature(pkg, component, session.inputMetadata, session.outputMetadata);
       } catch (err) {
         await session.release();
         throw err;

@@ -98,13 +98,13 @@ export async function loadClipImageProcessorConfig(file: string): Promise<ClipIm
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: cannot read image processor config (${code === "ENOENT" ? "no such file" : code ?? String(err)})`);
+    throw new Error(`${file}: cannot read image processor config (${code === "ENOENT" ? "no such file" : code ?? String(err)})`, { cause: err });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   return parseClipImageProcessorConfig(json, file);
 }
@@ -169,7 +169,7 @@ export async function decodeImage(bytes: Uint8Array, name: string): Promise<RgbI
     return { width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
     const reason = (err as Error).message.split("\n")[0].trim();
-    throw new Error(`${name}: cannot decode ${kind.toUpperCase()} image (${reason || "corrupt or truncated data"})`);
+    throw new Error(`${name}: cannot decode ${kind.toUpperCase()} image (${reason || "corrupt or truncated data"})`, { cause: err });
   }
 }
 

@@ -46,7 +46,3 @@ export class NoiseStream {
   }
 }
 
-/** A fresh random seed for callers that want one (shown to the user so a run can be repeated). */
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 32);
-}

@@ -70,7 +70,7 @@ export function readNpy(bytes: Uint8Array, where = "<npy>"): NdArray {
   const body = bytes.subarray(headerStart + headerLen);
   const need = (size: number) => {
     if (body.length < n * size) {
-      throw new NpyError(`${where}: data is truncated (shape [${header.shape}] needs ${n * size} bytes, file has ${body.length})`);
+      throw new NpyError(`${where}: data is truncated (shape [${header.shape.join(",")}] needs ${n * size} bytes, file has ${body.length})`);
     }
     // Copy into a fresh, aligned buffer: the file's data offset is not always a multiple of 8
     // (and Buffer#slice would return a view on Node's shared pool).

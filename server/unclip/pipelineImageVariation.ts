@@ -9,7 +9,7 @@ import type { UnclipComponents } from "./components";
 import { decodeImageEmbeddings } from "./decodeEmbeddings";
 import { encodePrompt } from "./encodePrompt";
 import { preprocessImages, type RgbImage } from "./imageProcessor";
-import { randomSeed } from "./noise";
+import { randomSeed } from "../../nodes/core/seeds";
 import { checkCount, checkGuidance, checkSeed, checkSteps, expectFinite, expectShape } from "./pipelineOptions";
 import { type PipelineResult, stripUndefined } from "./pipelineText2Image";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
@@ -122,7 +122,7 @@ export async function imageVariation(
   if (pixelValues) {
     imageEmbeds = await timed(timings, "image_encoder", async () => {
       hooks?.onProgress?.({ stage: "image_encoder", step: 0, steps: 1 });
-      const e = await components.imageEncoder(pixelValues!);
+      const e = await components.imageEncoder(pixelValues);
       hooks?.onProgress?.({ stage: "image_encoder", step: 1, steps: 1 });
       return e;
     });

@@ -9,7 +9,7 @@ import type { Provider } from "../runtime/device";
 import type { UnclipComponents } from "./components";
 import { decodeImageEmbeddings } from "./decodeEmbeddings";
 import { encodePrompt, type TextModelOutput } from "./encodePrompt";
-import { randomSeed } from "./noise";
+import { randomSeed } from "../../nodes/core/seeds";
 import { checkCount, checkGuidance, checkSeed, checkSteps, expectFinite, expectShape } from "./pipelineOptions";
 import { runPrior } from "./priorStage";
 import type { Recorder, StageHooks, StageTimings } from "./progress";

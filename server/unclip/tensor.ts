@@ -17,17 +17,17 @@ export function numel(shape: readonly number[]): number {
 export function float32(shape: number[], data?: Float32Array): Float32NdArray {
   const n = numel(shape);
   const buf = data ?? new Float32Array(n);
-  if (buf.length !== n) throw new Error(`tensor of shape [${shape}] needs ${n} values, got ${buf.length}`);
+  if (buf.length !== n) throw new Error(`tensor of shape [${shape.join(",")}] needs ${n} values, got ${buf.length}`);
   return { dtype: "float32", shape: [...shape], data: buf };
 }
 
 export function int64(shape: number[], data: BigInt64Array): Int64NdArray {
-  if (data.length !== numel(shape)) throw new Error(`tensor of shape [${shape}] needs ${numel(shape)} values, got ${data.length}`);
+  if (data.length !== numel(shape)) throw new Error(`tensor of shape [${shape.join(",")}] needs ${numel(shape)} values, got ${data.length}`);
   return { dtype: "int64", shape: [...shape], data };
 }
 
 export function bool(shape: number[], data: Uint8Array): BoolNdArray {
-  if (data.length !== numel(shape)) throw new Error(`tensor of shape [${shape}] needs ${numel(shape)} values, got ${data.length}`);
+  if (data.length !== numel(shape)) throw new Error(`tensor of shape [${shape.join(",")}] needs ${numel(shape)} values, got ${data.length}`);
   return { dtype: "bool", shape: [...shape], data };
 }
 
@@ -59,7 +59,7 @@ export function concatBatch<T extends NdArray>(parts: T[]): T {
     }
     rows += p.shape[0];
   }
-  const out = emptyLike(first, rows * numel(rest)) as AnyArray;
+  const out: AnyArray = emptyLike<NdArray>(first, rows * numel(rest));
   let offset = 0;
   for (const p of parts) {
     (out as Float32Array).set(p.data as Float32Array, offset);

@@ -101,7 +101,7 @@ function bytesToUnicode(): string[] {
   for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
   for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
   for (let b = 0xae; b <= 0xff; b++) bs.push(b);
-  const table: string[] = new Array(256);
+  const table = new Array<string>(256);
   for (const b of bs) table[b] = String.fromCodePoint(b);
   let n = 0;
   for (let b = 0; b < 256; b++) {
@@ -214,7 +214,7 @@ export class ClipTokenizer {
 
     const rawVocab = await readJsonObject(vocabFile);
     // Null prototype: a "__proto__" token must stay an ordinary key.
-    const vocab: Record<string, number> = Object.create(null);
+    const vocab = Object.create(null) as Record<string, number>;
     for (const [token, id] of Object.entries(rawVocab)) {
       if (typeof id !== "number" || !Number.isInteger(id) || id < 0) {
         throw new TokenizerError(`${vocabFile}: id of ${JSON.stringify(token)} must be a non-negative integer, got ${JSON.stringify(id)}`);

@@ -17,17 +17,18 @@ import { DelayedError, type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { claimRun, endLeasedRun, holdsLease, type Lease, renewLease } from "../db/runLeases";
 import { CancelledError } from "../errors";
-import type { RunError, RunEvent } from "../graph/events";
+import type { RunError, RunEvent } from "../../nodes/core/runEvents";
 import type { ExecutorServices, RunReport } from "../graph/executor";
 import { toRunError } from "../graph/executor";
-import { parseWorkflow } from "../graph/workflow";
+import { parseWorkflow } from "../../nodes/core/workflow";
 import { providerCandidates } from "../runtime/device";
-import type { WorkerInfo } from "../queue/backend";
+import type { WorkerInfo } from "../queue/types";
 import { EventRelay } from "../queue/eventRelay";
 import { idleHolder, packageNames } from "../queue/modelAffinity";
 import { bullConnection, openRedis, RUN_QUEUE_NAME } from "../queue/redis";
 import type { RunJob } from "../queue/runJobs";
-import type { Execute, QueuedRun } from "../queue/runQueue";
+import type { Execute } from "../queue/runQueue";
+import type { QueuedRun } from "../queue/types";
 import { announceWorker, listWorkers, withdrawWorker } from "../queue/workerRegistry";
 
 export interface RunWorkerOptions {
@@ -234,12 +235,12 @@ export class RunWorker {
       const lease = this.running?.runId === runId ? this.running.lease : null;
       if (lease && !(await holdsLease(lease))) throw new CancelledError("this worker no longer holds the run's lease");
     };
-    const saveImage = executor.saveImage;
+    const saveImage = executor.saveImage.bind(executor);
     executor.saveImage = async (runId, nodeId, png, info) => {
       await check(runId);
       return saveImage(runId, nodeId, png, info);
     };
-    const saveTrace = executor.saveTrace;
+    const saveTrace = executor.saveTrace?.bind(executor);
     if (saveTrace) {
       executor.saveTrace = async (runId, nodeId, json) => {
         await check(runId);

@@ -10,7 +10,7 @@ import superjson from "superjson";
 import { describe, it } from "vitest";
 import type { AppRouter } from "../../server/api/root";
 import type { StreamEvent } from "../../server/api/routers/runs";
-import type { Workflow } from "../../server/graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 import { describeWithFixtures } from "../helpers/fixtures";
 import { appIsBuilt } from "../helpers/server";
 

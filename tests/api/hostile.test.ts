@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Workflow } from "../../server/graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 import { FIXTURES_DIR, REPO_ROOT } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
 import { type Client, clone, createClient, describeApi, makePng, nodesOfType, rawRequest, tinyWorkflow, trpcError } from "./helpers";

@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { StreamEvent } from "../../server/api/routers/runs";
-import type { Workflow } from "../../server/graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
 import { type Client, createClient, describeApi, EventRecorder, nodesOfType, tinyWorkflow, until } from "./helpers";

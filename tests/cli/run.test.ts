@@ -6,9 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage";
-import { templateByName } from "../../nodes/templates";
-import { parseWorkflow } from "../../server/graph/workflow";
+import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
+import { templateByName } from "../../nodes/core/templates";
+import { parseWorkflow } from "../../nodes/core/workflow";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
 import { describeWithFixtures, FIXTURES_DIR, REPO_ROOT } from "../helpers/fixtures";
 

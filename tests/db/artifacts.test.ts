@@ -145,10 +145,10 @@ describe("artifact store", () => {
     await saveArtifact({ runId: run.id, nodeId: "decoder", kind: "preview", data: png(1, 1) });
 
     const page = await listGalleryImages({ limit: 2 });
-    expect(page.map((a) => a.id)).toEqual([saved[2]!.id, saved[1]!.id]);
+    expect(page.map((a) => a.id)).toEqual([saved[2].id, saved[1].id]);
     expect(page[0]).toMatchObject({ runId: run.id, kind: "image", meta: { i: 2 } });
-    const next = await listGalleryImages({ limit: 2, cursor: page[1]!.id });
-    expect(next[0]!.id).toBe(saved[0]!.id);
+    const next = await listGalleryImages({ limit: 2, cursor: page[1].id });
+    expect(next[0].id).toBe(saved[0].id);
     expect((await listGalleryImages()).every((a) => a.kind === "image")).toBe(true);
     await expect(listGalleryImages({ cursor: "../x" })).rejects.toBeInstanceOf(InputError);
   });

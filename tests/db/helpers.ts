@@ -118,5 +118,5 @@ export function runChildAndKill(dataDir: string, ...args: string[]): Promise<{ l
 
 export function parseLastLine(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
 }

@@ -152,7 +152,7 @@ describe("migrations", () => {
     const c2 = createClient({ url: fileUrl(dbFile) });
     const rs = await c2.execute('SELECT COUNT(*) AS n FROM "Artifact"');
     c2.close();
-    expect(Number(rs.rows[0]!.n)).toBe(1);
+    expect(Number(rs.rows[0].n)).toBe(1);
   });
 
   it("refuses misnamed migration files", () => {

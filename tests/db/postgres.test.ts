@@ -109,7 +109,7 @@ describeWithServices("PostgreSQL", { postgres: true }, () => {
     const won = claims.filter((c) => c.outcome === "claimed");
     expect(won).toHaveLength(1);
     expect(claims.filter((c) => c.outcome === "held")).toHaveLength(1);
-    const first = won[0]!;
+    const first = won[0];
     if (first.outcome !== "claimed") throw new Error("unreachable");
     expect(first.lease.attempt).toBe(1);
 

@@ -5,7 +5,6 @@ import { saveArtifact } from "../../server/db/artifacts";
 import { closeDb, getDb } from "../../server/db/client";
 import {
   cancelQueuedRun,
-  claimNextQueuedRun,
   clearQueuedRuns,
   enqueueRun,
   getRun,
@@ -130,18 +129,6 @@ describe("run queue", () => {
 
     await expect(markRunning("nope")).rejects.toThrow("run nope not found");
     await expect(markFinished(c.id, { ranNodes: "n1" as unknown as string[] })).rejects.toBeInstanceOf(InputError);
-  });
-
-  it("claims the next queued run", async () => {
-    await drainQueue();
-    expect(await claimNextQueuedRun()).toBeNull();
-    const a = await enqueueRun({ snapshot: snap });
-    const b = await enqueueRun({ snapshot: snap });
-    const claimed = await Promise.all([claimNextQueuedRun(), claimNextQueuedRun(), claimNextQueuedRun()]);
-    const ids = claimed.map((r) => r?.id ?? null);
-    expect(ids.filter((x) => x !== null).sort()).toEqual([a.id, b.id].sort());
-    expect(ids.filter((x) => x === null)).toHaveLength(1);
-    for (const r of claimed) if (r) await markFinished(r.id);
   });
 
   it("validates enqueue input", async () => {

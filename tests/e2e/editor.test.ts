@@ -125,7 +125,7 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
 
     // export as JSON and import it back
     const [download] = await Promise.all([page.waitForEvent("download"), menu(page, "Export JSON")]);
-    const exported = JSON.parse(readFileSync((await download.path())!, "utf8"));
+    const exported = JSON.parse(readFileSync((await download.path()), "utf8"));
     expect(exported).toMatchObject({ format: "unclip-studio/workflow", version: 1, name: "Renamed workflow" });
     expect(exported.nodes.find((n: { id: string }) => n.id === "tokenizer").params.prompt).toBe("a saved prompt");
     await menu(page, "New");

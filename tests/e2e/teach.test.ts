@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { templateByName } from "../../nodes/templates";
+import { templateByName } from "../../nodes/core/templates";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
 import { browserSkipReason, clickFitView, launchBrowser, node, openEditor, screenshot, useTinyModel } from "./browser";

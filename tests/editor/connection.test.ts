@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkConnection, reaches } from "../../app/editor/lib/connection";
+import { reaches } from "../../nodes/core/graphRules";
+import { checkConnection } from "../../app/editor/lib/connection";
 import { CATALOG, textToImageGraph } from "./helpers";
 
 describe("connection validation", () => {
@@ -17,7 +18,7 @@ describe("connection validation", () => {
 
   it("refuses a second link into an input", () => {
     const v = checkConnection({ source: "decoder", sourceHandle: "image", target: "save", targetHandle: "image" }, graph, CATALOG);
-    expect(v).toMatchObject({ ok: false, code: "input_taken" });
+    expect(v).toMatchObject({ ok: false, code: "duplicate_input" });
   });
 
   it("refuses self-links", () => {

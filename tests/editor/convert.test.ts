@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { graphToWorkflow, randomizeSeeds, workflowToGraph } from "../../app/editor/lib/convert";
-import { templateByName } from "../../nodes/templates";
-import { parseWorkflow } from "../../server/graph/workflow";
-import { DATA_TYPES } from "../../nodes/types";
+import { templateByName } from "../../nodes/core/templates";
+import { parseWorkflow } from "../../nodes/core/workflow";
+import { DATA_TYPES } from "../../nodes/core/types";
 import { CATALOG } from "./helpers";
 
 describe("workflow ↔ graph", () => {

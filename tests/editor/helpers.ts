@@ -1,5 +1,5 @@
-import { catalog } from "../../nodes/index";
-import { templateByName } from "../../nodes/templates";
+import { catalog } from "../../nodes/registry";
+import { templateByName } from "../../nodes/core/templates";
 import { workflowToGraph } from "../../app/editor/lib/convert";
 import { indexCatalog, type GraphDoc } from "../../app/editor/lib/types";
 

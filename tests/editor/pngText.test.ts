@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import sharp from "sharp";
 import { isPng, readPngTextChunks, workflowTextFromPng } from "../../app/editor/lib/pngText";
 import { addPngTextChunks } from "../../server/unclip/imageOutput";
-import { templateByName } from "../../nodes/templates";
+import { templateByName } from "../../nodes/core/templates";
 
 async function tinyPng(): Promise<Buffer> {
   return sharp(Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]), { raw: { width: 2, height: 2, channels: 3 } }).png().toBuffer();

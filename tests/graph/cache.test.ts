@@ -1,9 +1,9 @@
 /** The output cache on its own: keys, byte bound, least recently used first out. */
 import { describe, expect, it } from "vitest";
-import { NODE_DECLARATIONS } from "../../nodes/index";
-import type { NodeResult } from "../../nodes/runtime";
+import { NODE_DECLARATIONS } from "../../nodes/registry";
+import type { NodeResult } from "../../nodes/engine/runContext";
 import { canonicalJson, nodeCacheKey, OutputCache } from "../../server/graph/cache";
-import type { PlannedNode } from "../../server/graph/validate";
+import type { PlannedNode } from "../../nodes/core/graphRules";
 
 const result = (tag: string): NodeResult => ({ outputs: { tag } });
 const decl = NODE_DECLARATIONS.find((d) => d.type === "unclip.decoder")!;

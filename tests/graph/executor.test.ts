@@ -8,13 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage";
+import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
 import { readEnv } from "../../server/env";
 import { CancelledError } from "../../server/errors";
-import type { RunEvent } from "../../server/graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import { NodeFailed, toRunError, ValidationFailed } from "../../server/graph/executor";
 import { validateWorkflow } from "../../server/graph/validate";
-import { parseWorkflow, type Workflow } from "../../server/graph/workflow";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import { readPngTextChunks, toRgb8 } from "../../server/unclip/imageOutput";
 import { decodeImage } from "../../server/unclip/imageProcessor";
 import { imageVariation } from "../../server/unclip/pipelineImageVariation";
@@ -62,7 +62,7 @@ describe("executor (no model)", () => {
     const err = await run(services, wf, { onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationFailed);
     expect((err as ValidationFailed).errors.map((e) => e.code).sort()).toEqual(["missing_input", "param_out_of_range"]);
-    expect(toRunError(err)).toMatchObject({ code: (err as ValidationFailed).errors[0]!.code });
+    expect(toRunError(err)).toMatchObject({ code: (err as ValidationFailed).errors[0].code });
     expect(events).toEqual([]);
   });
 
@@ -207,8 +207,8 @@ describeWithFixtures("executor on unclip-tiny", () => {
     });
     const saved = services.saved.filter((s) => s.nodeId === "save");
     expect(saved).toHaveLength(1);
-    expect(saved[0]!.info).toMatchObject({ kind: "image", index: 0, width: ref.images.shape[2], height: ref.images.shape[1] });
-    await expectSamePixels(saved[0]!, ref.images);
+    expect(saved[0].info).toMatchObject({ kind: "image", index: 0, width: ref.images.shape[2], height: ref.images.shape[1] });
+    await expectSamePixels(saved[0], ref.images);
     // the preview node saved the decoder's small image as a preview
     expect(services.saved.find((s) => s.nodeId === "preview")!.info.kind).toBe("preview");
   });
@@ -228,7 +228,7 @@ describeWithFixtures("executor on unclip-tiny", () => {
     const ref = await imageVariation(components, { image: await decodeImage(png, "input.png"), seed: 106, decoderNumInferenceSteps: 2, superResNumInferenceSteps: 2 });
     const saved = services.saved.filter((s) => s.nodeId === "save");
     expect(saved).toHaveLength(1);
-    await expectSamePixels(saved[0]!, ref.images);
+    await expectSamePixels(saved[0], ref.images);
   });
 
   it("saved PNGs carry the workflow, which parses back to the same workflow", async () => {

@@ -4,21 +4,20 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { NODE_DECLARATIONS } from "../../nodes/index";
-import { RUNNERS } from "../../nodes/runners";
-import { templateByName } from "../../nodes/templates";
+import { NODE_IMPLEMENTATIONS } from "../../nodes/registry";
+import { templateByName } from "../../nodes/core/templates";
 import { readEnv } from "../../server/env";
 import { createExecutorServices } from "../../server/executorServices";
-import type { RunEvent } from "../../server/graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import { type ExecuteOptions, type ExecutorServices, executeWorkflow, type RunReport } from "../../server/graph/executor";
 import { createRegistry } from "../../server/graph/registry";
-import { parseWorkflow, WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../server/graph/workflow";
+import { parseWorkflow, WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../nodes/core/workflow";
 import { readUpload } from "../../server/uploads";
 import { useTempDataDir as useTempDbDataDir } from "../db/helpers";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 
 export const PACKAGE = "unclip-tiny";
-export const registry = createRegistry(NODE_DECLARATIONS, RUNNERS);
+export const registry = createRegistry(NODE_IMPLEMENTATIONS);
 
 export interface SavedPng {
   runId: string;

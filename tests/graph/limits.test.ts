@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { assertSchedulerChain } from "../../server/api/scheduleChain";
 import { CancelledError, UnclipError } from "../../server/errors";
-import type { RunEvent } from "../../server/graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import { uploadExistsIn } from "../../server/graph/inputFiles";
 import { validateWorkflow } from "../../server/graph/validate";
 import { DEFAULT_LIMITS, type Limits } from "../../server/limitsConfig";

@@ -8,20 +8,21 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage";
+import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
 import { closeDb } from "../../server/db/client";
 import { clearQueuedRuns, enqueueRun, getRun, markRunning, type RunStatus } from "../../server/db/runs";
 import { resetEnv } from "../../server/env";
 import { CancelledError } from "../../server/errors";
 import { createExecutorServices } from "../../server/executorServices";
-import type { RunEvent } from "../../server/graph/events";
+import type { RunEvent } from "../../nodes/core/runEvents";
 import { type ExecutorServices, executeWorkflow, type RunReport } from "../../server/graph/executor";
-import { parseWorkflow, type Workflow } from "../../server/graph/workflow";
-import type { RunQueueBackend } from "../../server/queue/backend";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
+import type { RunQueueBackend } from "../../server/queue/types";
 import { BullmqRunQueue } from "../../server/queue/bullmqRunQueue";
 import { dbRunStore } from "../../server/queue/dbRunStore";
 import { EventHub } from "../../server/queue/eventHub";
-import { type Execute, RunQueue, type RunStore } from "../../server/queue/runQueue";
+import { type Execute, RunQueue } from "../../server/queue/runQueue";
+import type { RunStore } from "../../server/queue/types";
 import { createServices } from "../../server/services";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
 import { RunWorker } from "../../server/worker/runWorker";
@@ -366,7 +367,7 @@ export function defineQueueSuite(kind: QueueBackendKind): void {
         expect(images).toHaveLength(1);
         expect(images[0]).toMatchObject({ nodeId: "save", width: 64, height: 64 });
         expect(r.artifacts.some((a) => a.kind === "preview" && a.nodeId === "preview")).toBe(true);
-        const png = await readFile(path.join(dataDir(), images[0]!.path));
+        const png = await readFile(path.join(dataDir(), images[0].path));
         expect(parseWorkflow(readPngTextChunks(png)[WORKFLOW_PNG_KEYWORD])).toEqual(wf);
         // step previews were streamed as events
         expect(services.hub.state(runId)?.status).toBe("finished");

@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { TEMPLATES } from "../../nodes/templates";
-import { type ValidationCode, type ValidationError, validateWorkflow } from "../../server/graph/validate";
-import { parseWorkflow } from "../../server/graph/workflow";
+import { TEMPLATES } from "../../nodes/core/templates";
+import type { ValidationCode, ValidationError } from "../../nodes/core/graphRules";
+import { validateWorkflow } from "../../server/graph/validate";
+import { parseWorkflow } from "../../nodes/core/workflow";
 import { graph, registry } from "./helpers";
 
 // A models directory with one (empty) package folder: validation only checks that it exists.
@@ -22,8 +23,8 @@ function only(wf: Parameters<typeof validateWorkflow>[0], code: ValidationCode):
   const { errors, plan } = validate(wf);
   expect(plan).toBeUndefined();
   expect(errors.map((e) => e.code)).toEqual([code]);
-  expect(errors[0]!.message.length).toBeGreaterThan(10);
-  return errors[0]!;
+  expect(errors[0].message.length).toBeGreaterThan(10);
+  return errors[0];
 }
 
 const inspectInt = (): Parameters<typeof graph>[0] => [
@@ -108,7 +109,7 @@ describe("validation", () => {
     const { errors } = validate(wf);
     expect(codes(errors)).toEqual(["cycle", "cycle"]);
     expect(errors.map((e) => e.nodeId).sort()).toEqual(["a", "b"]);
-    expect(errors[0]!.message).toContain("cycle");
+    expect(errors[0].message).toContain("cycle");
   });
 
   it("param_out_of_range: names the parameter", () => {
@@ -229,7 +230,7 @@ describe("validation", () => {
     const { errors, plan } = validate(wf);
     expect(errors).toEqual([]);
     expect(plan!.order.map((n) => n.id)).toEqual(["seed", "noise", "inspect"]);
-    expect(plan!.order[0]!.params).toEqual({ seed: 9, randomize: false });
-    expect(plan!.order[1]!.inputs).toEqual({ seed: { node: "seed", port: "seed" } });
+    expect(plan!.order[0].params).toEqual({ seed: 9, randomize: false });
+    expect(plan!.order[1].inputs).toEqual({ seed: { node: "seed", port: "seed" } });
   });
 });

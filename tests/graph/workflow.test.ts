@@ -1,6 +1,6 @@
 /** The saved workflow format: parsing, clear refusals, versions and the migration hook. */
 import { describe, expect, it } from "vitest";
-import { TEMPLATES } from "../../nodes/templates";
+import { TEMPLATES } from "../../nodes/core/templates";
 import {
   emptyWorkflow,
   parseWorkflow,
@@ -9,7 +9,7 @@ import {
   WORKFLOW_VERSION,
   WorkflowFormatError,
   type WorkflowMigration,
-} from "../../server/graph/workflow";
+} from "../../nodes/core/workflow";
 
 const minimal = () => ({ format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, nodes: [{ id: "a", type: "unclip.int" }], links: [] });
 

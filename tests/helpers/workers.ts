@@ -18,18 +18,18 @@ export async function startWorker(id: string, env: Record<string, string>, o: { 
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker ${id} not ready in time:\n${output}`)), 90_000);
     const check = () => {
       if (/ready: device/.test(output)) {
         clearTimeout(timer);
-        child.stdout!.off("data", check);
+        child.stdout.off("data", check);
         resolve();
       }
     };
-    child.stdout!.on("data", check);
+    child.stdout.on("data", check);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`worker ${id} exited (${code}):\n${output}`));

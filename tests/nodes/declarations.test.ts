@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { catalog, getDeclaration, isCacheable, NODE_DECLARATIONS } from "../../nodes/index";
-import { RUNNERS } from "../../nodes/runners";
-import { DATA_TYPES } from "../../nodes/types";
+import { isCacheable } from "../../nodes/core/graphRules";
+import { catalog, getDeclaration, NODE_DECLARATIONS, NODE_IMPLEMENTATIONS, runnerFor } from "../../nodes/registry";
+import { DATA_TYPES } from "../../nodes/core/types";
 import { REPO_ROOT } from "../helpers/fixtures";
 
 const duplicates = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i);
@@ -54,13 +54,13 @@ describe("node declarations", () => {
       });
 
       it("has a runner", () => {
-        expect(typeof RUNNERS[d.type]).toBe("function");
+        expect(typeof runnerFor(d.type)).toBe("function");
       });
     });
   }
 
   it("registers no runner without a declaration", () => {
-    for (const type of Object.keys(RUNNERS)) expect(getDeclaration(type), type).toBeDefined();
+    for (const { declaration } of NODE_IMPLEMENTATIONS) expect(getDeclaration(declaration.type), declaration.type).toBe(declaration);
   });
 
   it("marks outputs, notes and seeds as specified", () => {

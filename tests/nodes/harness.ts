@@ -6,12 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseWorkflow, type Workflow } from "../../server/graph/workflow";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import { SessionPool } from "../../server/runtime/sessionPool";
 import { UnclipComponents } from "../../server/unclip/components";
-import { getDeclaration, isExecutable } from "../../nodes/index";
-import { runnerFor } from "../../nodes/runners";
-import type { ArtifactRef, NodeProgress, NodeResult, NodeRunContext } from "../../nodes/runtime";
+import { isExecutable } from "../../nodes/core/graphRules";
+import { getDeclaration, NODE_IMPLEMENTATIONS } from "../../nodes/registry";
+import { implementationOf, runNode } from "./runNode";
+import type { ArtifactRef, NodeProgress, NodeResult, NodeRunContext } from "../../nodes/engine/runContext";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 
 export interface SavedImage {
@@ -81,7 +82,7 @@ export class NodeHarness {
       node.params = { ...node.params, ...params };
     }
     const json = JSON.stringify(wf);
-    const nodes = wf.nodes.filter((n) => isExecutable(getDeclaration(n.type)!));
+    const nodes = wf.nodes.filter((n) => isExecutable(getDeclaration(n.type)));
     const results = new Map<string, NodeResult>();
     const pending = new Set(nodes.map((n) => n.id));
     while (pending.size) {
@@ -89,9 +90,7 @@ export class NodeHarness {
       if (!ready) throw new Error("the workflow has a cycle");
       const inputs: Record<string, unknown> = {};
       for (const l of wf.links.filter((l) => l.to.node === ready.id)) inputs[l.to.port] = results.get(l.from.node)!.outputs[l.from.port];
-      const run = runnerFor(ready.type);
-      if (!run) throw new Error(`no runner for ${ready.type}`);
-      results.set(ready.id, await run(this.context(ready.id, json), inputs, ready.params));
+      results.set(ready.id, await runNode(implementationOf(NODE_IMPLEMENTATIONS, ready.type), this.context(ready.id, json), inputs, ready.params));
       pending.delete(ready.id);
     }
     return results;

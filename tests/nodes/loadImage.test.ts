@@ -1,10 +1,11 @@
 /** Load Image accepts PNG/JPEG/WebP within the limits and refuses everything else before decoding. */
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { runLoadImage } from "../../nodes/loadImage.run";
-import type { NodeRunContext } from "../../nodes/runtime";
-import type { ImageValue } from "../../nodes/values";
+import { loadImageRunner } from "../../nodes/loadImage/run";
+import type { NodeRunContext } from "../../nodes/engine/runContext";
+import type { ImageValue } from "../../nodes/engine/values";
 import { InputError } from "../../server/errors";
+import { runNode } from "./runNode";
 
 function ctxWith(uploads: Record<string, Uint8Array>): NodeRunContext {
   return {
@@ -25,7 +26,7 @@ function ctxWith(uploads: Record<string, Uint8Array>): NodeRunContext {
 const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: { r: 200, g: 10, b: 30 } } });
 
 async function load(name: string, bytes: Uint8Array) {
-  return runLoadImage(ctxWith({ [name]: bytes }), {}, { image: name });
+  return runNode(loadImageRunner, ctxWith({ [name]: bytes }), {}, { image: name });
 }
 
 describe("Load Image", () => {
@@ -65,6 +66,6 @@ describe("Load Image", () => {
     await expect(load("notes.txt", new TextEncoder().encode("hello"))).rejects.toThrow(/^notes\.txt: not a recognised image; use a PNG, JPEG or WebP file$/);
     const png = await solid(8, 8).png().toBuffer();
     await expect(load("cut.png", png.subarray(0, 40))).rejects.toThrow(/^cut\.png: /);
-    await expect(runLoadImage(ctxWith({}), {}, {})).rejects.toThrow(/choose an uploaded image/);
+    await expect(runNode(loadImageRunner, ctxWith({}), {}, {})).rejects.toThrow(/choose an uploaded image/);
   });
 });

@@ -1,16 +1,17 @@
 /** Loaders and the Scheduler node: parts from single loaders, step counts, overrides, clear refusals. */
 import { afterAll, describe, expect, it } from "vitest";
-import { runPriorNode } from "../../nodes/prior.run";
-import type { NodeRunContext } from "../../nodes/runtime";
-import { runScheduler } from "../../nodes/scheduler.run";
-import type { ImageValue, SchedulerValue } from "../../nodes/values";
+import { priorRunner } from "../../nodes/prior/run";
+import type { NodeRunContext } from "../../nodes/engine/runContext";
+import { schedulerRunner } from "../../nodes/scheduler/run";
+import type { ImageValue, SchedulerValue } from "../../nodes/engine/values";
 import { PackageError } from "../../server/errors";
 import { UnCLIPScheduler, UnCLIPSchedulerConfigSchema } from "../../server/unclip/scheduler";
 import { text2image } from "../../server/unclip/pipelineText2Image";
 import { toImageArray } from "../../server/unclip/superResStage";
-import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../server/graph/workflow";
+import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../nodes/core/workflow";
 import { describeWithFixtures } from "../helpers/fixtures";
 import { NodeHarness } from "./harness";
+import { runNode } from "./runNode";
 
 const baseScheduler = (): SchedulerValue => {
   const config = UnCLIPSchedulerConfigSchema.parse({ variance_type: "fixed_small_log", clip_sample_range: 1 });
@@ -21,10 +22,10 @@ const noCtx = {} as NodeRunContext;
 describe("Scheduler node", () => {
   it("keeps the package's options unless overridden, and sets the steps", async () => {
     const base = baseScheduler();
-    const same = (await runScheduler(noCtx, { scheduler: base }, { numInferenceSteps: 7 })).outputs.scheduler as SchedulerValue;
+    const same = (await runNode(schedulerRunner, noCtx, { scheduler: base }, { numInferenceSteps: 7 })).outputs.scheduler as SchedulerValue;
     expect(same.numInferenceSteps).toBe(7);
     expect(same.scheduler).toBe(base.scheduler);
-    const changed = (await runScheduler(noCtx, { scheduler: base, numInferenceSteps: 4 }, { varianceType: "learned_range", clipSampleRange: 5 }))
+    const changed = (await runNode(schedulerRunner, noCtx, { scheduler: base, numInferenceSteps: 4 }, { varianceType: "learned_range", clipSampleRange: 5 }))
       .outputs.scheduler as SchedulerValue;
     expect(changed.numInferenceSteps).toBe(4);
     expect(changed.scheduler.config).toMatchObject({ variance_type: "learned_range", clip_sample_range: 5 });
@@ -32,21 +33,21 @@ describe("Scheduler node", () => {
   });
 
   it("refuses one step with the scheduler's explanation", async () => {
-    await expect(runScheduler(noCtx, { scheduler: baseScheduler() }, { numInferenceSteps: 2 })).resolves.toBeDefined();
-    await expect(runScheduler(noCtx, { scheduler: baseScheduler(), numInferenceSteps: 1 }, {})).rejects.toThrow(/numInferenceSteps must be an integer of at least 2/);
+    await expect(runNode(schedulerRunner, noCtx, { scheduler: baseScheduler() }, { numInferenceSteps: 2 })).resolves.toBeDefined();
+    await expect(runNode(schedulerRunner, noCtx, { scheduler: baseScheduler(), numInferenceSteps: 1 }, {})).rejects.toThrow(/numInferenceSteps must be an integer of at least 2/);
   });
 });
 
 describe("inputs", () => {
   it("a part the package lacks fails where it is used, with the package's reason", async () => {
     const missing = { kind: "missing_component", component: "prior", packageName: "p", message: "/models/p: the Prior output needs the component prior, which model_index.json does not list" };
-    const err = await runPriorNode(noCtx, { prior: missing, scheduler: baseScheduler(), text: {} }, {}).catch((e: unknown) => e);
+    const err = await runNode(priorRunner, noCtx, { prior: missing, scheduler: baseScheduler(), text: {} }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PackageError);
     expect((err as Error).message).toMatch(/needs the component prior/);
   });
 
   it("a miswired input names its port", async () => {
-    await expect(runPriorNode(noCtx, { prior: baseScheduler() }, {})).rejects.toThrow(/input "prior": expected a prior component, got a scheduler value/);
+    await expect(runNode(priorRunner, noCtx, { prior: baseScheduler() }, {})).rejects.toThrow(/input "prior": expected a prior component, got a scheduler value/);
   });
 });
 
@@ -133,7 +134,7 @@ describeWithFixtures("loaders on the fixture packages", () => {
       cond: { promptEmbeds: { dtype: "float32", shape: [1, 32], data: new Float32Array(32) } },
       uncond: {},
     };
-    const err = await runPriorNode(
+    const err = await runNode(priorRunner, 
       ctx,
       { prior: tiny.get("smallPrior")!.outputs.prior, scheduler: tiny.get("pkg")!.outputs.priorScheduler, text: fakeText },
       {},

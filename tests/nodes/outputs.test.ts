@@ -1,23 +1,24 @@
 /** Output and utility nodes on known values: inspector statistics, saving with the workflow, noise, sizes. */
 import { describe, expect, it } from "vitest";
 import sharp from "sharp";
-import { imageFromPixels, imageFromRgb8 } from "../../nodes/lib/images";
-import { tensorStats } from "../../nodes/lib/tensorStats";
-import { runNoise } from "../../nodes/noise.run";
-import { runPreviewImage } from "../../nodes/previewImage.run";
-import { PRIMITIVE_RUNNERS } from "../../nodes/primitives.run";
-import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage";
-import { runSaveImage } from "../../nodes/saveImage.run";
-import { runSeed } from "../../nodes/seed.run";
-import { runTensorInspector } from "../../nodes/tensorInspector.run";
-import type { InspectEntry } from "../../nodes/tensorInspector.run";
-import type { ArtifactRef, NodeRunContext } from "../../nodes/runtime";
-import { valueBytes } from "../../nodes/values";
+import { imageFromPixels, imageFromRgb8 } from "../../nodes/engine/images";
+import { tensorStats } from "../../nodes/engine/tensorStats";
+import { noiseRunner } from "../../nodes/noise/run";
+import { previewImageRunner } from "../../nodes/previewImage/run";
+import { PRIMITIVE_RUNNERS } from "../../nodes/primitives/run";
+import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
+import { saveImageRunner } from "../../nodes/saveImage/run";
+import { seedRunner } from "../../nodes/seed/run";
+import { tensorInspectorRunner } from "../../nodes/tensorInspector/run";
+import type { InspectEntry } from "../../nodes/tensorInspector/run";
+import type { ArtifactRef, NodeRunContext } from "../../nodes/engine/runContext";
+import { valueBytes } from "../../nodes/engine/values";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
 import { NoiseStream } from "../../server/unclip/noise";
 import { writeNpy } from "../../server/unclip/npy";
 import { stageNoise } from "../../server/unclip/stageNoise";
 import { float32, int64 } from "../../server/unclip/tensor";
+import { implementationOf, runNode } from "./runNode";
 
 function fakeContext(workflowJson = "{}", uploads: Record<string, Uint8Array> = {}) {
   const saved: { png: Uint8Array; info: { width: number; height: number; kind: string; index: number } }[] = [];
@@ -63,7 +64,7 @@ describe("Tensor Inspector", () => {
   it("reports every tensor of a value with a 32-bin histogram", async () => {
     const { ctx } = fakeContext();
     const value = { kind: "image_embedding", embeds: float32([1, 4], Float32Array.from([-1, 0, 1, 2])) };
-    const r = await runTensorInspector(ctx, { value }, {});
+    const r = await runNode(tensorInspectorRunner, ctx, { value }, {});
     const entries = (r.ui!.inspect as { entries: InspectEntry[] }).entries;
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ name: "embeds", shape: [1, 4], min: -1, max: 2, mean: 0.5 });
@@ -74,7 +75,7 @@ describe("Tensor Inspector", () => {
   it("shows images as pictures", async () => {
     const { ctx, saved } = fakeContext();
     const image = imageFromPixels(float32([2, 3, 8, 8], new Float32Array(2 * 3 * 64).fill(0.5)));
-    const r = await runTensorInspector(ctx, { value: image }, {});
+    const r = await runNode(tensorInspectorRunner, ctx, { value: image }, {});
     expect(r.ui!.images).toHaveLength(2);
     expect(saved.every((s) => s.info.kind === "preview" && s.info.width === 8)).toBe(true);
     const { data } = await sharp(saved[0].png).raw().toBuffer({ resolveWithObject: true });
@@ -87,7 +88,7 @@ describe("Save Image and Preview Image", () => {
     const workflow = JSON.stringify({ format: "unclip-studio/workflow", version: 1, nodes: [], links: [], name: "café ☕" });
     const { ctx, saved } = fakeContext(workflow);
     const rgb = Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => (i * 37) % 256);
-    const r = await runSaveImage(ctx, { image: imageFromRgb8([{ width: 4, height: 3, rgb }]) }, {});
+    const r = await runNode(saveImageRunner, ctx, { image: imageFromRgb8([{ width: 4, height: 3, rgb }]) }, {});
     expect(r.ui!.images).toHaveLength(1);
     expect(saved[0].info).toEqual({ width: 4, height: 3, kind: "image", index: 0 });
     expect(readPngTextChunks(saved[0].png)[WORKFLOW_PNG_KEYWORD]).toBe(workflow);
@@ -97,47 +98,47 @@ describe("Save Image and Preview Image", () => {
 
   it("previews are not saved as images and carry no workflow", async () => {
     const { ctx, saved } = fakeContext("{\"x\":1}");
-    await runPreviewImage(ctx, { image: imageFromPixels(float32([1, 3, 8, 8])) }, {});
+    await runNode(previewImageRunner, ctx, { image: imageFromPixels(float32([1, 3, 8, 8])) }, {});
     expect(saved[0].info.kind).toBe("preview");
     expect(readPngTextChunks(saved[0].png)[WORKFLOW_PNG_KEYWORD]).toBeUndefined();
   });
 
   it("refuse something that is not an image, naming the port", async () => {
     const { ctx } = fakeContext();
-    await expect(runSaveImage(ctx, { image: float32([1, 3, 8, 8]) }, {})).rejects.toThrow(/input "image": expected an image, got a float32 tensor/);
+    await expect(runNode(saveImageRunner, ctx, { image: float32([1, 3, 8, 8]) }, {})).rejects.toThrow(/input "image": expected an image, got a float32 tensor/);
   });
 });
 
 describe("Noise, Seed and primitives", () => {
   it("draws the named stream, so \"decoder:latents\" is exactly the decoder's own starting noise", async () => {
     const { ctx } = fakeContext();
-    const r = await runNoise(ctx, { seed: 11 }, { shape: "1,3,8,8", stream: "decoder:latents", seed: 3 });
+    const r = await runNode(noiseRunner, ctx, { seed: 11 }, { shape: "1,3,8,8", stream: "decoder:latents", seed: 3 });
     const mine = r.outputs.latents as { shape: number[]; data: Float32Array };
     const theirs = stageNoise("decoder", [1, 3, 8, 8], 2, { seed: 11, latentsName: "l", stepNoiseName: "s" }).latents;
     expect(mine.shape).toEqual([1, 3, 8, 8]);
     expect(Array.from(mine.data)).toEqual(Array.from(theirs.data));
-    const plain = await runNoise(ctx, {}, { shape: "2, 5", seed: 3 });
+    const plain = await runNode(noiseRunner, ctx, {}, { shape: "2, 5", seed: 3 });
     expect(Array.from((plain.outputs.latents as { data: Float32Array }).data)).toEqual(Array.from(new NoiseStream(3, "noise").randn(10)));
-    await expect(runNoise(ctx, {}, { shape: "1,x" })).rejects.toThrow(/Shape \(shape\)/);
+    await expect(runNode(noiseRunner, ctx, {}, { shape: "1,x" })).rejects.toThrow(/parameter "Shape"/);
   });
 
   it("reads noise from an uploaded .npy", async () => {
     const npy = writeNpy(float32([2, 2], Float32Array.from([1, 2, 3, 4])));
     const { ctx } = fakeContext("{}", { "n.npy": npy });
-    const r = await runNoise(ctx, {}, { source: "file", file: "n.npy" });
+    const r = await runNode(noiseRunner, ctx, {}, { source: "file", file: "n.npy" });
     expect(r.outputs.latents).toEqual(float32([2, 2], Float32Array.from([1, 2, 3, 4])));
     const ints = writeNpy(int64([1], BigInt64Array.from([1n])));
     const { ctx: c2 } = fakeContext("{}", { "i.npy": ints });
-    await expect(runNoise(c2, {}, { source: "file", file: "i.npy" })).rejects.toThrow(/i\.npy: holds int64 values/);
+    await expect(runNode(noiseRunner, c2, {}, { source: "file", file: "i.npy" })).rejects.toThrow(/i\.npy: holds int64 values/);
   });
 
   it("seed nodes give their seed or a fresh one, and primitives their value", async () => {
     const { ctx } = fakeContext();
-    expect((await runSeed(ctx, {}, { seed: 123 })).outputs.seed).toBe(123);
-    const random = (await runSeed(ctx, {}, { seed: 123, randomize: true })).outputs.seed as number;
+    expect((await runNode(seedRunner, ctx, {}, { seed: 123 })).outputs.seed).toBe(123);
+    const random = (await runNode(seedRunner, ctx, {}, { seed: 123, randomize: true })).outputs.seed as number;
     expect(Number.isSafeInteger(random) && random >= 0).toBe(true);
-    expect((await PRIMITIVE_RUNNERS["unclip.float"](ctx, {}, { value: 0.25 })).outputs.value).toBe(0.25);
-    await expect(PRIMITIVE_RUNNERS["unclip.int"](ctx, {}, { value: 0.5 })).rejects.toThrow(/Integer: Value/);
+    expect((await runNode(implementationOf(PRIMITIVE_RUNNERS, "unclip.float"), ctx, {}, { value: 0.25 })).outputs.value).toBe(0.25);
+    await expect(runNode(implementationOf(PRIMITIVE_RUNNERS, "unclip.int"), ctx, {}, { value: 0.5 })).rejects.toThrow(/Integer: parameter "Value"/);
   });
 });
 

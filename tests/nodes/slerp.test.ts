@@ -1,10 +1,11 @@
 /** Spherical interpolation: the arc, its endpoints, lengths, fallbacks, and the node around it. */
 import { describe, expect, it } from "vitest";
-import { INTERPOLATE_RUNNERS } from "../../nodes/interpolate.run";
-import { frameFactors, interpolateTensor, slerpRow, unionMask } from "../../nodes/lib/slerp";
-import type { NodeRunContext } from "../../nodes/runtime";
-import type { ImageEmbeddingValue, TextEmbeddingValue } from "../../nodes/values";
+import { INTERPOLATE_RUNNERS } from "../../nodes/interpolate/run";
+import { frameFactors, interpolateTensor, slerpRow, unionMask } from "../../nodes/engine/slerp";
+import type { NodeRunContext } from "../../nodes/engine/runContext";
+import type { ImageEmbeddingValue, TextEmbeddingValue } from "../../nodes/engine/values";
 import { bool, float32 } from "../../server/unclip/tensor";
+import { implementationOf, runNode } from "./runNode";
 
 const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i], 0);
@@ -85,7 +86,7 @@ describe("interpolate nodes", () => {
   it("blend text embeddings per token, with the union of the masks", async () => {
     const a = text([1, 0], [1, 0, 0, 1], [1, 0]);
     const b = text([0, 1], [0, 1, 0, 1], [0, 1]);
-    const r = await INTERPOLATE_RUNNERS["unclip.interpolate_text"](ctx, { a, b }, { factor: 0.5 });
+    const r = await runNode(implementationOf(INTERPOLATE_RUNNERS, "unclip.interpolate_text"), ctx, { a, b }, { factor: 0.5 });
     const e = r.outputs.embedding as TextEmbeddingValue;
     expect(e.cond.promptEmbeds.data[0]).toBeCloseTo(Math.SQRT1_2, 6);
     expect(e.cond.hiddenStates.data[0]).toBeCloseTo(Math.SQRT1_2, 6);
@@ -96,12 +97,12 @@ describe("interpolate nodes", () => {
   it("make N frames from a to b, and a connected factor overrides the parameter", async () => {
     const a: ImageEmbeddingValue = { kind: "image_embedding", embeds: float32([1, 2], Float32Array.from([1, 0])) };
     const b: ImageEmbeddingValue = { kind: "image_embedding", embeds: float32([1, 2], Float32Array.from([0, 1])) };
-    const frames = await INTERPOLATE_RUNNERS["unclip.interpolate_image_batch"](ctx, { a, b }, { frames: 3, method: "slerp" });
+    const frames = await runNode(implementationOf(INTERPOLATE_RUNNERS, "unclip.interpolate_image_batch"), ctx, { a, b }, { frames: 3, method: "slerp" });
     const e = (frames.outputs.embedding as ImageEmbeddingValue).embeds;
     expect(e.shape).toEqual([3, 2]);
     expect(Array.from(e.data.subarray(0, 2))).toEqual([1, 0]);
     expect(Array.from(e.data.subarray(4))).toEqual([0, 1]);
-    const lerp = await INTERPOLATE_RUNNERS["unclip.interpolate_image"](ctx, { a, b, factor: 0.25 }, { factor: 0.9, method: "lerp" });
+    const lerp = await runNode(implementationOf(INTERPOLATE_RUNNERS, "unclip.interpolate_image"), ctx, { a, b, factor: 0.25 }, { factor: 0.9, method: "lerp" });
     expect(Array.from((lerp.outputs.embedding as ImageEmbeddingValue).embeds.data)).toEqual([0.75, 0.25]);
   });
 });

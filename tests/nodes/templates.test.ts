@@ -1,8 +1,9 @@
 /** The default workflows: valid format, correctly typed wires, complete inputs, tidy layout. */
 import { describe, expect, it } from "vitest";
-import { parseWorkflow } from "../../server/graph/workflow";
-import { getDeclaration, isExecutable } from "../../nodes/index";
-import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } from "../../nodes/templates";
+import { parseWorkflow } from "../../nodes/core/workflow";
+import { isExecutable } from "../../nodes/core/graphRules";
+import { getDeclaration } from "../../nodes/registry";
+import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } from "../../nodes/core/templates";
 
 describe("templates", () => {
   it("are the four named workflows", () => {
@@ -12,7 +13,7 @@ describe("templates", () => {
   it("the teaching template traces every executable node and opens the teaching views", () => {
     const t = TEMPLATES.find((w) => w.name === "Teaching: watch unCLIP draw")!;
     expect(t.meta?.teach).toBe(true);
-    for (const n of t.nodes) expect(Boolean(n.trace), n.id).toBe(isExecutable(getDeclaration(n.type)!));
+    for (const n of t.nodes) expect(Boolean(n.trace), n.id).toBe(isExecutable(getDeclaration(n.type)));
   });
 
   for (const t of TEMPLATES) {
@@ -54,7 +55,7 @@ describe("templates", () => {
         const samplers = t.nodes.filter((n) => ["unclip.prior", "unclip.decoder", "unclip.super_res"].includes(n.type));
         for (const s of samplers) expect(t.links.some((l) => l.from.node === seeds[0].id && l.to.node === s.id && l.to.port === "seed"), s.id).toBe(true);
         expect(t.nodes.some((n) => n.type === "unclip.save_image")).toBe(true);
-        expect(t.nodes.every((n) => isExecutable(getDeclaration(n.type)!) || n.type === "unclip.note")).toBe(true);
+        expect(t.nodes.every((n) => isExecutable(getDeclaration(n.type)) || n.type === "unclip.note")).toBe(true);
       });
 
       it("are laid out left to right without overlaps", () => {

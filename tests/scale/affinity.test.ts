@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { getRun } from "../../server/db/runs";
-import { parseWorkflow } from "../../server/graph/workflow";
+import { parseWorkflow } from "../../nodes/core/workflow";
 import type { Services } from "../../server/services";
 import { tinyTextToImage } from "../graph/helpers";
 import { FIXTURES_DIR, HAVE_FIXTURES } from "../helpers/fixtures";

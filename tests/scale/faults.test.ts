@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { getRun } from "../../server/db/runs";
-import type { RunEvent } from "../../server/graph/events";
-import { parseWorkflow, type Workflow } from "../../server/graph/workflow";
+import type { RunEvent } from "../../nodes/core/runEvents";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import type { Services } from "../../server/services";
 import { FIXTURES_DIR, HAVE_FIXTURES } from "../helpers/fixtures";
 import { describeWithServices, type TestRedis, useWebStack } from "../helpers/services";
@@ -57,7 +57,7 @@ describeWithServices("workers behind a queue in Redis", { redis: true, postgres:
       expect(r.status, `${id}: ${JSON.stringify(r.error)}`).toBe("finished");
       const images = r.artifacts.filter((a) => a.kind === "image");
       expect(images).toHaveLength(1);
-      expect(existsSync(path.join(dataDir, images[0]!.path))).toBe(true);
+      expect(existsSync(path.join(dataDir, images[0].path))).toBe(true);
       expect(events.filter((e) => e.type === "run.finished" && e.runId === id)).toHaveLength(1);
     }
   }
@@ -84,7 +84,7 @@ describeWithServices("workers behind a queue in Redis", { redis: true, postgres:
   it("Redis restarted empty while runs wait: the queue resumes, nothing lost or run twice", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) ids.push((await web.queue.enqueue(tiny(100 + i))).runId);
-    await until(async () => (await getRun(ids[0]!)).status === "finished", "the first run to finish");
+    await until(async () => (await getRun(ids[0])).status === "finished", "the first run to finish");
     await redis.restart();
     await until(async () => {
       for (const id of ids) if ((await getRun(id)).status !== "finished") return false;

@@ -7,7 +7,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { StreamEvent } from "../../server/api/routers/runs";
-import type { Workflow } from "../../server/graph/workflow";
+import type { Workflow } from "../../nodes/core/workflow";
 import { type Client, createClient, describeApi, EventRecorder, nodesOfType, tinyWorkflow, until } from "../api/helpers";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
@@ -51,7 +51,7 @@ describeWithServices("web server restart with workers", { redis: true, postgres:
       await recorder.waitFor(isSnapshot, "the first snapshot", 20_000);
 
       const long = tinyWorkflow(textToImage, { decoderSteps: 150 });
-      const decoderId = nodesOfType(long, "unclip.decoder")[0]!.id;
+      const decoderId = nodesOfType(long, "unclip.decoder")[0].id;
       const { runId } = await client.runs.enqueue.mutate({ workflow: long });
       await recorder.waitFor((e) => e.type === "node.progress" && e.runId === runId && e.nodeId === decoderId, "the decoder to be sampling on the worker", 90_000);
       expect((await client.runs.get.query({ id: runId })).workerId).toBe("w1");

@@ -4,9 +4,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { chwToRgba, decodeTensor, guide, predictX0 } from "../../app/editor/teach/lib/traceMath";
-import type { ImageEmbeddingValue } from "../../nodes/values";
+import type { ImageEmbeddingValue } from "../../nodes/engine/values";
 import type { ExecutorServices } from "../../server/graph/executor";
-import type { FramesTrace, StageTrace } from "../../server/unclip/stageTrace";
+import type { FramesTrace, StageTrace } from "../../nodes/core/traceFormat";
 import { PACKAGE, run, steps, template, testExecutor, tinyTextToImage } from "../graph/helpers";
 import { describeWithFixtures } from "../helpers/fixtures";
 

@@ -4,10 +4,10 @@ import { fillExplain, formatNumber } from "../../app/editor/teach/lib/explain";
 import type { NodeTrace } from "../../app/editor/teach/lib/nodeTrace";
 import { graphToWorkflow, workflowToGraph } from "../../app/editor/lib/convert";
 import { indexCatalog } from "../../app/editor/lib/types";
-import { catalog } from "../../nodes/index";
-import { decoderNode } from "../../nodes/decoder";
-import type { SchedulerValue } from "../../nodes/values";
-import { templateByName } from "../../nodes/templates";
+import { catalog } from "../../nodes/registry";
+import { decoderNode } from "../../nodes/decoder/node";
+import type { SchedulerValue } from "../../nodes/engine/values";
+import { templateByName } from "../../nodes/core/templates";
 import { describeSchedule } from "../../server/unclip/scheduleInfo";
 import { UnCLIPScheduler } from "../../server/unclip/scheduler";
 import { run, testExecutor, tinyTextToImage } from "../graph/helpers";
@@ -20,7 +20,7 @@ const KARLO_DECODER = new UnCLIPScheduler({
   clip_sample: true,
   clip_sample_range: 1,
   prediction_type: "epsilon",
-} as ConstructorParameters<typeof UnCLIPScheduler>[0]);
+});
 
 describe("schedule view numbers", () => {
   it("are the scheduler's: timesteps, ᾱ, β and each skipping step's coefficients", () => {
@@ -107,7 +107,7 @@ describe("trace switch in the editor", () => {
 
 describe("half precision for the largest trace pictures", () => {
   it("round-trips float16-representable values exactly and rounds others to nearest even", async () => {
-    const { fromHalfBits, toHalfBits } = await import("../../server/unclip/half");
+    const { fromHalfBits, toHalfBits } = await import("../../nodes/core/half");
     for (const v of [0, -0, 1, -2, 0.5, 65504, -65504, 2 ** -14, 2 ** -24, 0.333251953125]) expect(fromHalfBits(toHalfBits(v))).toBe(v);
     expect(fromHalfBits(toHalfBits(1 + 2 ** -11))).toBe(1); // a tie rounds to even
     expect(fromHalfBits(toHalfBits(1 + 3 * 2 ** -11))).toBe(1 + 2 ** -9);
@@ -121,7 +121,8 @@ describe("half precision for the largest trace pictures", () => {
   });
 
   it("is used only above the size limit, and both decoders agree", async () => {
-    const { encodeTraceTensor, decodeTraceTensor, HALF_PRECISION_ABOVE } = await import("../../server/unclip/stageTrace");
+    const { encodeTraceTensor, decodeTraceTensor } = await import("../../server/unclip/stageTrace");
+    const { HALF_PRECISION_ABOVE } = await import("../../nodes/core/traceFormat");
     const { decodeTensor } = await import("../../app/editor/teach/lib/traceMath");
     const small = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i));
     expect(encodeTraceTensor([12], small).dtype).toBe("float32");

@@ -3,8 +3,8 @@
  * defaults, so an old workflow opens with every widget filled in; editor-only settings (seed
  * modes) travel in the workflow's `meta.editor`.
  */
-import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../../server/graph/workflow";
-import type { CatalogNode } from "../../../nodes/types";
+import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../../nodes/core/workflow";
+import type { CatalogNode } from "../../../nodes/core/types";
 import { findPort, portColor } from "./ports";
 import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioNode } from "./types";
 
@@ -36,7 +36,7 @@ type EditorMeta = { seedModes?: Record<string, Record<string, SeedMode>> };
 
 function editorMeta(wf: Workflow): EditorMeta {
   const m = wf.meta?.editor;
-  return typeof m === "object" && m !== null ? (m as EditorMeta) : {};
+  return typeof m === "object" && m !== null ? (m) : {};
 }
 
 export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {

@@ -2,7 +2,7 @@
  * A small PNG chunk reader for the browser: finds the tEXt chunks (keyword NUL text) that saved
  * images carry, so dropping an image made by the app restores the workflow inside it.
  */
-import { WORKFLOW_PNG_KEYWORD } from "../../../nodes/saveImage";
+import { WORKFLOW_PNG_KEYWORD } from "../../../nodes/saveImage/node";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

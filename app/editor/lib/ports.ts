@@ -1,5 +1,6 @@
-/** Port types, their colours and the compatibility rule (the same one the server validates with). */
-import { DATA_TYPES, type CatalogNode, type PortSpec, type PortType } from "../../../nodes/types";
+/** Port types, their colours, and port lookups in the catalog (compatibility: nodes/core/graphRules.ts). */
+import { portsCompatible } from "../../../nodes/core/graphRules";
+import { DATA_TYPES, type CatalogNode, type PortSpec, type PortType } from "../../../nodes/core/types";
 import type { Catalog } from "./types";
 
 const ANY_COLOR = "#cbd5e1";
@@ -13,11 +14,6 @@ export function portTypeDescription(type: PortType): string {
   return type === "*" ? "Any value." : (DATA_TYPES[type]?.description ?? "");
 }
 
-/** An output of type `from` may feed an input of type `to`; "*" matches anything. */
-export function typesCompatible(from: PortType, to: PortType): boolean {
-  return from === to || from === "*" || to === "*";
-}
-
 export function findPort(catalog: Catalog, nodeType: string, kind: "input" | "output", name: string | null | undefined): PortSpec | undefined {
   const decl = catalog.get(nodeType);
   if (!decl || name == null) return undefined;
@@ -28,5 +24,5 @@ export function findPort(catalog: Catalog, nodeType: string, kind: "input" | "ou
 export function compatiblePort(decl: CatalogNode, side: "input" | "output", type: PortType): PortSpec | undefined {
   const ports = side === "input" ? decl.inputs : decl.outputs;
   // prefer an exact type match over a wildcard one
-  return ports.find((p) => p.type === type) ?? ports.find((p) => (side === "input" ? typesCompatible(type, p.type) : typesCompatible(p.type, type)));
+  return ports.find((p) => p.type === type) ?? ports.find((p) => (side === "input" ? portsCompatible(type, p.type) : portsCompatible(p.type, type)));
 }

@@ -3,7 +3,7 @@
  * run's status and each node's live state (queued, running with steps and a preview, cached,
  * done with its time and outputs, error with its message and port).
  */
-import type { RunError, RunEvent } from "../../../server/graph/events";
+import type { RunError, RunEvent } from "../../../nodes/core/runEvents";
 
 export interface ArtifactImage {
   id: string;
@@ -93,7 +93,7 @@ export function applyRunEvent(s: RunsState, e: StreamEvent): RunsState {
       let next = s;
       for (const a of e.active) {
         if (!isRunView(a)) continue;
-        next = withRun(next, a.runId, (r) => ({ ...r, status: a.status, nodes: { ...r.nodes, ...(a.nodes as RunView["nodes"]) } }));
+        next = withRun(next, a.runId, (r) => ({ ...r, status: a.status, nodes: { ...r.nodes, ...(a.nodes) } }));
       }
       return next;
     }

@@ -1,5 +1,5 @@
 /** Search over the node catalog for the add-node palette, optionally limited to nodes a dangling wire fits. */
-import type { CatalogNode, PortType } from "../../../nodes/types";
+import type { CatalogNode, PortType } from "../../../nodes/core/types";
 import { compatiblePort } from "./ports";
 
 /** A wire dropped on the canvas: from an output (needs a node with a matching input) or from an input. */

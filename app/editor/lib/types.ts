@@ -3,7 +3,7 @@
  * workflow needs (node type, parameters, title). Handles are named after the ports they stand for.
  */
 import type { Edge, Node } from "@xyflow/react";
-import type { CatalogNode, PortType } from "../../../nodes/types";
+import type { CatalogNode, PortType } from "../../../nodes/core/types";
 
 /** "fixed" keeps a seed parameter as typed; "randomize" draws a new one before every run. */
 export type SeedMode = "fixed" | "randomize";

@@ -5,7 +5,7 @@
  */
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { create } from "zustand";
-import type { Workflow } from "../../../server/graph/workflow";
+import type { Workflow } from "../../../nodes/core/workflow";
 import { copyNodes, pasteInto, type ClipboardContent } from "../lib/clipboard";
 import { checkConnection } from "../lib/connection";
 import { defaultParams, graphToWorkflow, makeEdge, randomizeSeeds, workflowToGraph } from "../lib/convert";
@@ -13,6 +13,7 @@ import { emptyHistory, record, redo, undo, type History } from "../lib/history";
 import { idStem, nextLinkId, uniqueId } from "../lib/ids";
 import { layoutGraph } from "../lib/autoLayout";
 import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioNode } from "../lib/types";
+import { randomSeed } from "../../../nodes/core/seeds";
 
 export interface WorkflowInfo {
   /** The saved workflow this graph is, or null when it was never saved. */
@@ -29,32 +30,32 @@ interface GraphState extends GraphDoc {
   /** The saved form of the graph as last loaded or saved, to tell whether there are unsaved changes. */
   savedFingerprint: string;
 
-  setCatalog(catalog: Catalog): void;
-  load(wf: Workflow, info: WorkflowInfo, options?: { saved?: boolean }): void;
-  markSaved(info: WorkflowInfo): void;
-  toWorkflow(): Workflow;
+  setCatalog: (catalog: Catalog) => void;
+  load: (wf: Workflow, info: WorkflowInfo, options?: { saved?: boolean }) => void;
+  markSaved: (info: WorkflowInfo) => void;
+  toWorkflow: () => Workflow;
 
-  onNodesChange(changes: NodeChange<StudioNode>[]): void;
-  onEdgesChange(changes: EdgeChange<StudioEdge>[]): void;
+  onNodesChange: (changes: NodeChange<StudioNode>[]) => void;
+  onEdgesChange: (changes: EdgeChange<StudioEdge>[]) => void;
   /** Call when a drag starts: the positions before it become one undo step. */
-  beginDrag(): void;
-  connect(c: Connection): ReturnType<typeof checkConnection>;
-  addNode(type: string, position: { x: number; y: number }, attach?: { nodeId: string; handle: string; from: "output" | "input"; port: string }): string | null;
-  setParam(nodeId: string, name: string, value: unknown): void;
-  setSeedMode(nodeId: string, name: string, mode: SeedMode): void;
-  setTitle(nodeId: string, title: string): void;
+  beginDrag: () => void;
+  connect: (c: Connection) => ReturnType<typeof checkConnection>;
+  addNode: (type: string, position: { x: number; y: number }, attach?: { nodeId: string; handle: string; from: "output" | "input"; port: string }) => string | null;
+  setParam: (nodeId: string, name: string, value: unknown) => void;
+  setSeedMode: (nodeId: string, name: string, mode: SeedMode) => void;
+  setTitle: (nodeId: string, title: string) => void;
   /** Record a teaching trace of this node on every run (saved with the workflow). */
-  setTrace(nodeId: string, on: boolean): void;
-  deleteSelected(): void;
-  selectAll(): void;
-  selectOnly(nodeId: string): void;
-  copySelection(): ClipboardContent | null;
-  paste(clip: ClipboardContent, at?: { x: number; y: number }): void;
-  duplicateSelection(): void;
-  autoLayout(): void;
-  drawRandomSeeds(): void;
-  undo(): void;
-  redo(): void;
+  setTrace: (nodeId: string, on: boolean) => void;
+  deleteSelected: () => void;
+  selectAll: () => void;
+  selectOnly: (nodeId: string) => void;
+  copySelection: () => ClipboardContent | null;
+  paste: (clip: ClipboardContent, at?: { x: number; y: number }) => void;
+  duplicateSelection: () => void;
+  autoLayout: () => void;
+  drawRandomSeeds: () => void;
+  undo: () => void;
+  redo: () => void;
 }
 
 export function fingerprint(doc: GraphDoc): string {
@@ -62,11 +63,6 @@ export function fingerprint(doc: GraphDoc): string {
 }
 
 /** A fresh random seed below 2^48 (well inside the allowed range). */
-export function randomSeed(): number {
-  const words = crypto.getRandomValues(new Uint32Array(2));
-  return (words[0] % 0x10000) * 0x100000000 + words[1];
-}
-
 const docOf = (s: GraphDoc): GraphDoc => ({ nodes: s.nodes, edges: s.edges });
 
 export const useGraph = create<GraphState>()((set, get) => {

@@ -3,7 +3,7 @@
  * palette, short notices, and modal dialogs (asked for with a promise).
  */
 import { create } from "zustand";
-import type { ValidationError } from "../../../server/graph/validate";
+import type { ValidationError } from "../../../nodes/core/graphRules";
 import type { DanglingWire } from "../lib/search";
 
 export type SideTab = "info" | "queue" | "problems";
@@ -41,6 +41,9 @@ interface UiState {
   notify(text: string, tone?: Notice["tone"]): void;
   dismiss(id: number): void;
   setDialog(d: DialogRequest | null): void;
+  /** Bumped to ask the canvas to fit the graph into view (after a load or auto-layout); the canvas watches it. */
+  fitRequest: number;
+  requestFit(): void;
 }
 
 let noticeId = 0;
@@ -58,6 +61,8 @@ export const useUi = create<UiState>()((set) => ({
   notices: [],
   dialog: null,
   setProblems: (problems) => set({ problems }),
+  fitRequest: 0,
+  requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
   setSideTab: (sideTab) => set({ sideTab, panelOpen: true }),
   openPalette: (position = null, wire = null) => set({ palette: { position, wire } }),
   closePalette: () => set({ palette: null }),

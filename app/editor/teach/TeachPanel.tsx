@@ -7,7 +7,7 @@
  * the node declares and what its trace holds, never by the node's type name.
  */
 import { useMemo, useState } from "react";
-import type { CatalogNode } from "../../../nodes/types";
+import type { CatalogNode } from "../../../nodes/core/types";
 import { useGraph } from "../state/graphStore";
 import { useUi } from "../state/uiStore";
 import { fillExplain } from "./lib/explain";
@@ -18,6 +18,7 @@ import { InspectView } from "./views/InspectView";
 import { ScheduleView } from "./views/ScheduleView";
 import { TimelineView } from "./views/TimelineView";
 import { FramesView, PriorTrajectoryView } from "./views/TrajectoryView";
+import { isExecutable } from "../../../nodes/core/graphRules";
 
 type View = "explain" | "timeline" | "guidance" | "trajectory" | "schedule" | "inspect";
 
@@ -98,11 +99,11 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
           ))}
         </div>
         <div className="flex-1" />
-        {decl.executable !== false && <TraceSwitch nodeId={nodeId} on={Boolean(node.data.trace)} />}
+        {isExecutable(decl) && <TraceSwitch nodeId={nodeId} on={Boolean(node.data.trace)} />}
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto p-3" role="tabpanel" aria-label={LABELS[view]}>
         {error && <p className="mb-2 text-[12px] text-red-300">{error}</p>}
-        {!trace && !loading && view !== "schedule" && decl.executable !== false && (
+        {!trace && !loading && view !== "schedule" && isExecutable(decl) && (
           <p className="mb-2 text-[12px] text-slate-400">
             No trace of this node yet: turn on <b>Trace runs</b> in the toolbar (or <b>Trace this node</b>) and press Run to record every step.
           </p>

@@ -6,7 +6,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useTRPC } from "../../trpc/client";
-import { randomSeed } from "../state/graphStore";
+import { randomSeed } from "../../../nodes/core/seeds";
 import type { SeedMode } from "../lib/types";
 import { borderFor, FIELD, fieldId, rangeOf, type WidgetProps } from "./common";
 import { NumberField } from "./NumberField";

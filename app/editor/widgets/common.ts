@@ -1,4 +1,4 @@
-import type { CatalogParam } from "../../../nodes/types";
+import type { CatalogParam } from "../../../nodes/core/types";
 
 export interface WidgetProps<T = unknown> {
   nodeId: string;

@@ -1,4 +1,4 @@
-import { catalog } from "../../../nodes/index";
+import { catalog } from "../../../nodes/registry";
 import { publicProcedure, router } from "../trpc";
 
 export const nodesRouter = router({

@@ -1,11 +1,9 @@
 import { on } from "node:events";
 import { z } from "zod";
-import * as runs from "../../db/runs";
-import { listGalleryImages } from "../../db/artifacts";
-import type { RunEvent } from "../../graph/events";
+import type { RunEvent } from "../../../nodes/core/runEvents";
 import { ValidationFailed } from "../../graph/executor";
 import { validateWorkflow } from "../../graph/validate";
-import { parseWorkflow } from "../../graph/workflow";
+import { parseWorkflow } from "../../../nodes/core/workflow";
 import { uploadExistsIn } from "../../graph/inputFiles";
 import { assertQueueHasRoom } from "../../queue/admission";
 import { uploadsDir } from "../../uploads";
@@ -40,27 +38,27 @@ export const runsRouter = router({
     return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) }).errors;
   }),
   get: publicProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
-    const run = await runs.getRun(input.id);
+    const run = await ctx.db.runs.getRun(input.id);
     return { ...run, live: ctx.services.hub.state(input.id) ?? null };
   }),
   list: publicProcedure
     .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional() }).optional())
-    .query(({ input }) => runs.listRuns(input ?? {})),
+    .query(({ ctx, input }) => ctx.db.runs.listRuns(input ?? {})),
   /** The processes executing runs (workers behind the queue in Redis; none in-process). */
   workers: publicProcedure.query(({ ctx }) => ctx.services.queue.workers()),
-  pending: publicProcedure.query(async ({ ctx }) => ({ current: ctx.services.queue.current, pending: await runs.listPendingRuns() })),
+  pending: publicProcedure.query(async ({ ctx }) => ({ current: ctx.services.queue.current, pending: await ctx.db.runs.listPendingRuns() })),
   cancel: publicProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => ({ result: await ctx.services.queue.cancel(input.id) })),
   clear: publicProcedure.mutation(async ({ ctx }) => ({ cleared: await ctx.services.queue.clear() })),
   moveToFront: publicProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => ({ moved: await ctx.services.queue.moveToFront(input.id) })),
   gallery: publicProcedure
     .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional() }).optional())
-    .query(({ input }) => listGalleryImages(input ?? {})),
+    .query(({ ctx, input }) => ctx.db.artifacts.listGalleryImages(input ?? {})),
   /** Progress events over SSE; starts with a snapshot of what is queued and running now. */
   events: publicProcedure.subscription(async function* ({ ctx, signal }) {
     const { hub, queue } = ctx.services;
     // listen first (on() buffers), so nothing emitted while the snapshot is sent is lost
     const live = on(hub.emitter, "event", { signal });
-    yield { type: "snapshot", active: hub.active(), current: queue.current } as StreamEvent;
+    yield { type: "snapshot", active: hub.active(), current: queue.current };
     for await (const [e] of live) yield e as StreamEvent;
   }),
 });

@@ -4,11 +4,10 @@
  * (and what feeds it) with the real executor and scheduler.
  */
 import { z } from "zod";
-import { listRunTraces } from "../../db/artifacts";
 import { InputError } from "../../errors";
 import { executeWorkflow } from "../../graph/executor";
-import { parseWorkflow } from "../../graph/workflow";
-import type { SchedulerValue } from "../../../nodes/values";
+import { parseWorkflow } from "../../../nodes/core/workflow";
+import type { SchedulerValue } from "../../../nodes/engine/values";
 import { describeSchedule } from "../../unclip/scheduleInfo";
 import { assertSchedulerChain } from "../scheduleChain";
 import { publicProcedure, router } from "../trpc";
@@ -21,8 +20,8 @@ function isScheduler(v: unknown): v is SchedulerValue {
 
 export const teachRouter = router({
   /** A run's traces by node (or those of the latest traced run). */
-  traces: publicProcedure.input(z.object({ runId: Id.optional() }).optional()).query(async ({ input }) => {
-    const { runId, traces } = await listRunTraces(input?.runId);
+  traces: publicProcedure.input(z.object({ runId: Id.optional() }).optional()).query(async ({ ctx, input }) => {
+    const { runId, traces } = await ctx.db.artifacts.listRunTraces(input?.runId);
     return { runId, traces: traces.map((t) => ({ nodeId: t.nodeId, id: t.id, url: `/api/artifacts/${t.id}`, bytes: t.bytes })) };
   }),
   /** The schedule a node's SCHEDULER output would sample with, for the workflow as it is now. */

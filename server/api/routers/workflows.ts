@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { TEMPLATES } from "../../../nodes/templates";
-import * as workflows from "../../db/workflows";
-import { parseWorkflow, WORKFLOW_VERSION } from "../../graph/workflow";
+import { TEMPLATES } from "../../../nodes/core/templates";
+import { parseWorkflow, WORKFLOW_VERSION } from "../../../nodes/core/workflow";
 import { publicProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);
@@ -12,37 +11,37 @@ function toJson(graph: unknown): string {
 }
 
 export const workflowsRouter = router({
-  list: publicProcedure.query(() => workflows.listWorkflows()),
-  get: publicProcedure.input(z.object({ id: Id })).query(async ({ input }) => {
-    const w = await workflows.getWorkflow(input.id);
+  list: publicProcedure.query(({ ctx }) => ctx.db.workflows.listWorkflows()),
+  get: publicProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
+    const w = await ctx.db.workflows.getWorkflow(input.id);
     return { ...w, graph: parseWorkflow(w.graph) };
   }),
   create: publicProcedure
     .input(z.object({ name: Name, graph: z.unknown() }))
-    .mutation(({ input }) => workflows.createWorkflow(input.name, toJson(input.graph), WORKFLOW_VERSION)),
+    .mutation(({ ctx, input }) => ctx.db.workflows.createWorkflow(input.name, toJson(input.graph), WORKFLOW_VERSION)),
   update: publicProcedure
     .input(z.object({ id: Id, graph: z.unknown(), expectedUpdatedAt: z.date().optional() }))
-    .mutation(({ input }) =>
-      workflows.updateWorkflow(input.id, toJson(input.graph), input.expectedUpdatedAt ? { expectedUpdatedAt: input.expectedUpdatedAt } : undefined),
+    .mutation(({ ctx, input }) =>
+      ctx.db.workflows.updateWorkflow(input.id, toJson(input.graph), input.expectedUpdatedAt ? { expectedUpdatedAt: input.expectedUpdatedAt } : undefined),
     ),
-  rename: publicProcedure.input(z.object({ id: Id, name: Name })).mutation(({ input }) => workflows.renameWorkflow(input.id, input.name)),
-  delete: publicProcedure.input(z.object({ id: Id })).mutation(async ({ input }) => {
-    await workflows.deleteWorkflow(input.id);
+  rename: publicProcedure.input(z.object({ id: Id, name: Name })).mutation(({ ctx, input }) => ctx.db.workflows.renameWorkflow(input.id, input.name)),
+  delete: publicProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => {
+    await ctx.db.workflows.deleteWorkflow(input.id);
     return { id: input.id };
   }),
   duplicate: publicProcedure
     .input(z.object({ id: Id, name: Name.optional() }))
-    .mutation(({ input }) => workflows.duplicateWorkflow(input.id, input.name)),
+    .mutation(({ ctx, input }) => ctx.db.workflows.duplicateWorkflow(input.id, input.name)),
   /** Import a workflow JSON (any supported format version; older ones are migrated). */
   import: publicProcedure
     .input(z.object({ json: z.string().max(10_000_000), name: Name.optional() }))
-    .mutation(({ input }) => {
+    .mutation(({ ctx, input }) => {
       const graph = parseWorkflow(input.json);
-      return workflows.createWorkflow(input.name ?? graph.name ?? "Imported workflow", JSON.stringify(graph), WORKFLOW_VERSION);
+      return ctx.db.workflows.createWorkflow(input.name ?? graph.name ?? "Imported workflow", JSON.stringify(graph), WORKFLOW_VERSION);
     }),
   /** The workflow as a JSON document (current format version). */
-  export: publicProcedure.input(z.object({ id: Id })).query(async ({ input }) => {
-    const w = await workflows.getWorkflow(input.id);
+  export: publicProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
+    const w = await ctx.db.workflows.getWorkflow(input.id);
     const graph = parseWorkflow(w.graph);
     return { name: w.name, json: JSON.stringify({ ...graph, name: w.name }, null, 2) };
   }),

@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { refuseForeignRequest } from "../../../../server/api/requestGuard";
 import { appRouter } from "../../../../server/api/root";
+import { repositories } from "../../../../server/db/repositories";
 import { getServices } from "../../../../server/services";
 import { getEnv } from "../../../../server/env";
 import { admitApiRequest } from "../../../../server/http/apiLimits";
@@ -20,7 +21,7 @@ async function handler(incoming: Request) {
     // a full disk is 507 Insufficient Storage (tRPC has no code for it; trpc.ts sets the message)
     responseMeta: ({ errors }) => (errors.some((e) => e.message === DISK_FULL_MESSAGE) ? { status: 507 } : {}),
     router: appRouter,
-    createContext: async () => ({ services: await getServices() }),
+    createContext: async () => ({ services: await getServices(), db: repositories }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}: ${error.message}`);
     },

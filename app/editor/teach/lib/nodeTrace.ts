@@ -1,6 +1,6 @@
 /** The JSON a traced node leaves behind (one artifact per node and run), as the views read it. */
-import type { PortSummary } from "../../../../nodes/lib/inspectValue";
-import type { FramesTrace, StageTrace } from "../../../../server/unclip/stageTrace";
+import type { PortSummary } from "../../../../nodes/core/portSummary";
+import type { FramesTrace, StageTrace } from "../../../../nodes/core/traceFormat";
 
 export type { FramesTrace, PortSummary, StageTrace };
 

@@ -3,8 +3,8 @@
  * scheduler's own float32 order (Math.fround after each operation), so what a view shows for the
  * run's settings is exactly what the sampler computed, and other settings are computed the same way.
  */
-import { fromHalfBits } from "../../../../server/unclip/half";
-import type { TraceTensor } from "../../../../server/unclip/stageTrace";
+import { fromHalfBits } from "../../../../nodes/core/half";
+import type { TraceTensor } from "../../../../nodes/core/traceFormat";
 
 const f = Math.fround;
 

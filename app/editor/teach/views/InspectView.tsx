@@ -41,7 +41,7 @@ export function InspectView({ summary, title }: { summary: PortSummary; title: s
             {(["min", "max", "mean", "std"] as const).map((k) => (
               <div key={k} className="contents">
                 <dt className="text-slate-500">{k}</dt>
-                <dd className="font-mono text-slate-200">{e[k] === null ? "—" : formatNumber(e[k]!)}</dd>
+                <dd className="font-mono text-slate-200">{e[k] === null ? "—" : formatNumber(e[k])}</dd>
               </div>
             ))}
             {e.nonFinite > 0 && (

@@ -1,0 +1,49 @@
+"use client";
+/** Workflows as files: export as JSON, import a JSON file or a PNG this app saved. */
+import { parseWorkflow, WorkflowFormatError } from "../../../nodes/core/workflow";
+import { errorMessage } from "../../trpc/client";
+import { workflowTextFromPng } from "../lib/pngText";
+import { useGraph } from "../state/graphStore";
+import { type ActionContext, showInUrl } from "./context";
+
+function download(name: string, text: string): void {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  a.download = `${name.replace(/[^\w.-]+/g, "_") || "workflow"}.json`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export function fileActions({ notify, mayDiscard, loadGraph }: ActionContext) {
+  return {
+    exportJson() {
+      const g = useGraph.getState();
+      download(g.workflow.name, JSON.stringify(g.toWorkflow(), null, 2));
+    },
+
+    /** Open a workflow from a .json file or a PNG the app saved (its tEXt chunk). */
+    async importFile(file: File): Promise<boolean> {
+      let text: string | null;
+      try {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const png = bytes[0] === 0x89 && bytes[1] === 0x50;
+        text = png ? workflowTextFromPng(bytes) : new TextDecoder().decode(bytes);
+        if (text === null) {
+          notify(`${file.name} has no workflow in it (only images saved by this app do).`, "error");
+          return false;
+        }
+        const wf = parseWorkflow(text);
+        if (!(await mayDiscard())) return false;
+        loadGraph(wf, { id: null, name: wf.name ?? file.name.replace(/\.\w+$/, "") }, false);
+        showInUrl(null);
+        notify(`Loaded the workflow from ${file.name}`, "success");
+        return true;
+      } catch (err) {
+        notify(`${file.name}: ${err instanceof WorkflowFormatError ? err.message : errorMessage(err)}`, "error");
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+"use client";
+/** Run the graph and cancel runs. */
+import { isExecutable } from "../../../nodes/core/graphRules";
+import { errorMessage, validationErrorsOf } from "../../trpc/client";
+import { isActive } from "../lib/runState";
+import { useGraph } from "../state/graphStore";
+import { useRuns } from "../state/runStore";
+import { useUi } from "../state/uiStore";
+import type { ActionContext } from "./context";
+
+/** Send a preview of the predicted image every this many steps. */
+const PREVIEW_EVERY = 5;
+
+export function runActions({ client, notify }: ActionContext) {
+  return {
+    async run() {
+      const g = useGraph.getState();
+      if (!g.nodes.length) return notify("The canvas is empty: add nodes or open a template first.", "error");
+      g.drawRandomSeeds();
+      const wf = useGraph.getState().toWorkflow();
+      useUi.getState().setProblems([]);
+      try {
+        const { runId, position } = await client.runs.enqueue.mutate({ workflow: wf, workflowId: g.workflow.id, options: { previewEvery: PREVIEW_EVERY, trace: useUi.getState().traceRuns } });
+        const runnable = wf.nodes.filter((n) => isExecutable(g.catalog.get(n.type))).map((n) => n.id);
+        useRuns.getState().queued(runId, runnable);
+        notify(position > 1 ? `Queued (position ${position})` : "Running…", "info");
+      } catch (err) {
+        const problems = validationErrorsOf(err);
+        if (problems) {
+          useUi.getState().setProblems(problems);
+          useUi.getState().setSideTab("problems");
+          notify(`The workflow has ${problems.length} problem${problems.length > 1 ? "s" : ""}: see Problems.`, "error");
+        } else {
+          notify(errorMessage(err), "error");
+        }
+      }
+    },
+
+    async cancel(runId?: string) {
+      const id = runId ?? useRuns.getState().focusRunId;
+      if (!id) return;
+      try {
+        const { result } = await client.runs.cancel.mutate({ id });
+        if (result === "not_found") notify("That run has already ended.");
+        else notify(result === "stopping" ? "Stopping the run…" : "Removed from the queue.");
+      } catch (err) {
+        notify(errorMessage(err), "error");
+      }
+    },
+
+    canCancel(): boolean {
+      const s = useRuns.getState();
+      return Boolean(s.focusRunId && isActive(s.runs[s.focusRunId]));
+    },
+  };
+}

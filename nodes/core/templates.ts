@@ -1,0 +1,266 @@
+/**
+ * The default workflows, laid out left to right in the order data flows. Browser-safe: built from
+ * the declarations (for types and default parameters) and the workflow format only.
+ */
+import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "./workflow";
+import { clipImageProcessorNode } from "../clipImageProcessor/node";
+import { decoderNode } from "../decoder/node";
+import { imageEncoderNode } from "../imageEncoder/node";
+import { INTERPOLATE_NODES, INTERPOLATE_VARIANTS } from "../interpolate/node";
+import { loadImageNode } from "../loadImage/node";
+import { loadPackageNode } from "../loadPackage/node";
+import { noteNode } from "../note/node";
+import { previewImageNode } from "../previewImage/node";
+import { priorNode } from "../prior/node";
+import { saveImageNode } from "../saveImage/node";
+import { schedulerNode } from "../scheduler/node";
+import { seedNode } from "../seed/node";
+import { superResNode } from "../superRes/node";
+import { textEncoderNode } from "../textEncoder/node";
+import { textProjNode } from "../textProj/node";
+import { tokenizerNode } from "../tokenizer/node";
+import type { NodeDeclaration } from "./types";
+
+export const DEFAULT_PACKAGE = "toy-shapes";
+export const TEMPLATE_NODE_WIDTH = 280;
+const COLUMN_GAP = 40;
+const ROW_GAP = 40;
+
+/** Height the editor needs for a node: title bar, one row per port pair, one per parameter. */
+export function estimateNodeHeight(decl: NodeDeclaration): number {
+  const portRows = Math.max(decl.inputs.length, decl.outputs.length);
+  const paramRows = decl.params.reduce((h, p) => h + (p.widget === "textarea" ? 96 : 32), 0);
+  return 40 + 24 * portRows + paramRows + 16;
+}
+
+interface Placement {
+  id: string;
+  decl: NodeDeclaration;
+  column: number;
+  params?: Record<string, unknown>;
+  title?: string;
+}
+
+/** [from node, from port, to node, to port] */
+type Wire = [string, string, string, string];
+
+function defaultsOf(decl: NodeDeclaration): Record<string, unknown> {
+  return Object.fromEntries(decl.params.map((p) => [p.name, p.default]));
+}
+
+function buildWorkflow(name: string, description: string, placements: Placement[], wires: Wire[]): Workflow {
+  const columnBottom = new Map<number, number>();
+  const nodes = placements.map((p) => {
+    const y = columnBottom.get(p.column) ?? 0;
+    columnBottom.set(p.column, y + estimateNodeHeight(p.decl) + ROW_GAP);
+    return {
+      id: p.id,
+      type: p.decl.type,
+      params: { ...defaultsOf(p.decl), ...p.params },
+      position: { x: p.column * (TEMPLATE_NODE_WIDTH + COLUMN_GAP), y },
+      ...(p.title ? { title: p.title } : {}),
+    };
+  });
+  const links = wires.map(([fromNode, fromPort, toNode, toPort], i) => ({
+    id: `l${i + 1}`,
+    from: { node: fromNode, port: fromPort },
+    to: { node: toNode, port: toPort },
+  }));
+  return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes, links, meta: { description } };
+}
+
+const seedToSamplers = (samplers: string[]): Wire[] => samplers.map((s) => ["seed", "seed", s, "seed"]);
+
+function schedulerPlacement(id: string, column: number, steps: number, title: string): Placement {
+  return { id, decl: schedulerNode, column, params: { numInferenceSteps: steps }, title };
+}
+
+const textToImage = buildWorkflow(
+  "Text to image",
+  "The full unCLIP (Karlo) pipeline: text → CLIP text embedding → prior → image embedding → decoder (64 px) → super-resolution.",
+  [
+    { id: "package", decl: loadPackageNode, column: 0, params: { package: DEFAULT_PACKAGE } },
+    { id: "seed", decl: seedNode, column: 0 },
+    {
+      id: "note",
+      decl: noteNode,
+      column: 0,
+      params: {
+        text: "Text → image in three stages: the prior turns the text embedding into a CLIP image embedding, the decoder paints a small image from it, and super-resolution enlarges it. One seed feeds all three samplers.",
+      },
+    },
+    { id: "tokenizer", decl: tokenizerNode, column: 1 },
+    { id: "textEncoder", decl: textEncoderNode, column: 2 },
+    schedulerPlacement("priorScheduler", 2, 25, "Prior scheduler"),
+    { id: "prior", decl: priorNode, column: 3 },
+    { id: "textProj", decl: textProjNode, column: 4 },
+    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
+    { id: "decoder", decl: decoderNode, column: 5 },
+    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler"),
+    { id: "superRes", decl: superResNode, column: 6 },
+    { id: "preview", decl: previewImageNode, column: 6, title: "Decoder output (small)" },
+    { id: "save", decl: saveImageNode, column: 7 },
+  ],
+  [
+    ["package", "tokenizer", "tokenizer", "tokenizer"],
+    ["tokenizer", "tokens", "textEncoder", "tokens"],
+    ["package", "textEncoder", "textEncoder", "textEncoder"],
+    ["package", "priorScheduler", "priorScheduler", "scheduler"],
+    ["package", "prior", "prior", "prior"],
+    ["priorScheduler", "scheduler", "prior", "scheduler"],
+    ["textEncoder", "embedding", "prior", "text"],
+    ["package", "textProj", "textProj", "textProj"],
+    ["textEncoder", "embedding", "textProj", "text"],
+    ["prior", "imageEmbedding", "textProj", "imageEmbedding"],
+    ["package", "decoderScheduler", "decoderScheduler", "scheduler"],
+    ["package", "decoder", "decoder", "decoder"],
+    ["decoderScheduler", "scheduler", "decoder", "scheduler"],
+    ["textProj", "conditioning", "decoder", "conditioning"],
+    ["decoder", "image", "preview", "image"],
+    ["package", "superResScheduler", "superResScheduler", "scheduler"],
+    ["package", "superRes", "superRes", "superRes"],
+    ["superResScheduler", "scheduler", "superRes", "scheduler"],
+    ["decoder", "image", "superRes", "image"],
+    ["superRes", "image", "save", "image"],
+    ...seedToSamplers(["prior", "decoder", "superRes"]),
+  ],
+);
+
+const imageVariation = buildWorkflow(
+  "Image variation",
+  "New images CLIP would describe like the input: the CLIP image encoder gives the image embedding directly (no prior), the text side is the empty prompt.",
+  [
+    { id: "package", decl: loadPackageNode, column: 0, params: { package: DEFAULT_PACKAGE } },
+    { id: "seed", decl: seedNode, column: 0 },
+    {
+      id: "note",
+      decl: noteNode,
+      column: 0,
+      params: {
+        text: "Variations: instead of a prior guessing an image embedding from text, the CLIP image encoder reads it off the picture. The decoder and super-resolution then paint new images with that embedding; the prompt is left empty.",
+      },
+    },
+    { id: "image", decl: loadImageNode, column: 1 },
+    { id: "tokenizer", decl: tokenizerNode, column: 1, params: { prompt: "" }, title: "Tokenizer (empty prompt)" },
+    { id: "imageProcessor", decl: clipImageProcessorNode, column: 2 },
+    { id: "textEncoder", decl: textEncoderNode, column: 2 },
+    { id: "imageEncoder", decl: imageEncoderNode, column: 3 },
+    schedulerPlacement("decoderScheduler", 3, 25, "Decoder scheduler"),
+    { id: "textProj", decl: textProjNode, column: 4 },
+    schedulerPlacement("superResScheduler", 4, 7, "Super-res scheduler"),
+    { id: "decoder", decl: decoderNode, column: 5 },
+    { id: "superRes", decl: superResNode, column: 6 },
+    { id: "preview", decl: previewImageNode, column: 6, title: "Decoder output (small)" },
+    { id: "save", decl: saveImageNode, column: 7 },
+  ],
+  [
+    ["package", "imageProcessor", "imageProcessor", "imageProcessor"],
+    ["image", "image", "imageProcessor", "image"],
+    ["package", "imageEncoder", "imageEncoder", "imageEncoder"],
+    ["imageProcessor", "pixelValues", "imageEncoder", "pixelValues"],
+    ["package", "tokenizer", "tokenizer", "tokenizer"],
+    ["tokenizer", "tokens", "textEncoder", "tokens"],
+    ["package", "textEncoder", "textEncoder", "textEncoder"],
+    ["package", "textProj", "textProj", "textProj"],
+    ["textEncoder", "embedding", "textProj", "text"],
+    ["imageEncoder", "imageEmbedding", "textProj", "imageEmbedding"],
+    ["package", "decoderScheduler", "decoderScheduler", "scheduler"],
+    ["package", "decoder", "decoder", "decoder"],
+    ["decoderScheduler", "scheduler", "decoder", "scheduler"],
+    ["textProj", "conditioning", "decoder", "conditioning"],
+    ["decoder", "image", "preview", "image"],
+    ["package", "superResScheduler", "superResScheduler", "scheduler"],
+    ["package", "superRes", "superRes", "superRes"],
+    ["superResScheduler", "scheduler", "superRes", "scheduler"],
+    ["decoder", "image", "superRes", "image"],
+    ["superRes", "image", "save", "image"],
+    ...seedToSamplers(["decoder", "superRes"]),
+  ],
+);
+
+const textFramesType = INTERPOLATE_VARIANTS.find((v) => v.subject === "text" && v.mode === "frames")!.type;
+const interpolateTextFramesNode = INTERPOLATE_NODES.find((d) => d.type === textFramesType)!;
+
+const promptInterpolation = buildWorkflow(
+  "Prompt interpolation",
+  "Frames morphing from one prompt to another: the two text embeddings are blended by slerp, and each blend goes through prior, decoder and super-resolution.",
+  [
+    { id: "package", decl: loadPackageNode, column: 0, params: { package: DEFAULT_PACKAGE } },
+    { id: "seed", decl: seedNode, column: 0 },
+    {
+      id: "note",
+      decl: noteNode,
+      column: 0,
+      params: {
+        text: "Prompt interpolation: both prompts are encoded, then blended along the arc between them (slerp) into a batch of frames. Each frame is one row through the prior, decoder and super-resolution.",
+      },
+    },
+    { id: "tokenizerA", decl: tokenizerNode, column: 1, params: { prompt: "a large red circle in the centre on a white background" }, title: "Tokenizer (from)" },
+    { id: "tokenizerB", decl: tokenizerNode, column: 1, params: { prompt: "a large blue square in the centre on a white background" }, title: "Tokenizer (to)" },
+    { id: "textEncoderA", decl: textEncoderNode, column: 2, title: "Text Encoder (from)" },
+    { id: "textEncoderB", decl: textEncoderNode, column: 2, title: "Text Encoder (to)" },
+    { id: "interpolate", decl: interpolateTextFramesNode, column: 3, params: { frames: 5, method: "slerp" } },
+    schedulerPlacement("priorScheduler", 3, 25, "Prior scheduler"),
+    { id: "prior", decl: priorNode, column: 4 },
+    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
+    { id: "textProj", decl: textProjNode, column: 5 },
+    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler"),
+    { id: "decoder", decl: decoderNode, column: 6 },
+    { id: "superRes", decl: superResNode, column: 7 },
+    { id: "save", decl: saveImageNode, column: 8 },
+  ],
+  [
+    ["package", "tokenizer", "tokenizerA", "tokenizer"],
+    ["package", "tokenizer", "tokenizerB", "tokenizer"],
+    ["package", "textEncoder", "textEncoderA", "textEncoder"],
+    ["package", "textEncoder", "textEncoderB", "textEncoder"],
+    ["tokenizerA", "tokens", "textEncoderA", "tokens"],
+    ["tokenizerB", "tokens", "textEncoderB", "tokens"],
+    ["textEncoderA", "embedding", "interpolate", "a"],
+    ["textEncoderB", "embedding", "interpolate", "b"],
+    ["package", "priorScheduler", "priorScheduler", "scheduler"],
+    ["package", "prior", "prior", "prior"],
+    ["priorScheduler", "scheduler", "prior", "scheduler"],
+    ["interpolate", "embedding", "prior", "text"],
+    ["package", "textProj", "textProj", "textProj"],
+    ["interpolate", "embedding", "textProj", "text"],
+    ["prior", "imageEmbedding", "textProj", "imageEmbedding"],
+    ["package", "decoderScheduler", "decoderScheduler", "scheduler"],
+    ["package", "decoder", "decoder", "decoder"],
+    ["decoderScheduler", "scheduler", "decoder", "scheduler"],
+    ["textProj", "conditioning", "decoder", "conditioning"],
+    ["package", "superResScheduler", "superResScheduler", "scheduler"],
+    ["package", "superRes", "superRes", "superRes"],
+    ["superResScheduler", "scheduler", "superRes", "scheduler"],
+    ["decoder", "image", "superRes", "image"],
+    ["superRes", "image", "save", "image"],
+    ...seedToSamplers(["prior", "decoder", "superRes"]),
+  ],
+);
+
+/**
+ * Text to image with every node traced and the teaching views open: run it, then select the
+ * Prior, the Decoder or Super-Res and step through their denoising.
+ */
+const TEACHING_NOTE =
+  "Press Run, then click a node and use the Teach drawer below the canvas: Prior → how the image embedding forms (Trajectory); Decoder → every denoising step (Timeline) and what guidance does (Guidance); Super-Res → the two UNets; a Scheduler → its noise schedule; a wire → the tensor on it. Every node here has “Trace this node” on.";
+
+const teaching: Workflow = {
+  ...textToImage,
+  name: "Teaching: watch unCLIP draw",
+  meta: {
+    description: "The full text-to-image pipeline with every step recorded, so each stage can be watched at work: text → embedding → prior → decoder → super-resolution.",
+    teach: true,
+  },
+  nodes: textToImage.nodes.map((n) => ({
+    ...n,
+    params: n.id === "note" ? { ...n.params, text: TEACHING_NOTE } : n.id === "tokenizer" ? { ...n.params, prompt: "a red circle on a blue background" } : { ...n.params },
+    ...(n.type === noteNode.type ? {} : { trace: true }),
+  })),
+};
+
+export const TEMPLATES: readonly Workflow[] = [textToImage, imageVariation, promptInterpolation, teaching];
+
+export function templateByName(name: string): Workflow | undefined {
+  return TEMPLATES.find((t) => t.name === name);
+}

@@ -1,0 +1,123 @@
+/**
+ * The saved workflow format: versioned JSON with named parameters (never positional), node
+ * positions and links. Older versions are migrated on load; see docs/WORKFLOW-FORMAT.md.
+ * Browser-safe (zod only): the editor imports it for export/import.
+ */
+import { z } from "zod";
+import { describeValue } from "./describeValue";
+
+export const WORKFLOW_FORMAT = "unclip-studio/workflow";
+export const WORKFLOW_VERSION = 1;
+
+export const WorkflowNode = z.object({
+  id: z.string().min(1).max(64),
+  type: z.string().min(1).max(128),
+  params: z.record(z.string(), z.unknown()).default({}),
+  position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
+  title: z.string().max(200).optional(),
+  width: z.number().positive().optional(),
+  height: z.number().positive().optional(),
+  /** Record a teaching trace of this node on every run (see docs/TEACHING.md). */
+  trace: z.boolean().optional(),
+});
+
+export const WorkflowLink = z.object({
+  id: z.string().min(1).max(64),
+  from: z.object({ node: z.string(), port: z.string() }),
+  to: z.object({ node: z.string(), port: z.string() }),
+});
+
+export const Workflow = z.object({
+  format: z.literal(WORKFLOW_FORMAT),
+  version: z.literal(WORKFLOW_VERSION),
+  name: z.string().max(200).optional(),
+  nodes: z.array(WorkflowNode).max(500),
+  links: z.array(WorkflowLink).max(2000),
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type WorkflowNode = z.infer<typeof WorkflowNode>;
+export type WorkflowLink = z.infer<typeof WorkflowLink>;
+export type Workflow = z.infer<typeof Workflow>;
+
+export class WorkflowFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkflowFormatError";
+  }
+}
+
+/** A step from format version N to N + 1: takes the raw object, returns it in the next shape. */
+export type WorkflowMigration = (w: Record<string, unknown>) => Record<string, unknown>;
+
+/** Migrations from version N to N + 1, applied in order. Version 1 is the first. */
+const MIGRATIONS: Readonly<Record<number, WorkflowMigration>> = {};
+
+/**
+ * Bring a raw workflow object of any supported version up to `target` by running the migrations
+ * one version at a time. Checks only the envelope (format and version); the caller checks the
+ * shape. `migrations` and `target` default to this app's; tests pass their own.
+ */
+export function upgradeWorkflow(
+  raw: unknown,
+  migrations: Readonly<Record<number, WorkflowMigration>> = MIGRATIONS,
+  target: number = WORKFLOW_VERSION,
+): Record<string, unknown> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new WorkflowFormatError("a workflow must be a JSON object");
+  let w = raw as Record<string, unknown>;
+  if (w.format !== WORKFLOW_FORMAT) {
+    throw new WorkflowFormatError(`"format" must be "${WORKFLOW_FORMAT}"${w.format === undefined ? " (it is missing)" : `, not ${describeValue(w.format, 60)}`}`);
+  }
+  let version = w.version;
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+    throw new WorkflowFormatError(`"version" must be a positive integer, not ${describeValue(version, 60)}`);
+  }
+  if (version > target) {
+    throw new WorkflowFormatError(`workflow format version ${version} is newer than this app supports (${target}); update the app to open it`);
+  }
+  while (version < target) {
+    // Own keys only: a version such as "constructor" must never reach Object.prototype.
+    const migrate = Object.hasOwn(migrations, version) ? migrations[version] : undefined;
+    if (!migrate) throw new WorkflowFormatError(`no migration from workflow format version ${version}`);
+    try {
+      w = { ...migrate(w), version: version + 1 };
+    } catch (err) {
+      throw new WorkflowFormatError(`cannot migrate workflow format version ${version} to ${version + 1}: ${(err as Error)?.message ?? String(err)}`);
+    }
+    version += 1;
+  }
+  return w;
+}
+
+/** Parse any supported version into the current one; throws WorkflowFormatError with a reason. */
+export function parseWorkflow(raw: unknown): Workflow {
+  if (typeof raw === "string") {
+    try {
+      raw = JSON.parse(raw);
+    } catch (err) {
+      throw new WorkflowFormatError(`not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const w = upgradeWorkflow(raw);
+  const parsed = Workflow.safeParse(w);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new WorkflowFormatError(`${issue.path.join(".") || "workflow"}: ${issue.message}`);
+  }
+  const ids = new Set<string>();
+  for (const n of parsed.data.nodes) {
+    if (ids.has(n.id)) throw new WorkflowFormatError(`node id "${n.id}" is used twice`);
+    ids.add(n.id);
+  }
+  // Errors name links by id, and the editor keys its edges by it: two links must not share one.
+  const linkIds = new Set<string>();
+  for (const l of parsed.data.links) {
+    if (linkIds.has(l.id)) throw new WorkflowFormatError(`link id "${l.id}" is used twice`);
+    linkIds.add(l.id);
+  }
+  return parsed.data;
+}
+
+export function emptyWorkflow(name?: string): Workflow {
+  return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes: [], links: [] };
+}

@@ -1,0 +1,43 @@
+import { InputError } from "../../server/errors";
+import { runDecoder } from "../../server/unclip/decoderStage";
+import { checkGuidance } from "../../server/unclip/pipelineOptions";
+import { decoderNode } from "./node";
+import { imageFromPixels } from "../engine/images";
+import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
+import { samplerHooks } from "../engine/samplerHooks";
+import { stageTracing } from "../engine/stageTracing";
+import { defineRunner } from "../engine/runContext";
+import type { DecoderConditioningValue } from "../engine/values";
+
+export const decoderRunner = defineRunner(decoderNode, async (ctx, inputs, p) => {
+  const decoder = handleInput(inputs, "decoder", "decoder", "the Decoder node");
+  const scheduler = schedulerInput(inputs, "scheduler");
+  const { conditioning } = kindInput<"decoder_conditioning", DecoderConditioningValue>(inputs, "conditioning", "decoder_conditioning", "decoder conditioning");
+  checkGuidance(p.guidanceScale, "guidanceScale");
+  const context = decoder.components.pkg.configs.decoder!.cross_attention_dim;
+  if (conditioning.encoderHiddenStates.shape[2] !== context) {
+    throw new InputError(
+      "conditioning_width",
+      `conditioning: context width ${conditioning.encoderHiddenStates.shape[2]} does not fit this decoder (${context}); text_proj and decoder must come from matching packages`,
+      { port: "conditioning" },
+    );
+  }
+  const tracing = stageTracing(ctx, "decoder", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, true));
+  const pixels = await runDecoder(
+    decoder.components,
+    conditioning,
+    {
+      numInferenceSteps: scheduler.numInferenceSteps,
+      guidanceScale: p.guidanceScale,
+      seed: seedFor(inputs, p),
+      latents: optionalFloatTensor(inputs, "latents"),
+      stepNoise: optionalFloatTensor(inputs, "stepNoise"),
+      scheduler: scheduler.scheduler,
+      stepsName: "numInferenceSteps",
+    },
+    tracing.hooks,
+  );
+  tracing.finish();
+  const image = imageFromPixels(pixels);
+  return { outputs: { image }, ui: { text: `${pixels.shape[0]} × ${image.width}×${image.height}` } };
+});
