@@ -4,6 +4,7 @@
  */
 import { isUnclipError } from "../server/errors";
 import { UsageError } from "./cli/args";
+import { checkDashes } from "./cli/guards";
 import { GENERATE_USAGE, generateCommand } from "./cli/generate";
 import { RUN_USAGE, runCommand } from "./cli/run";
 import { VARIATION_USAGE, variationCommand } from "./cli/variation";
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   try {
+    checkDashes(rest);
     process.stdout.write(await run(rest, controller.signal));
     return 0;
   } catch (err) {
@@ -71,7 +73,9 @@ async function main(argv: string[]): Promise<number> {
       if (err.kind === "bad_input" || err.kind === "bad_package") return 2;
       return err.kind === "cancelled" ? 130 : 1;
     }
-    process.stderr.write(`unclip ${command}: failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    // a file system error (a full disk, a path that vanished) is one line, like every other failure
+    const errno = (err as NodeJS.ErrnoException)?.code;
+    process.stderr.write(`unclip ${command}: failed: ${errno ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
     return 1;
   }
 }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import { InputError } from "./errors";
+import { type Limits, LimitsEnvSchema, limitsFromEnv } from "./limitsConfig";
 
 export interface Env {
   /** The repository root that relative paths are resolved against. */
@@ -29,6 +30,8 @@ export interface Env {
   redisUrl: string | null;
   host: string;
   port: number;
+  /** Work and request limits (see server/limits.ts and the README's configuration table). */
+  limits: Limits;
 }
 
 // Empty variables count as unset: `DATA_DIR= npm run dev` should mean "default", not "the root".
@@ -52,6 +55,7 @@ const EnvSchema = z.object({
   PORT: optionalText.refine((v) => v === undefined || /^\d{1,5}$/.test(v), { message: "must be a port number" }).transform(
     (v) => (v === undefined ? undefined : Number(v)),
   ).refine((v) => v === undefined || (v >= 1 && v <= 65535), { message: "must be between 1 and 65535" }),
+  ...LimitsEnvSchema.shape,
 });
 
 let cached: Env | undefined;
@@ -90,6 +94,7 @@ export function readEnv(source: Record<string, string | undefined>): Env {
     redisUrl: e.REDIS_URL ?? null,
     host: e.HOST ?? "127.0.0.1",
     port: e.PORT ?? 3000,
+    limits: limitsFromEnv(e),
   };
 }
 

@@ -3,11 +3,12 @@
  * (format, bytes, size) before they are stored, and read back only by that generated name.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readImageUpload } from "../nodes/loadImage/run";
 import type { Env } from "./env";
 import { InputError } from "./errors";
+import { limitMessage } from "./limitsConfig";
 import { sniffFormat } from "./unclip/imageProcessor";
 
 const UPLOAD_NAME = /^[0-9a-f]{64}\.(png|jpg|webp)$/;
@@ -27,13 +28,22 @@ export interface StoredUpload {
 /** Validate and store an image; the same content always gets the same name. */
 export async function saveUpload(env: Env, bytes: Uint8Array, originalName: string): Promise<StoredUpload> {
   const image = await readImageUpload(bytes, originalName); // refuses anything but a sane PNG/JPEG/WebP
+  if (image.width * image.height > env.limits.maxUploadPixels) {
+    throw new InputError("upload_too_large", limitMessage("maxUploadPixels", image.width * image.height, env.limits, `${originalName}: `), { parameter: "file" });
+  }
   const ext = EXTENSIONS[sniffFormat(bytes)];
   const name = `${createHash("sha256").update(bytes).digest("hex")}.${ext}`;
   const dir = uploadsDir(env);
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${randomBytes(8).toString("hex")}.tmp`);
-  await writeFile(tmp, bytes);
-  await rename(tmp, path.join(dir, name));
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path.join(dir, name));
+  } catch (err) {
+    // a full disk leaves a partial file behind: never keep it
+    await rm(tmp, { force: true });
+    throw err;
+  }
   return { name, width: image.width, height: image.height, bytes: bytes.length };
 }
 

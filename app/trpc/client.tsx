@@ -3,6 +3,7 @@
  * The browser's tRPC client: queries and mutations batched over HTTP, the run-event
  * subscription over SSE; superjson on both, as the server uses.
  */
+import "./zodJitless";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
@@ -21,7 +22,8 @@ function makeClient() {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url: URL, transformer: superjson }),
-        false: httpBatchLink({ url: URL, transformer: superjson }),
+        // never more calls in one request than the server accepts (UNCLIP_MAX_BATCH_CALLS, default 32)
+        false: httpBatchLink({ url: URL, transformer: superjson, maxItems: 16 }),
       }),
     ],
   });

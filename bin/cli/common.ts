@@ -7,11 +7,12 @@ import { DEVICES, type Device } from "../../server/runtime/device";
 import { SessionPool } from "../../server/runtime/sessionPool";
 import { UnclipComponents } from "../../server/unclip/components";
 import { encodePng } from "../../server/unclip/imageOutput";
-import { readNpyFile, writeNpy } from "../../server/unclip/npy";
+import { readNpy, writeNpy } from "../../server/unclip/npy";
 import type { PipelineResult } from "../../server/unclip/pipelineText2Image";
 import type { StageHooks } from "../../server/unclip/progress";
 import type { BoolNdArray, Float32NdArray } from "../../server/unclip/tensor";
-import { choiceFlag, flagText, floatFlag, intFlag, type Options, UsageError } from "./args";
+import { choiceFlag, flagText, intFlag, type Options, UsageError } from "./args";
+import { checkOutputPath, checkWritableDir, guidanceFlag, readInputFile } from "./guards";
 import { createProgressReporter } from "./progress";
 
 export const DEFAULT_MODEL_DIR = "models/toy-shapes";
@@ -32,6 +33,7 @@ export const COMMON_OPTIONS: Options = {
   "output-type": { type: "string" },
   "save-intermediates": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -54,14 +56,14 @@ export async function loadComponents(values: Record<string, unknown>): Promise<U
 
 export async function readFloatNpy(file: unknown, flag: string): Promise<Float32NdArray | undefined> {
   if (file === undefined) return undefined;
-  const a = await readNpyFile(flagText(file));
+  const a = readNpy(await readInputFile(flagText(file), flag), flagText(file));
   if (a.dtype !== "float32") throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected floating point`, { file: flagText(file) });
   return a;
 }
 
 export async function readBoolNpy(file: unknown, flag: string): Promise<BoolNdArray | undefined> {
   if (file === undefined) return undefined;
-  const a = await readNpyFile(flagText(file));
+  const a = readNpy(await readInputFile(flagText(file), flag), flagText(file));
   if (a.dtype === "bool") return a;
   if (a.dtype === "int64") return { dtype: "bool", shape: a.shape, data: Uint8Array.from(a.data, (v) => (v !== 0n ? 1 : 0)) };
   throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected a bool or int64 mask`, { file: flagText(file) });
@@ -112,7 +114,7 @@ export async function sharedPipelineOptions(values: Record<string, unknown>, out
     numImagesPerPrompt: intFlag(values["num-images-per-prompt"], "num-images-per-prompt", 1),
     decoderNumInferenceSteps: intFlag(values["decoder-num-inference-steps"], "decoder-num-inference-steps", 1),
     superResNumInferenceSteps: intFlag(values["super-res-num-inference-steps"], "super-res-num-inference-steps", 1),
-    decoderGuidanceScale: floatFlag(values["decoder-guidance-scale"], "decoder-guidance-scale"),
+    decoderGuidanceScale: guidanceFlag(values["decoder-guidance-scale"], "decoder-guidance-scale"),
     seed: intFlag(values.seed, "seed", 0),
     decoderLatents: await readFloatNpy(values["decoder-latents"], "decoder-latents"),
     superResLatents: await readFloatNpy(values["super-res-latents"], "super-res-latents"),
@@ -129,6 +131,11 @@ export async function runPipeline(
   pipeline: (components: UnclipComponents, hooks: StageHooks) => Promise<PipelineResult>,
   signal: AbortSignal,
 ): Promise<string> {
+  // checked before anything loads: a bad path should not cost a whole run
+  await checkOutputPath(out.output, "output");
+  if (out.intermediatesDir) await checkWritableDir(out.intermediatesDir, "save-intermediates");
+  // onnxruntime's own warnings (e.g. a CUDA library it could not load) only with --verbose
+  if (values.verbose) process.env.UNCLIP_ORT_VERBOSE = "1";
   const components = await loadComponents(values);
   const progress = createProgressReporter(Boolean(values.quiet));
   try {

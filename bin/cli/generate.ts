@@ -1,8 +1,9 @@
 /** `unclip generate`: text → image (diffusers' UnCLIPPipeline). */
-import { UsageError, floatFlag, intFlag, parse } from "./args";
+import { UsageError, intFlag, parse } from "./args";
 import { COMMON_OPTIONS, outputOptions, readBoolNpy, readFloatNpy, runPipeline, sharedPipelineOptions } from "./common";
 import { text2image } from "../../server/unclip/pipelineText2Image";
 import { InputError } from "../../server/errors";
+import { checkPrompts, guidanceFlag } from "./guards";
 
 export const GENERATE_USAGE = `usage: unclip generate [--model DIR] --prompt TEXT [--prompt TEXT …] --output PATH
   [--num-images-per-prompt N] [--prior-num-inference-steps N] [--decoder-num-inference-steps N]
@@ -27,6 +28,7 @@ export async function generateCommand(argv: string[], signal: AbortSignal): Prom
   if (values.help) return GENERATE_USAGE + "\n";
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (quote a prompt and pass it with --prompt)`);
   const prompts = values.prompt as string[] | undefined;
+  checkPrompts(prompts);
   const tmo = values["text-model-output"] as string | undefined;
   if (!prompts && !tmo) throw new UsageError("--prompt TEXT is required (or --text-model-output with --text-attention-mask)");
   if (prompts && tmo) throw new UsageError("give either --prompt or --text-model-output, not both");
@@ -45,7 +47,7 @@ export async function generateCommand(argv: string[], signal: AbortSignal): Prom
     ...(await sharedPipelineOptions(values, out)),
     prompt: prompts,
     priorNumInferenceSteps: intFlag(values["prior-num-inference-steps"], "prior-num-inference-steps", 1),
-    priorGuidanceScale: floatFlag(values["prior-guidance-scale"], "prior-guidance-scale"),
+    priorGuidanceScale: guidanceFlag(values["prior-guidance-scale"], "prior-guidance-scale"),
     priorLatents: await readFloatNpy(values["prior-latents"], "prior-latents"),
     priorStepNoise: await readFloatNpy(values["prior-step-noise"], "prior-step-noise"),
     textModelOutput,

@@ -17,7 +17,9 @@ import { validateWorkflow } from "../../server/graph/validate";
 import { parseWorkflow, type Workflow, WorkflowFormatError } from "../../nodes/core/workflow";
 import { DEVICES, type Device } from "../../server/runtime/device";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
-import { readUpload } from "../../server/uploads";
+import { readUpload, uploadsDir } from "../../server/uploads";
+import { uploadOrFileExists } from "../../server/graph/inputFiles";
+import { checkWritableDir, readInputFile } from "./guards";
 import { choiceFlag, parse, UsageError } from "./args";
 import { createProgressReporter } from "./progress";
 
@@ -129,6 +131,7 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
     "models-dir": { type: "string" },
     device: { type: "string" },
     quiet: { type: "boolean", short: "q" },
+    verbose: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return RUN_USAGE + "\n";
@@ -139,6 +142,8 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
   const device = choiceFlag<Device>(values.device, "device", DEVICES, "auto");
   const outputDir = (values["output-dir"] as string | undefined) ?? "outputs";
   if (outputDir === "") throw new UsageError("--output-dir must not be empty");
+  await checkWritableDir(outputDir, "output-dir");
+  if (values.verbose) process.env.UNCLIP_ORT_VERBOSE = "1";
   const modelsFlag = values["models-dir"] as string | undefined;
   const modelsDir = modelsFlag !== undefined ? path.resolve(modelsFlag) : getEnv().modelsDir;
   if (!existsSync(modelsDir) || !statSync(modelsDir).isDirectory()) {
@@ -156,7 +161,7 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
       // headless, an image is named by its path; names of images uploaded through the app are
       // looked up in the data directory as the server does
       const local = path.resolve(name);
-      if (existsSync(local) && statSync(local).isFile()) return readFile(local);
+      if (existsSync(local) && statSync(local).isFile()) return readInputFile(local, "image");
       return readUpload(getEnv(), name);
     },
     async saveImage(_runId, nodeId, png, info): Promise<ArtifactRef> {
@@ -181,7 +186,7 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
   });
 
   const { problems, origins } = applySets(workflow, (values.set as string[] | undefined) ?? [], services.registry);
-  const { errors } = validateWorkflow(workflow, services.registry, { modelsDir });
+  const { errors } = validateWorkflow(workflow, services.registry, { modelsDir, inputFileExists: uploadOrFileExists(uploadsDir(getEnv())) });
   for (const e of errors) {
     const origin = e.nodeId && e.param ? origins.get(`${e.nodeId}\0${e.param}`) : undefined;
     problems.push(origin ? `${e.message} (from --set ${origin})` : e.message);

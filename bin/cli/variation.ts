@@ -1,5 +1,5 @@
 /** `unclip variation`: image → variations (diffusers' UnCLIPImageVariationPipeline). */
-import { readFile } from "node:fs/promises";
+import { readInputFile } from "./guards";
 import { InputError } from "../../server/errors";
 import { decodeImage } from "../../server/unclip/imageProcessor";
 import { imageVariation } from "../../server/unclip/pipelineImageVariation";
@@ -16,8 +16,9 @@ images: PNG, JPEG or WebP. defaults: steps 25/7, decoder guidance 8.0`;
 async function readImage(file: string) {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readInputFile(file, "image"); // a regular file, read no further than its size
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError("unreadable_image", `--image: ${file}: ${code === "ENOENT" ? "no such file" : `cannot read (${code})`}`, { file });
   }

@@ -25,7 +25,9 @@ export type ValidationCode =
   | "param_wrong_type"
   | "model_path_outside"
   | "model_not_found"
-  | "no_output";
+  | "no_output"
+  | "limit_exceeded"
+  | "input_file_not_found";
 
 export interface ValidationError {
   code: ValidationCode;

@@ -4,7 +4,9 @@
  * bodies), or by DNS rebinding (its own host name pointed at 127.0.0.1, so the browser treats
  * the API as same-origin). So the Host header must name this machine's loopback (or the
  * configured HOST, or one listed in UNCLIP_ALLOWED_HOSTS), and a request that says where it
- * comes from (Origin) must come from that same host.
+ * comes from (Origin) must come from that same host — GETs included, since a GET can start work
+ * too (an `<img src>` pointing at the API). Browsers also say outright when a request was made
+ * by another site (`Sec-Fetch-Site: cross-site`); such requests are refused whatever the method.
  */
 import { getEnv } from "../env";
 
@@ -35,8 +37,11 @@ export function refuseForeignRequest(req: Request): Response | null {
       { status: 403 },
     );
   }
+  if (req.headers.get("sec-fetch-site")?.toLowerCase() === "cross-site") {
+    return Response.json({ error: "refused: a request made by another site (Sec-Fetch-Site: cross-site)" }, { status: 403 });
+  }
   const origin = req.headers.get("origin");
-  if (origin !== null && req.method !== "GET" && req.method !== "HEAD") {
+  if (origin !== null) {
     let originHost: string | null = null;
     try {
       originHost = new URL(origin).host.toLowerCase();

@@ -11,6 +11,9 @@ import type { ValidationError } from "../../nodes/core/graphRules";
 import { WorkflowFormatError } from "../../nodes/core/workflow";
 import type { Repositories } from "../db/repositories";
 import type { Services } from "../services";
+import { DISK_FULL_MESSAGE, isDiskFull } from "../http/diskFull";
+import { assertWellFormed } from "../http/wellFormed";
+import { QUEUE_FULL } from "../queue/admission";
 
 /*
  * Errors are recognised by shape as well as by class: Next bundles instrumentation.ts (which
@@ -65,11 +68,14 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
+    // 507 (set in the route's responseMeta, which recognises this message): nothing was stored
+    if (isDiskFull(cause)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: DISK_FULL_MESSAGE, cause });
     const ours = asUnclipError(cause);
     if (ours || isWorkflowFormatError(cause)) {
       const notFound = ours?.code.endsWith("not_found");
       // a stale save or a run that moved on is a state clash (409), not a malformed request
       const conflict = ours && (ours.code.endsWith("_conflict") || ours.code === "run_state");
+      if (ours?.code === QUEUE_FULL) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: ours.message, cause });
       throw new TRPCError({
         code: notFound ? "NOT_FOUND" : conflict ? "CONFLICT" : ours?.kind === "runtime" ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST",
         message: (cause as Error).message,
@@ -80,6 +86,12 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Lone surrogates are refused (400, naming the field) before any procedure sees the input. */
+const refuseMalformedText = t.middleware(async ({ getRawInput, next }) => {
+  assertWellFormed(await getRawInput());
+  return next();
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseMalformedText);
 export const createCallerFactory = t.createCallerFactory;

@@ -8,11 +8,16 @@ import path from "node:path";
 import { checkWorkflow, type ValidationResult } from "../../nodes/core/graphRules";
 import type { Workflow } from "../../nodes/core/workflow";
 import type { NodeRegistry } from "./registry";
+import { getEnv } from "../env";
+import { checkWorkLimits, type WorkLimitOptions } from "./workLimits";
 
 export interface ValidateOptions {
   modelsDir: string;
   /** Check and plan only what these nodes need (e.g. a view that evaluates one node), instead of the output nodes. */
   targets?: string[];
+  /** Work limits (default: the environment's) and the input-file check; see workLimits.ts. */
+  limits?: WorkLimitOptions["limits"];
+  inputFileExists?: WorkLimitOptions["inputFileExists"];
 }
 
 /** A model package parameter must name a folder inside the models directory. */
@@ -26,11 +31,16 @@ export function resolveModelParam(modelsDir: string, value: string): { ok: true;
 }
 
 export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: ValidateOptions): ValidationResult {
-  return checkWorkflow(wf, (type) => registry.declaration(type), {
+  const result = checkWorkflow(wf, (type) => registry.declaration(type), {
     targets: options.targets,
     checkModel: (value) => {
       const r = resolveModelParam(options.modelsDir, value);
       return r.ok ? undefined : r.reason === "outside" ? "model_path_outside" : "model_not_found";
     },
   });
+  if (!result.plan) return result;
+  // the work limits are checked on a valid plan (they read the parsed parameters and the order)
+  const limitErrors = checkWorkLimits(wf, result.plan, { limits: options.limits ?? getEnv().limits, inputFileExists: options.inputFileExists });
+  if (limitErrors.length) return { errors: limitErrors };
+  return result;
 }

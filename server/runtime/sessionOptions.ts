@@ -49,5 +49,8 @@ export function toSessionOptions(t: SessionTuning, providers: string[]): Inferen
     executionMode: t.executionMode,
     enableCpuMemArena: t.enableCpuMemArena,
     enableMemPattern: t.enableMemPattern,
+    // errors only: onnxruntime's warnings (a missing CUDA library on auto) are not ours to print;
+    // UNCLIP_ORT_VERBOSE=1 (the CLI's --verbose) shows them
+    logSeverityLevel: process.env.UNCLIP_ORT_VERBOSE === "1" ? 2 : 3,
   };
 }

@@ -7,6 +7,7 @@ import type { GuidanceParts, Recorder, StageHooks, StepEvent } from "./progress"
 import { throwIfCancelled } from "./progress";
 import type { UnCLIPScheduler } from "./scheduler";
 import { type StageNoise, stageNoise } from "./stageNoise";
+import { assertFiniteStep, yieldToEventLoop } from "./stepGuards";
 import type { Float32NdArray } from "./tensor";
 import { float32 } from "./tensor";
 
@@ -42,6 +43,8 @@ export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
     const t = o.timesteps[i];
     const prevTimestep = i + 1 < steps ? o.timesteps[i + 1] : null;
     const { output, unet, guidance } = await o.modelOutput(latents, t, i);
+    // a cancel that arrived while the model ran takes effect now, not after more CPU work
+    throwIfCancelled(o.hooks);
     const r = o.scheduler.step({
       modelOutput: output.data,
       modelOutputChannels: spatial ? output.shape[1] : 0,
@@ -52,6 +55,7 @@ export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
       prevTimestep,
       noise: t > 0 ? o.noise.step(i) : undefined,
     });
+    assertFiniteStep(o.stage, i, steps, r.prevSample);
     const next = float32(latents.shape, r.prevSample);
     if (o.record) {
       o.record.modelOutputs.push(output.data);
@@ -73,6 +77,7 @@ export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
     });
     latents = next;
     o.hooks?.onProgress?.({ stage: o.stage, step: i + 1, steps, timestep: t });
+    await yieldToEventLoop();
   }
   return latents;
 }

@@ -4,6 +4,9 @@ import type { RunEvent } from "../../../nodes/core/runEvents";
 import { ValidationFailed } from "../../graph/executor";
 import { validateWorkflow } from "../../graph/validate";
 import { parseWorkflow } from "../../../nodes/core/workflow";
+import { uploadExistsIn } from "../../graph/inputFiles";
+import { assertQueueHasRoom } from "../../queue/admission";
+import { uploadsDir } from "../../uploads";
 import { publicProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);
@@ -22,14 +25,17 @@ export const runsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const wf = parseWorkflow(input.workflow);
-      const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: ctx.services.env.modelsDir });
+      const { env } = ctx.services;
+      const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) });
       if (errors.length) throw new ValidationFailed(errors);
+      await assertQueueHasRoom(env.limits);
       return ctx.services.queue.enqueue(wf, input.options ?? {}, input.workflowId ?? null);
     }),
   /** Validate without running (the editor shows the problems on nodes and ports). */
   validate: publicProcedure.input(z.object({ workflow: z.unknown() })).query(({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
-    return validateWorkflow(wf, ctx.services.registry, { modelsDir: ctx.services.env.modelsDir }).errors;
+    const { env } = ctx.services;
+    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) }).errors;
   }),
   get: publicProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
     const run = await ctx.db.runs.getRun(input.id);

@@ -9,6 +9,7 @@ import { executeWorkflow } from "../../graph/executor";
 import { parseWorkflow } from "../../../nodes/core/workflow";
 import type { SchedulerValue } from "../../../nodes/engine/values";
 import { describeSchedule } from "../../unclip/scheduleInfo";
+import { assertSchedulerChain } from "../scheduleChain";
 import { publicProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);
@@ -26,6 +27,7 @@ export const teachRouter = router({
   /** The schedule a node's SCHEDULER output would sample with, for the workflow as it is now. */
   schedule: publicProcedure.input(z.object({ workflow: z.unknown(), nodeId: Id })).query(async ({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
+    assertSchedulerChain(wf, ctx.services.registry, input.nodeId, ctx.services.env.modelsDir);
     const report = await executeWorkflow(ctx.services.executor, wf, { runId: "schedule-view", targets: [input.nodeId] });
     const outputs = report.values?.[input.nodeId] ?? {};
     const [port, value] = Object.entries(outputs).find(([, v]) => isScheduler(v)) ?? [];

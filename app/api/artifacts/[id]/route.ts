@@ -7,6 +7,11 @@ import { getServices } from "../../../../server/services";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
+function contentDisposition(id: string, contentType: string): string {
+  const ext = contentType === "image/png" ? "png" : contentType === "application/json" ? "json" : "bin";
+  return `${contentType.startsWith("image/") ? "inline" : "attachment"}; filename="${id.replace(/[^A-Za-z0-9_-]/g, "_")}.${ext}"`;
+}
+
 /** Serves a stored artifact by id; ids are validated (no path traversal) before any file is touched. */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
   const refused = refuseForeignRequest(req);
@@ -22,6 +27,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
         "content-length": String(body.length),
         "cache-control": "private, max-age=31536000, immutable",
         etag: `"${a.contentHash}"`,
+        // images are shown in place; anything else (traces) is a download, never a document
+        "content-disposition": contentDisposition(id, a.contentType),
       },
     });
   } catch (err) {
