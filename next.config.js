@@ -1,7 +1,11 @@
-import type { NextConfig } from "next";
-import { COMMON_SECURITY_HEADERS, DATA_CSP } from "./server/http/securityHeaders";
+// @ts-check
+import { createRequire } from "node:module";
 
-const nextConfig: NextConfig = {
+// The constant security headers, shared with proxy.ts through server/http/securityHeaders.ts.
+const { common, dataCsp } = createRequire(import.meta.url)("./server/http/securityHeaders.json");
+
+/** @type {import("next").NextConfig} */
+const nextConfig = {
   // onnxruntime-node, sharp and the Prisma client load native code: keep them out of the bundle
   serverExternalPackages: ["onnxruntime-node", "sharp", "@prisma/client", "@libsql/client", "@huggingface/tokenizers", "bullmq", "ioredis", "pg", "@prisma/adapter-pg"],
   typedRoutes: false,
@@ -12,7 +16,7 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // the API is outside proxy.ts (see there): the same headers, statically
   async headers() {
-    const headers = Object.entries({ ...COMMON_SECURITY_HEADERS, "Content-Security-Policy": DATA_CSP }).map(([key, value]) => ({ key, value }));
+    const headers = Object.entries({ ...common, "Content-Security-Policy": dataCsp }).map(([key, value]) => ({ key, value }));
     return [{ source: "/api/:path*", headers }];
   },
 };

@@ -3,6 +3,7 @@
  * `nodes/<type>/node.ts`) with its runner (`nodes/<type>/run.ts`). A new node type is one folder
  * plus one line here. Server-only: the runners import the inference core.
  */
+import "#server-only";
 import { catalogOf } from "./core/catalog";
 import type { CatalogNode, NodeDeclaration } from "./core/types";
 import { clipImageProcessorRunner } from "./clipImageProcessor/run";

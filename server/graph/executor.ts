@@ -3,6 +3,7 @@
  * whose keys (type, version, parameters, upstream keys) are unchanged. Emits progress events;
  * stops within one denoising step when the signal is aborted.
  */
+import "#server-only";
 import type { ArtifactRef, NodeResult, NodeRunContext } from "../../nodes/engine/runContext";
 import { CancelledError, UnclipError, isUnclipError } from "../errors";
 import type { CacheEntry, OutputCache } from "./cache";

@@ -9,6 +9,7 @@
  * a nonce cannot cover; styles cannot run code. Edge-free as a module (no node: imports) so it
  * can run wherever Next runs the proxy.
  */
+import constantHeaders from "./securityHeaders.json";
 
 /** A fresh, unguessable nonce (128 bits, base64). */
 export function makeNonce(): string {
@@ -34,18 +35,14 @@ export function pageCsp(nonce: string, dev = false): string {
   ].join("; ");
 }
 
-/** For API answers and artifacts: nothing may load, run or frame it. */
-export const DATA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
+/**
+ * For API answers and artifacts: nothing may load, run or frame it. These constant headers live in
+ * securityHeaders.json so that next.config.js (plain JavaScript) reads the very same values.
+ */
+export const DATA_CSP: string = constantHeaders.dataCsp;
 
-/** The headers besides the CSP, the same on every response. */
-export const COMMON_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "same-origin",
-  // for browsers that predate frame-ancestors
-  "X-Frame-Options": "DENY",
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Resource-Policy": "same-origin",
-};
+/** The headers besides the CSP, the same on every response (why each: securityHeaders.json's "why"). */
+export const COMMON_SECURITY_HEADERS: Readonly<Record<string, string>> = constantHeaders.common;
 
 /** Is this path a page (a document the editor runs in), rather than data or a static file? */
 export function isPagePath(pathname: string): boolean {

@@ -3,6 +3,7 @@
  * runs until `release()`. Every session reports the provider that actually runs it, and the pool
  * accounts the time spent inside `session.run` so callers can tell model time from overhead.
  */
+import "#server-only";
 import * as ort from "onnxruntime-node";
 import { PackageError, UnclipError } from "../errors";
 import type { Device, Provider } from "./device";

@@ -3,6 +3,7 @@
  * package contract), its schedulers, tokenizer, feature-extractor config and sidecar tensors.
  * Sessions come from a SessionPool, so they are created on first use and shared by later runs.
  */
+import "#server-only";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { PackageError } from "../errors";
