@@ -31,6 +31,11 @@ import {
 
 type RunEventOf<T extends StreamEvent["type"]> = Extract<StreamEvent, { type: T }>;
 
+/** The `error` field of a JSON error body (plain HTTP routes, not tRPC). */
+function errorField(body: string): unknown {
+  return (JSON.parse(body) as { error?: unknown }).error;
+}
+
 describeApi("API over HTTP", () => {
   let server: TestServer;
   let client: Client;
@@ -95,7 +100,7 @@ describeApi("API over HTTP", () => {
       ] as const) {
         const res = await rawRequest(server.url, { path, method, headers: { host: `evil.example:${server.port}` } });
         expect(res.status, path).toBe(403);
-        expect(JSON.parse(res.body).error, path).toMatch(/only requests addressed to localhost or 127\.0\.0\.1/);
+        expect(errorField(res.body), path).toMatch(/only requests addressed to localhost or 127\.0\.0\.1/);
       }
       for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `[::1]:${server.port}`]) {
         expect((await rawRequest(server.url, { path: "/api/trpc/workflows.list", headers: { host } })).status, host).toBe(200);
@@ -150,7 +155,7 @@ describeApi("API over HTTP", () => {
       expect(models.map((m) => m.name)).not.toContain("unclip-tiny-cases");
     });
 
-    it("workflows.templates gives the four templates as valid workflows", async () => {
+    it("workflows.templates gives the four templates as valid workflows", () => {
       expect(templates.map((t) => t.name)).toEqual(["Text to image", "Image variation", "Prompt interpolation", "Teaching: watch unCLIP draw"]);
       for (const t of templates) expect(parseWorkflow(JSON.stringify(t))).toEqual(t);
     });
@@ -661,7 +666,7 @@ describeApi("API over HTTP", () => {
       big.set(await makePng());
       const declared = await rawRequest(server.url, { path: "/api/uploads", method: "POST", body: big, headers: { "content-length": String(big.length) } });
       expect(declared.status).toBe(413);
-      expect(JSON.parse(declared.body).error).toMatch(/upload size limit exceeded: .* the limit is 20971520 bytes \(set UNCLIP_MAX_UPLOAD_BYTES to raise it\)/);
+      expect(errorField(declared.body)).toMatch(/upload size limit exceeded: .* the limit is 20971520 bytes \(set UNCLIP_MAX_UPLOAD_BYTES to raise it\)/);
 
       // chunked: no content-length, so only counting while reading can stop it
       const chunks = function* () {
@@ -669,7 +674,7 @@ describeApi("API over HTTP", () => {
       };
       const chunked = await rawRequest(server.url, { path: "/api/uploads", method: "POST", chunks: chunks() });
       expect(chunked.status).toBe(413);
-      expect(JSON.parse(chunked.body).error).toMatch(/upload size limit exceeded: .* the limit is 20971520 bytes \(set UNCLIP_MAX_UPLOAD_BYTES to raise it\)/);
+      expect(errorField(chunked.body)).toMatch(/upload size limit exceeded: .* the limit is 20971520 bytes \(set UNCLIP_MAX_UPLOAD_BYTES to raise it\)/);
     });
 
     it("runs the Image variation template on an uploaded image", async () => {

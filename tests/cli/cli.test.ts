@@ -1,7 +1,6 @@
 /** The `unclip` command line, run as a real process. */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
@@ -28,7 +27,7 @@ function unclip(args: string[]): Promise<{ code: number; stdout: string; stderr:
 function caseArgs(c: GoldenCase): string[] {
   const a: string[] = [c.json.pipeline === "variation" ? "variation" : "generate", "--model", path.join(FIXTURES_DIR, c.json.package), "--quiet"];
   const call = (name: string, flag: string) => {
-    const v = callArg<unknown>(c, name);
+    const v = callArg<number | string | boolean>(c, name);
     if (v !== undefined) a.push(`--${flag}`, String(v));
   };
   if (c.json.pipeline === "text2img") {

@@ -78,8 +78,8 @@ describeWithFixtures("unclip CLI refuses hostile input with exit 2 and one line"
 
   it("non-finite or absurd guidance", async () => {
     for (const [flag, value] of [["--decoder-guidance-scale", "1e30"], ["--prior-guidance-scale=-5", ""], ["--decoder-guidance-scale", "Infinity"], ["--prior-guidance-scale", "nan"]]) {
-      const r = await unclip([...base(), ...(value ? [flag!, value] : [flag!])]);
-      expectOneLine(r, 2, new RegExp(`^unclip generate: ${flag!.split("=")[0]} must be (between 0 and 100|a finite number)`));
+      const r = await unclip([...base(), ...(value ? [flag, value] : [flag])]);
+      expectOneLine(r, 2, new RegExp(`^unclip generate: ${flag.split("=")[0]} must be (between 0 and 100|a finite number)`));
     }
   });
 

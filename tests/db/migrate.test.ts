@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createClient } from "@libsql/client";
+import { createClient, type Value } from "@libsql/client";
 import { describe, expect, it } from "vitest";
 import { closeDb, getDb } from "../../server/db/client";
 import {
@@ -17,6 +17,11 @@ import { parseLastLine, REPO_ROOT, runChildAsync, switchDataDir, useTempDataDir 
 
 const dataDir = useTempDataDir();
 
+/** A column's value as text (these columns are TEXT; a BLOB would be decoded). */
+function text(v: Value): string {
+  return v instanceof ArrayBuffer ? new TextDecoder().decode(v) : String(v);
+}
+
 function fileUrl(p: string): string {
   return `file:${p}`;
 }
@@ -25,7 +30,7 @@ async function tables(dbFile: string): Promise<string[]> {
   const c = createClient({ url: fileUrl(dbFile) });
   try {
     const rs = await c.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    return rs.rows.map((r) => String(r.name));
+    return rs.rows.map((r) => text(r.name));
   } finally {
     c.close();
   }
@@ -35,7 +40,7 @@ async function recorded(dbFile: string): Promise<{ name: string; checksum: strin
   const c = createClient({ url: fileUrl(dbFile) });
   try {
     const rs = await c.execute(`SELECT name, checksum FROM "${MIGRATIONS_TABLE}" ORDER BY name`);
-    return rs.rows.map((r) => ({ name: String(r.name), checksum: String(r.checksum) }));
+    return rs.rows.map((r) => ({ name: text(r.name), checksum: text(r.checksum) }));
   } finally {
     c.close();
   }
@@ -83,7 +88,7 @@ describe("migrations", () => {
     await expect(migrateSqlite(fileUrl(dbFile), { dir })).rejects.toThrow(MigrationError);
     await expect(migrateSqlite(fileUrl(dbFile), { dir })).rejects.toMatchObject({
       code: "migration_changed",
-      message: expect.stringContaining("0001_init was changed after it was applied"),
+      message: expect.stringContaining("0001_init was changed after it was applied") as unknown,
     });
   });
 
@@ -108,7 +113,7 @@ describe("migrations", () => {
     const dbFile = path.join(dataDir(), "..", "failing.db");
     await expect(migrateSqlite(fileUrl(dbFile), { dir })).rejects.toMatchObject({
       code: "migration_failed",
-      message: expect.stringContaining("0099_broken failed and was rolled back"),
+      message: expect.stringContaining("0099_broken failed and was rolled back") as unknown,
     });
     expect(await tables(dbFile)).not.toContain("Half");
     expect((await recorded(dbFile)).map((r) => r.name)).toEqual(committed());
@@ -218,7 +223,7 @@ describe("environment", () => {
     process.env.DATABASE_URL = "mysql://localhost/unclip";
     resetEnv();
     try {
-      await expect(getDb()).rejects.toMatchObject({ code: "db_unsupported", message: expect.stringContaining("mysql:") });
+      await expect(getDb()).rejects.toMatchObject({ code: "db_unsupported", message: expect.stringContaining("mysql:") as unknown });
     } finally {
       await switchDataDir(dataDir());
     }

@@ -194,7 +194,7 @@ describe("restart", () => {
         const r = await getRun(id);
         expect(r.status).toBe("interrupted");
         expect(r.finishedAt).toBeInstanceOf(Date);
-        expect(r.error).toMatchObject({ code: "interrupted", message: expect.stringContaining("server stopped") });
+        expect(r.error).toMatchObject({ code: "interrupted", message: expect.stringContaining("server stopped") as unknown });
       }
       // Queued runs are untouched and still first in line.
       expect((await nextQueuedRun())?.id).toBe(queued.id);

@@ -65,7 +65,7 @@ export async function openEditor(browser: Browser, url: string, pathName = "/"):
     await page.waitForSelector(".react-flow__node", { timeout: 60_000 });
   } catch (err) {
     await screenshot(page, "failed-to-open");
-    throw new Error(`the editor did not show a graph: ${(err as Error).message}\nbrowser errors: ${problems.join("\n") || "none"}`);
+    throw new Error(`the editor did not show a graph: ${(err as Error).message}\nbrowser errors: ${problems.join("\n") || "none"}`, { cause: err });
   }
   return page;
 }

@@ -22,7 +22,7 @@ import { text2image } from "../../server/unclip/pipelineText2Image";
 import type { Float32NdArray } from "../../server/unclip/tensor";
 import { saveUpload } from "../../server/uploads";
 import { describeWithFixtures, TINY_CASES } from "../helpers/fixtures";
-import { graph, noiseGraph, PACKAGE, registry, run, type SavedPng, steps, template, testExecutor, tinyTextToImage } from "./helpers";
+import { graph, noiseGraph, PACKAGE, registry, run, type SavedPng, template, testExecutor, tinyTextToImage } from "./helpers";
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "unclip-executor-"));
 const services = testExecutor({ dataDir });
@@ -251,7 +251,7 @@ describeWithFixtures("executor on unclip-tiny", () => {
     const embedded = parseWorkflow(readPngTextChunks(saved.png)[WORKFLOW_PNG_KEYWORD]);
     const seedNode = embedded.nodes.find((n) => n.id === "seed")!;
     expect(seedNode.params.randomize).toBe(false);
-    expect(`seed ${seedNode.params.seed}`).toBe((first.report.ui.seed as { text: string }).text);
+    expect(`seed ${String(seedNode.params.seed)}`).toBe((first.report.ui.seed as { text: string }).text);
     services.saved.length = 0;
     services.cache.clear();
     await run(services, embedded);

@@ -35,10 +35,10 @@ export function testExecutor(o: { dataDir?: string; cacheBytes?: number; modelsD
     device: "cpu",
     cacheBytes: o.cacheBytes ?? 512 * 1024 * 1024,
     readUpload: (name) => readUpload(env, name),
-    async saveImage(runId, nodeId, png, info) {
+    saveImage(runId, nodeId, png, info) {
       saved.push({ runId, nodeId, png, info });
       const id = `${runId}-${nodeId}-${saved.length}`;
-      return { id, url: `/test/${id}.png`, width: info.width, height: info.height, kind: info.kind };
+      return Promise.resolve({ id, url: `/test/${id}.png`, width: info.width, height: info.height, kind: info.kind });
     },
   });
   return Object.assign(services, { saved });

@@ -118,7 +118,7 @@ export function defineQueueSuite(kind: QueueBackendKind): void {
       device: "cpu",
       cacheBytes: 1 << 20,
       readUpload: () => Promise.reject(new Error("no uploads here")),
-      saveImage: async (runId, nodeId, _png, info) => ({ id: `${runId}-${nodeId}`, url: "", width: info.width, height: info.height, kind: info.kind }),
+      saveImage: (runId, nodeId, _png, info) => Promise.resolve({ id: `${runId}-${nodeId}`, url: "", width: info.width, height: info.height, kind: info.kind }),
     });
 
   let stops: (() => Promise<void>)[] = [];

@@ -28,7 +28,7 @@ export function discoverCases(root = TINY_CASES): GoldenCase[] {
     .map((d) => ({
       name: d.name,
       dir: path.join(root, d.name),
-      json: JSON.parse(readFileSync(path.join(root, d.name, "case.json"), "utf8")),
+      json: JSON.parse(readFileSync(path.join(root, d.name, "case.json"), "utf8")) as GoldenCase["json"],
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -73,5 +73,5 @@ export function diffStats(a: ArrayLike<number>, b: ArrayLike<number>, threshold 
 }
 
 export function readTimesteps(c: GoldenCase): Record<string, { timesteps: number[]; unet_per_step?: string[] }> {
-  return JSON.parse(readFileSync(path.join(c.dir, c.json.timesteps_file ?? "timesteps.json"), "utf8"));
+  return JSON.parse(readFileSync(path.join(c.dir, c.json.timesteps_file ?? "timesteps.json"), "utf8")) as Record<string, { timesteps: number[]; unet_per_step?: string[] }>;
 }

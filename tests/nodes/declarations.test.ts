@@ -94,7 +94,7 @@ describe("catalog()", () => {
   it("is JSON-serialisable, keeps widget hints and gives every parameter a JSON schema", () => {
     const c = catalog();
     expect(c.length).toBe(NODE_DECLARATIONS.length);
-    const round = JSON.parse(JSON.stringify(c));
+    const round: unknown = JSON.parse(JSON.stringify(c));
     expect(round).toEqual(c);
     const prior = c.find((n) => n.type === "unclip.prior")!;
     const guidance = prior.params.find((p) => p.name === "guidanceScale")!;

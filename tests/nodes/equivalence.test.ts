@@ -63,8 +63,8 @@ describeWithFixtures("node templates reproduce the pipelines", () => {
     expect(images.shape).toEqual(ref.images.shape);
     expect(sameBits(images.data, ref.images.data)).toBe(true);
     await expectSavedPngsMatch(ref.images);
-    const embedded = JSON.parse(readPngTextChunks(harness.saved.find((s) => s.nodeId === "save")!.png)["unclip-studio-workflow"]);
-    expect(embedded.nodes.find((n: { id: string }) => n.id === "seed").params.seed).toBe(1234);
+    const embedded = JSON.parse(readPngTextChunks(harness.saved.find((s) => s.nodeId === "save")!.png)["unclip-studio-workflow"]) as { nodes: { id: string; params: Record<string, unknown> }[] };
+    expect(embedded.nodes.find((n) => n.id === "seed")!.params.seed).toBe(1234);
   });
 
   it("also with several prompts, several images per prompt, other guidance scales", async () => {

@@ -57,17 +57,16 @@ export class NodeHarness {
       },
       progress: (p) => this.progress.push({ ...p, nodeId }),
       loadPackage: (name) => this.loadPackage(name),
-      readUpload: async (name) => {
+      readUpload: (name) => {
         const bytes = this.uploads.get(name);
-        if (!bytes) throw new Error(`no upload named ${name}`);
-        return bytes;
+        return bytes ? Promise.resolve(bytes) : Promise.reject(new Error(`no upload named ${name}`));
       },
-      saveImage: async (png, info): Promise<ArtifactRef> => {
+      saveImage: (png, info): Promise<ArtifactRef> => {
         const id = `${nodeId}-${info.kind}-${this.saved.length}`;
         const file = path.join(this.dir, `${id}.png`);
         writeFileSync(file, png);
         this.saved.push({ nodeId, file, png, info });
-        return { id, url: `/test/${id}.png`, width: info.width, height: info.height, kind: info.kind };
+        return Promise.resolve({ id, url: `/test/${id}.png`, width: info.width, height: info.height, kind: info.kind });
       },
       workflowJson,
     };

@@ -17,7 +17,7 @@ function ctxWith(uploads: Record<string, Uint8Array>): NodeRunContext {
     addTrace: () => {},
     progress: () => {},
     loadPackage: () => Promise.reject(new Error("unused")),
-    readUpload: async (name) => uploads[name],
+    readUpload: (name) => Promise.resolve(uploads[name]),
     saveImage: () => Promise.reject(new Error("unused")),
     workflowJson: "{}",
   };

@@ -31,10 +31,10 @@ function fakeContext(workflowJson = "{}", uploads: Record<string, Uint8Array> = 
     addTrace: () => {},
     progress: () => {},
     loadPackage: () => Promise.reject(new Error("no packages here")),
-    readUpload: async (name) => uploads[name] ?? Promise.reject(new Error(`no upload ${name}`)),
-    saveImage: async (png, info): Promise<ArtifactRef> => {
+    readUpload: (name) => Promise.resolve(uploads[name] ?? Promise.reject(new Error(`no upload ${name}`))),
+    saveImage: (png, info): Promise<ArtifactRef> => {
       saved.push({ png, info });
-      return { id: String(saved.length), url: `/x/${saved.length}`, width: info.width, height: info.height, kind: info.kind };
+      return Promise.resolve({ id: String(saved.length), url: `/x/${saved.length}`, width: info.width, height: info.height, kind: info.kind });
     },
     workflowJson,
   };

@@ -45,8 +45,8 @@ function copyPackage(src: string): string {
   return dest;
 }
 
-function editJson(file: string, edit: (json: Record<string, any>) => void): void {
-  const json = JSON.parse(readFileSync(file, "utf8"));
+function editJson(file: string, edit: (json: Record<string, unknown>) => void): void {
+  const json = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   edit(json);
   writeFileSync(file, JSON.stringify(json, null, 2));
 }

@@ -18,7 +18,7 @@ interface TokenizerCase {
 
 const TOKENIZER_DIR = path.join(TINY_PACKAGE, "tokenizer");
 const cases: TokenizerCase[] = HAVE_FIXTURES
-  ? JSON.parse(readFileSync(path.join(FIXTURES_DIR, "tokenizer-cases.json"), "utf8")).cases
+  ? (JSON.parse(readFileSync(path.join(FIXTURES_DIR, "tokenizer-cases.json"), "utf8")) as { cases: TokenizerCase[] }).cases
   : [];
 
 describe("cleanText (BasicTokenizer fallback)", () => {
