@@ -14,7 +14,7 @@ export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
   schema: path.join("prisma", "schema.prisma"),
-  async adapter() {
-    return new PrismaLibSQL({ url: process.env.DATABASE_URL! });
+  adapter() {
+    return Promise.resolve(new PrismaLibSQL({ url: process.env.DATABASE_URL! }));
   },
 });

@@ -61,7 +61,7 @@ const positiveInt = z.preprocess(
 );
 
 /** The environment variables, merged into server/env.ts's schema. */
-export const LimitsEnvSchema = z.object(Object.fromEntries(LIMIT_SPECS.map((s) => [s.env, positiveInt])) as Record<string, typeof positiveInt>);
+export const LimitsEnvSchema = z.object(Object.fromEntries(LIMIT_SPECS.map((s) => [s.env, positiveInt] as const)));
 
 export function limitsFromEnv(parsed: Record<string, unknown>): Limits {
   return Object.fromEntries(LIMIT_SPECS.map((s) => [s.key, (parsed[s.env] as number | undefined) ?? s.default])) as unknown as Limits;

@@ -14,7 +14,7 @@ import { access, open } from "node:fs/promises";
 import path from "node:path";
 import { tokenizerNode } from "../../nodes/tokenizer/node";
 import { InputError } from "../../server/errors";
-import { floatFlag, UsageError } from "./args";
+import { flagText, floatFlag, UsageError } from "./args";
 
 /** The largest input file read (a 16-image float64 super-res latent is ≈ 25 MB). */
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024 * 1024;
@@ -40,7 +40,7 @@ export function checkPrompts(prompts: readonly string[] | undefined): void {
 export function guidanceFlag(value: unknown, flag: string): number | undefined {
   const n = floatFlag(value, flag);
   if (n !== undefined && (n < GUIDANCE_RANGE.min || n > GUIDANCE_RANGE.max)) {
-    throw new UsageError(`--${flag} must be between ${GUIDANCE_RANGE.min} and ${GUIDANCE_RANGE.max}, got ${value}`);
+    throw new UsageError(`--${flag} must be between ${GUIDANCE_RANGE.min} and ${GUIDANCE_RANGE.max}, got ${flagText(value)}`);
   }
   return n;
 }

@@ -707,7 +707,7 @@ describeApi("API over HTTP", () => {
       const err = await trpcError(client.runs.enqueue.mutate({ workflow: variation }));
       expect(err.data?.httpStatus).toBe(400);
       expect((err.data as { validationErrors?: unknown[] }).validationErrors).toEqual([
-        expect.objectContaining({ code: "input_file_not_found", nodeId: loadImage.id, param: "image", message: expect.stringMatching(/is not an uploaded file/) }),
+        expect.objectContaining({ code: "input_file_not_found", nodeId: loadImage.id, param: "image", message: expect.stringMatching(/is not an uploaded file/) as unknown }),
       ]);
       expect((await client.runs.list.query({ limit: 200 })).length).toBe(before);
     });

@@ -17,6 +17,11 @@ import { type Client, clone, createClient, describeApi, makePng, nodesOfType, ra
 
 const IS_ROOT = process.getuid?.() === 0;
 
+/** A JSON response body, read as the shape the test expects of it. */
+function jsonBody<T>(body: string): T {
+  return JSON.parse(body) as T;
+}
+
 function superjsonBody(json: unknown): string {
   return JSON.stringify({ json });
 }
@@ -49,17 +54,17 @@ describeApi("hostile input over HTTP", () => {
     it("refuses 64 prompts × 64 images at once (400, on the nodes), queues nothing", async () => {
       const wf = clone(tiny);
       const [tokenizer] = nodesOfType(wf, "unclip.tokenizer");
-      tokenizer!.params = { ...tokenizer!.params, batch: true, prompt: Array.from({ length: 64 }, (_, i) => `a red circle ${i}`).join("\n") };
+      tokenizer.params = { ...tokenizer.params, batch: true, prompt: Array.from({ length: 64 }, (_, i) => `a red circle ${i}`).join("\n") };
       const [prior] = nodesOfType(wf, "unclip.prior");
-      prior!.params = { ...prior!.params, numImagesPerPrompt: 64 };
+      prior.params = { ...prior.params, numImagesPerPrompt: 64 };
       const before = await runCount();
       const err = await trpcError(client.runs.enqueue.mutate({ workflow: wf }));
       expect(err.data?.httpStatus).toBe(400);
       const problems = (err.data as { validationErrors?: { code: string; nodeId?: string; message: string }[] }).validationErrors!;
       expect(problems).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ code: "limit_exceeded", nodeId: tokenizer!.id, message: expect.stringContaining("prompt lines limit exceeded: 64 asked for, the limit is 16 (set UNCLIP_MAX_PROMPT_LINES to raise it)") }),
-          expect.objectContaining({ code: "limit_exceeded", message: expect.stringContaining("(set UNCLIP_MAX_IMAGES_PER_RUN to raise it)") }),
+          expect.objectContaining({ code: "limit_exceeded", nodeId: tokenizer.id, message: expect.stringContaining("prompt lines limit exceeded: 64 asked for, the limit is 16 (set UNCLIP_MAX_PROMPT_LINES to raise it)") as unknown }),
+          expect.objectContaining({ code: "limit_exceeded", message: expect.stringContaining("(set UNCLIP_MAX_IMAGES_PER_RUN to raise it)") as unknown }),
         ]),
       );
       expect(await runCount()).toBe(before);
@@ -71,9 +76,9 @@ describeApi("hostile input over HTTP", () => {
     it("refuses a Load Image naming a file that was never uploaded, at validation", async () => {
       const wf = clone(variation);
       const [load] = nodesOfType(wf, "unclip.load_image");
-      load!.params = { ...load!.params, image: `${"0".repeat(64)}.png` };
+      load.params = { ...load.params, image: `${"0".repeat(64)}.png` };
       const problems = await client.runs.validate.query({ workflow: wf });
-      expect(problems).toEqual([expect.objectContaining({ code: "input_file_not_found", nodeId: load!.id, param: "image" })]);
+      expect(problems).toEqual([expect.objectContaining({ code: "input_file_not_found", nodeId: load.id, param: "image" })]);
       const before = await runCount();
       expect((await trpcError(client.runs.enqueue.mutate({ workflow: wf }))).data?.httpStatus).toBe(400);
       expect(await runCount()).toBe(before);
@@ -81,10 +86,10 @@ describeApi("hostile input over HTTP", () => {
 
     it("names a missing model package without the models directory's absolute path", async () => {
       const wf = clone(tiny);
-      nodesOfType(wf, "unclip.load_package")[0]!.params.package = "not-there";
+      nodesOfType(wf, "unclip.load_package")[0].params.package = "not-there";
       const [problem] = await client.runs.validate.query({ workflow: wf });
-      expect(problem!.message).toContain('no model package "not-there" in the models directory (MODELS_DIR)');
-      expect(problem!.message).not.toContain(FIXTURES_DIR);
+      expect(problem.message).toContain('no model package "not-there" in the models directory (MODELS_DIR)');
+      expect(problem.message).not.toContain(FIXTURES_DIR);
     });
 
     it("answers a full queue with 429 naming the setting, and stores nothing of the refused run", async () => {
@@ -116,7 +121,7 @@ describeApi("hostile input over HTTP", () => {
       const body = superjsonBody({ name: "four megabytes", graph });
       const res = await rawRequest(server.url, { path: "/api/trpc/workflows.create", method: "POST", body, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } });
       expect(res.status).toBe(413);
-      expect(JSON.parse(res.body).error).toMatch(/^the request body is too large: request body size limit exceeded: \d+ bytes asked for, the limit is 1048576 bytes \(set UNCLIP_MAX_BODY_BYTES to raise it\)$/);
+      expect(jsonBody<{ error: unknown }>(res.body).error).toMatch(/^the request body is too large: request body size limit exceeded: \d+ bytes asked for, the limit is 1048576 bytes \(set UNCLIP_MAX_BODY_BYTES to raise it\)$/);
       // streamed without a length: stopped while reading
       const chunks = function* () {
         for (let at = 0; at < body.length; at += 256 * 1024) yield new TextEncoder().encode(body.slice(at, at + 256 * 1024));
@@ -131,7 +136,7 @@ describeApi("hostile input over HTTP", () => {
       const input = encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [i, {}]))));
       const res = await rawRequest(server.url, { path: `/api/trpc/${calls}?batch=1&input=${input}` });
       expect(res.status).toBe(400);
-      expect(JSON.parse(res.body).error).toContain("calls per batched request limit exceeded: 40 asked for, the limit is 32 (set UNCLIP_MAX_BATCH_CALLS to raise it)");
+      expect(jsonBody<{ error: unknown }>(res.body).error).toContain("calls per batched request limit exceeded: 40 asked for, the limit is 32 (set UNCLIP_MAX_BATCH_CALLS to raise it)");
     });
 
     it("refuses names and workflows holding a lone surrogate with 400 naming the field, storing nothing", async () => {
@@ -143,9 +148,9 @@ describeApi("hostile input over HTTP", () => {
         body: `{"json":{"name":"bad ${LONE} name","graph":${JSON.stringify(tiny)}}}`,
       });
       expect(named.status).toBe(400);
-      expect(JSON.parse(named.body).error.json.message).toBe('field "name" contains a lone UTF-16 surrogate (text that is not valid Unicode), which cannot be stored');
+      expect(jsonBody<{ error: { json: { message: string } } }>(named.body).error.json.message).toBe('field "name" contains a lone UTF-16 surrogate (text that is not valid Unicode), which cannot be stored');
       const titled = clone(tiny);
-      titled.nodes[0]!.title = "PLACEHOLDER";
+      titled.nodes[0].title = "PLACEHOLDER";
       const res = await rawRequest(server.url, {
         path: "/api/trpc/workflows.create",
         method: "POST",
@@ -153,7 +158,7 @@ describeApi("hostile input over HTTP", () => {
         body: superjsonBody({ name: "ok", graph: titled }).replace("PLACEHOLDER", `x${LONE}`),
       });
       expect(res.status).toBe(400);
-      expect(JSON.parse(res.body).error.json.message).toContain('field "graph.nodes.0.title" contains a lone UTF-16 surrogate');
+      expect(jsonBody<{ error: { json: { message: string } } }>(res.body).error.json.message).toContain('field "graph.nodes.0.title" contains a lone UTF-16 surrogate');
       expect((await client.workflows.list.query()).length).toBe(before);
     });
   });
@@ -172,7 +177,7 @@ describeApi("hostile input over HTTP", () => {
       for (const p of paths) {
         const bySite = await rawRequest(server.url, { path: p, headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors", "sec-fetch-dest": "image" } });
         expect(bySite.status, p).toBe(403);
-        expect(JSON.parse(bySite.body).error, p).toMatch(/^refused: a request made by another site/);
+        expect(jsonBody<{ error: unknown }>(bySite.body).error, p).toMatch(/^refused: a request made by another site/);
         const byOrigin = await rawRequest(server.url, { path: p, headers: { origin: "http://evil.example" } });
         expect(byOrigin.status, p).toBe(403);
       }
@@ -186,7 +191,7 @@ describeApi("hostile input over HTTP", () => {
       const err = await trpcError(client.teach.schedule.query({ workflow: tiny, nodeId: "save" }));
       expect(err.data?.httpStatus).toBe(400);
       expect(err.message).toBe("node save has no SCHEDULER output to describe");
-      const scheduler = nodesOfType(tiny, "unclip.scheduler")[0]!;
+      const scheduler = nodesOfType(tiny, "unclip.scheduler")[0];
       const schedule = await client.teach.schedule.query({ workflow: tiny, nodeId: scheduler.id });
       expect(schedule.timesteps.length).toBeGreaterThan(0);
       expect(await runCount()).toBe(before);
@@ -225,7 +230,7 @@ describeApi("hostile input over HTTP", () => {
       const up = await fetch(`${server.url}/api/uploads`, { method: "POST", body: png, headers: { "x-file-name": "red.png" } });
       expect(up.status).toBe(200);
       const wf = clone(variation);
-      nodesOfType(wf, "unclip.load_image")[0]!.params.image = ((await up.json()) as { name: string }).name;
+      nodesOfType(wf, "unclip.load_image")[0].params.image = ((await up.json()) as { name: string }).name;
       const { runId } = await client.runs.enqueue.mutate({ workflow: wf });
       let artifacts: { id: string; kind: string }[] = [];
       for (let i = 0; i < 600 && artifacts.length === 0; i++) {
@@ -234,7 +239,7 @@ describeApi("hostile input over HTTP", () => {
         artifacts = run.status === "finished" ? run.artifacts.filter((x) => x.kind === "image") : [];
         if (!artifacts.length) await new Promise((r) => setTimeout(r, 100));
       }
-      const res = await fetch(`${server.url}/api/artifacts/${artifacts[0]!.id}`);
+      const res = await fetch(`${server.url}/api/artifacts/${artifacts[0].id}`);
       expect(res.headers.get("content-type")).toBe("image/png");
       expect(res.headers.get("content-disposition")).toMatch(/^inline; filename="[A-Za-z0-9_-]+\.png"$/);
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");

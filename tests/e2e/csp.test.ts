@@ -14,15 +14,15 @@ const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
 
 /** Collects every CSP violation the page reports, from before its first script runs. */
-async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
+function watchCsp(page: Page): Promise<() => Promise<string[]>> {
   const fromConsole: string[] = [];
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to (load|execute|apply|connect|frame)/i.test(m.text())) fromConsole.push(m.text());
   });
-  return async () => {
+  return Promise.resolve(async () => {
     const fromEvents = await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []);
     return [...fromEvents, ...fromConsole];
-  };
+  });
 }
 
 suite(`the editor under its CSP${skip ? ` [skipped: ${skip}]` : ""}`, () => {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { assertSchedulerChain } from "../../server/api/scheduleChain";
 import { CancelledError, UnclipError } from "../../server/errors";
 import type { RunEvent } from "../../nodes/core/runEvents";
@@ -39,7 +39,7 @@ describeWithFixtures("work limits at validation", () => {
         code: "limit_exceeded",
         nodeId: "prior",
         param: "numImagesPerPrompt",
-        message: expect.stringContaining("images per run limit exceeded: 64 asked for, the limit is 16 (set UNCLIP_MAX_IMAGES_PER_RUN to raise it)"),
+        message: expect.stringContaining("images per run limit exceeded: 64 asked for, the limit is 16 (set UNCLIP_MAX_IMAGES_PER_RUN to raise it)") as unknown,
       }),
     ]);
     // the largest allowed run passes
@@ -50,13 +50,13 @@ describeWithFixtures("work limits at validation", () => {
 
   it("counts prompt lines × images per prompt", () => {
     const { errors } = check(tinyTextToImage({ tokenizer: { prompt: "a\nb\nc\nd\ne", batch: true }, prior: { numImagesPerPrompt: 4 } }));
-    expect(errors).toEqual([expect.objectContaining({ nodeId: "prior", message: expect.stringContaining("20 asked for, the limit is 16") })]);
+    expect(errors).toEqual([expect.objectContaining({ nodeId: "prior", message: expect.stringContaining("20 asked for, the limit is 16") as unknown })]);
   });
 
   it("refuses steps over the limit on the Scheduler node", () => {
     const { errors } = check(tinyTextToImage({ decoderScheduler: { numInferenceSteps: 1000 } }));
     expect(errors).toEqual([
-      expect.objectContaining({ code: "limit_exceeded", nodeId: "decoderScheduler", param: "numInferenceSteps", message: expect.stringContaining("steps per sampler limit exceeded: 1000 asked for, the limit is 200 (set UNCLIP_MAX_STEPS to raise it)") }),
+      expect.objectContaining({ code: "limit_exceeded", nodeId: "decoderScheduler", param: "numInferenceSteps", message: expect.stringContaining("steps per sampler limit exceeded: 1000 asked for, the limit is 200 (set UNCLIP_MAX_STEPS to raise it)") as unknown }),
     ]);
   });
 
@@ -64,7 +64,7 @@ describeWithFixtures("work limits at validation", () => {
     const wf = tinyTextToImage();
     wf.meta = { padding: "x".repeat(limits.maxSnapshotBytes) };
     const { errors } = check(wf);
-    expect(errors).toEqual([expect.objectContaining({ code: "limit_exceeded", message: expect.stringContaining("(set UNCLIP_MAX_SNAPSHOT_BYTES to raise it)") })]);
+    expect(errors).toEqual([expect.objectContaining({ code: "limit_exceeded", message: expect.stringContaining("(set UNCLIP_MAX_SNAPSHOT_BYTES to raise it)") as unknown })]);
   });
 
   it("checks Load Image names at validation", () => {
@@ -72,7 +72,7 @@ describeWithFixtures("work limits at validation", () => {
     try {
       const wf = template("Image variation", { package: { package: "unclip-tiny" }, image: { image: `${"a".repeat(64)}.png` } });
       const { errors } = check(wf, { inputFileExists: uploadExistsIn(dir) });
-      expect(errors).toEqual([expect.objectContaining({ code: "input_file_not_found", nodeId: "image", param: "image", message: expect.stringContaining("is not an uploaded file") })]);
+      expect(errors).toEqual([expect.objectContaining({ code: "input_file_not_found", nodeId: "image", param: "image", message: expect.stringContaining("is not an uploaded file") as unknown })]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -81,8 +81,8 @@ describeWithFixtures("work limits at validation", () => {
   it("names a missing model package relative to MODELS_DIR, never by absolute path", () => {
     const { errors } = check(tinyTextToImage({ package: { package: "no-such-package" } }));
     expect(errors[0]).toMatchObject({ code: "model_not_found" });
-    expect(errors[0]!.message).toContain('no model package "no-such-package" in the models directory (MODELS_DIR)');
-    expect(errors[0]!.message).not.toContain(FIXTURES_DIR);
+    expect(errors[0].message).toContain('no model package "no-such-package" in the models directory (MODELS_DIR)');
+    expect(errors[0].message).not.toContain(FIXTURES_DIR);
   });
 
   it("teach.schedule evaluates only scheduler chains: a Save Image or a sampler is refused", () => {
