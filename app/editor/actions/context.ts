@@ -14,11 +14,11 @@ export interface ActionContext {
   client: ReturnType<typeof useTRPCClient>;
   trpc: ReturnType<typeof useTRPC>;
   queryClient: QueryClient;
-  notify(text: string, tone?: "info" | "error" | "success"): void;
-  refreshList(): Promise<void>;
+  notify: (text: string, tone?: "info" | "error" | "success") => void;
+  refreshList: () => Promise<void>;
   /** Ask before throwing away unsaved changes. */
-  mayDiscard(): Promise<boolean>;
-  loadGraph(wf: Workflow, info: { id: string | null; name: string; updatedAt?: Date }, saved?: boolean): void;
+  mayDiscard: () => Promise<boolean>;
+  loadGraph: (wf: Workflow, info: { id: string | null; name: string; updatedAt?: Date }, saved?: boolean) => void;
 }
 
 export function actionContext(client: ActionContext["client"], trpc: ActionContext["trpc"], queryClient: QueryClient): ActionContext {
