@@ -19,6 +19,7 @@ export default tseslint.config(
       "data/**",
       "**/*.mjs",
       "**/*.js",
+      "**/*.cjs",
     ],
   },
   js.configs.recommended,

@@ -32,7 +32,7 @@ const NODE_TYPES: NodeTypes = { studio: StudioNodeView };
 /** The smallest zoom at which node text stays comfortably legible. */
 const READABLE_ZOOM = 0.8;
 
-export function Canvas({ onFiles }: { onFiles(files: File[]): void }) {
+export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
   const nodes = useGraph((s) => s.nodes);
   const edges = useGraph((s) => s.edges);
   const onNodesChange = useGraph((s) => s.onNodesChange);

@@ -68,14 +68,14 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       <Menu
         label="Workflow"
         items={[
-          { label: "New", onSelect: actions.newWorkflow },
-          { label: "Open…", onSelect: actions.openDialog, shortcut: "Ctrl+O" },
-          { label: "Save", onSelect: actions.save, shortcut: "Ctrl+S", separatorBefore: true },
-          { label: "Save as…", onSelect: actions.saveAs, shortcut: "Ctrl+Shift+S" },
-          { label: "Rename…", onSelect: actions.rename },
-          { label: "Duplicate…", onSelect: actions.duplicate },
-          { label: "Delete", onSelect: () => actions.remove(), disabled: false },
-          { label: "Export JSON", onSelect: actions.exportJson, separatorBefore: true },
+          { label: "New", onSelect: () => void actions.newWorkflow() },
+          { label: "Open…", onSelect: () => void actions.openDialog(), shortcut: "Ctrl+O" },
+          { label: "Save", onSelect: () => void actions.save(), shortcut: "Ctrl+S", separatorBefore: true },
+          { label: "Save as…", onSelect: () => void actions.saveAs(), shortcut: "Ctrl+Shift+S" },
+          { label: "Rename…", onSelect: () => void actions.rename() },
+          { label: "Duplicate…", onSelect: () => void actions.duplicate() },
+          { label: "Delete", onSelect: () => void actions.remove(), disabled: false },
+          { label: "Export JSON", onSelect: () => actions.exportJson(), separatorBefore: true },
           { label: "Import JSON or PNG…", onSelect: () => fileInput.current?.click() },
         ]}
       />
@@ -127,7 +127,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       {running && (
         <button
           type="button"
-          onClick={() => actions.cancel()}
+          onClick={() => void actions.cancel()}
           className="rounded-md border border-red-500/60 px-3 py-1.5 text-sm text-red-200 outline-none hover:bg-red-500/15 focus-visible:ring-2 focus-visible:ring-red-400"
         >
           Cancel
@@ -135,7 +135,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       )}
       <button
         type="button"
-        onClick={() => actions.run()}
+        onClick={() => void actions.run()}
         className="flex items-center gap-1.5 rounded-md bg-sky-500 px-4 py-1.5 text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200 focus-visible:ring-offset-2 focus-visible:ring-offset-slate-900"
         title="Queue this workflow (Ctrl+Enter)"
       >

@@ -255,7 +255,7 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
           message:
             problem === "model_path_outside"
               ? `${label(n, d)}: model "${value}" is not a folder inside the models directory`
-              : `${label(n, d)}: no model package "${value}" in the models directory`,
+              : `${label(n, d)}: no model package "${value}" in the models directory (MODELS_DIR)`,
         });
       }
     }

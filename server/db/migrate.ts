@@ -157,7 +157,8 @@ async function applyNextSqlite(
 
 async function recordedMigrations(tx: Transaction): Promise<{ name: string; checksum: string }[]> {
   const rs = await tx.execute(`SELECT "name", "checksum" FROM "${MIGRATIONS_TABLE}" ORDER BY "name"`);
-  return rs.rows.map((r) => ({ name: String(r.name), checksum: String(r.checksum) }));
+  // both columns are TEXT NOT NULL (the CREATE TABLE above)
+  return rs.rows.map((r) => ({ name: r.name as string, checksum: r.checksum as string }));
 }
 
 /** Refuse a database whose recorded history disagrees with the files. */

@@ -54,9 +54,9 @@ export function createSqliteClient(config: Config, options: SqliteClientOptions 
           return tx;
         };
       }
-      const value = Reflect.get(target, prop, target);
+      const value: unknown = Reflect.get(target, prop, target);
       // The client keeps its state in private fields: methods must run on the real object.
-      return typeof value === "function" ? value.bind(target) : value;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
@@ -94,9 +94,9 @@ class InlineTransaction implements Transaction {
     return out;
   }
 
-  async executeMultiple(): Promise<void> {
+  executeMultiple(): Promise<void> {
     // libSQL's executeMultiple rolls back any open transaction on its connection.
-    throw new Error("executeMultiple is not available in an inline transaction");
+    return Promise.reject(new Error("executeMultiple is not available in an inline transaction"));
   }
 
   async commit(): Promise<void> {
