@@ -7,7 +7,17 @@ const { common, dataCsp } = createRequire(import.meta.url)("./server/http/securi
 /** @type {import("next").NextConfig} */
 const nextConfig = {
   // onnxruntime-node, sharp and the Prisma client load native code: keep them out of the bundle
-  serverExternalPackages: ["onnxruntime-node", "sharp", "@prisma/client", "@libsql/client", "@huggingface/tokenizers", "bullmq", "ioredis", "pg", "@prisma/adapter-pg"],
+  serverExternalPackages: [
+    "onnxruntime-node",
+    "sharp",
+    "@prisma/client",
+    "@libsql/client",
+    "@huggingface/tokenizers",
+    "bullmq",
+    "ioredis",
+    "pg",
+    "@prisma/adapter-pg",
+  ],
   typedRoutes: false,
   // the app and what it imports; tests and scripts are checked by `npm run typecheck`
   typescript: { tsconfigPath: "tsconfig.next.json" },

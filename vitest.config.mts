@@ -18,7 +18,14 @@ const FAST = [
   "nodes/**/*.test.ts",
 ];
 const NOT_FAST = ["tests/db/postgres.test.ts"];
-const FULL = ["tests/api/**/*.test.ts", "tests/cli/**/*.test.ts", "tests/e2e/**/*.test.ts", "tests/parity/**/*.test.ts", "tests/scale/**/*.test.ts", ...NOT_FAST];
+const FULL = [
+  "tests/api/**/*.test.ts",
+  "tests/cli/**/*.test.ts",
+  "tests/e2e/**/*.test.ts",
+  "tests/parity/**/*.test.ts",
+  "tests/scale/**/*.test.ts",
+  ...NOT_FAST,
+];
 
 export default defineConfig({
   test: {

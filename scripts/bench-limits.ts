@@ -135,7 +135,9 @@ const result = {
   full_run_ms: fullRunMs === undefined ? undefined : Math.round(fullRunMs),
 };
 console.log(`\nlargest allowed run: ${images} images (UNCLIP_MAX_IMAGES_PER_RUN), ${values.model}, steps 25/25/7, through the queue`);
-console.log(`  API latency while it runs   p50 ${result.api_p50_ms} ms, p95 ${result.api_p95_ms} ms, max ${result.api_max_ms} ms (${latencies.length} calls of runs.pending)`);
+console.log(
+  `  API latency while it runs   p50 ${result.api_p50_ms} ms, p95 ${result.api_p95_ms} ms, max ${result.api_max_ms} ms (${latencies.length} calls of runs.pending)`,
+);
 console.log(`  cancel                      ${result.cancel_ms} ms to ${end.type} (asked at ${result.cancel_at}, last step reported ${result.stopped_at})`);
 console.log(`  peak RSS                    ${result.peak_rss_mb} MB${fullRunMs ? ` (full run ${(fullRunMs / 1000).toFixed(1)} s)` : ""}`);
 if (values.json) console.log(JSON.stringify(result));

@@ -64,7 +64,10 @@ const traced: { ms: number; peakRss: number; bytes: number }[] = [];
 for (let i = 0; i < runs; i++) {
   plain.push(await once(false));
   traced.push(await once(true));
-  if (!values.json) console.log(`run ${i + 1}: untraced ${plain[i].ms.toFixed(0)} ms, traced ${traced[i].ms.toFixed(0)} ms, traces ${(traced[i].bytes / 1024 ** 2).toFixed(2)} MB`);
+  if (!values.json)
+    console.log(
+      `run ${i + 1}: untraced ${plain[i].ms.toFixed(0)} ms, traced ${traced[i].ms.toFixed(0)} ms, traces ${(traced[i].bytes / 1024 ** 2).toFixed(2)} MB`,
+    );
 }
 clearInterval(sampler);
 const mb = (b: number) => Math.round(b / 1024 ** 2);
@@ -83,7 +86,12 @@ if (values.json) console.log(JSON.stringify(result));
 else {
   console.log(`\n${result.model}, ${runs} runs each, every node executed (cache cleared):`);
   console.log(`  untraced ${result.untracedMs} ms · traced ${result.tracedMs} ms · overhead ${result.overheadPct} %`);
-  console.log(`  traces ${result.traceMB} MB per run: ${Object.entries(result.traceKBByNode).filter(([, v]) => v > 4).map(([k, v]) => `${k} ${v} KB`).join(", ")}`);
+  console.log(
+    `  traces ${result.traceMB} MB per run: ${Object.entries(result.traceKBByNode)
+      .filter(([, v]) => v > 4)
+      .map(([k, v]) => `${k} ${v} KB`)
+      .join(", ")}`,
+  );
   console.log(`  peak RSS: untraced ${result.peakRssUntracedMB} MB, traced ${result.peakRssTracedMB} MB`);
 }
 await services.models.unload();

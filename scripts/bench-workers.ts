@@ -53,7 +53,11 @@ function workflow(seed: number): Workflow {
 }
 
 function startWorker(id: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bin/unclip.ts"), "worker", "--id", id, "--device", "cpu"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bin/unclip.ts"), "worker", "--id", id, "--device", "cpu"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   return new Promise((resolve, reject) => {
     child.stdout.on("data", (d) => {
@@ -106,7 +110,8 @@ try {
       await waitFinished(ids);
       const seconds = (performance.now() - started) / 1000;
       results.push({ workers: count, runs, seconds: Math.round(seconds * 10) / 10, runsPerMinute: Math.round((runs / seconds) * 60 * 10) / 10 });
-      if (!values.json) console.log(`${count} worker${count > 1 ? "s" : " "}: ${runs} runs in ${seconds.toFixed(1)} s = ${((runs / seconds) * 60).toFixed(1)} runs/min`);
+      if (!values.json)
+        console.log(`${count} worker${count > 1 ? "s" : " "}: ${runs} runs in ${seconds.toFixed(1)} s = ${((runs / seconds) * 60).toFixed(1)} runs/min`);
     } finally {
       for (const w of workers) {
         const exited = new Promise((r) => w.once("exit", r));

@@ -92,5 +92,7 @@ await pool.release();
 // the limits' cost under load (API latency during the largest allowed run, cancel, peak RSS), in
 // a process of its own so that its peak RSS is its own
 const { spawnSync } = await import("node:child_process");
-const limits = spawnSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "bench-limits.ts"), ...(values.json ? ["--json"] : [])], { stdio: "inherit" });
+const limits = spawnSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "bench-limits.ts"), ...(values.json ? ["--json"] : [])], {
+  stdio: "inherit",
+});
 if (limits.status !== 0) process.exitCode = limits.status ?? 1;

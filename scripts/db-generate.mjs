@@ -45,7 +45,12 @@ function essence(text) {
   return text
     .replace(/(generator\s+client\s*\{[^}]*?output\s*=\s*")[^"]*(")/, "$1$2")
     .split("\n")
-    .map((l) => l.replace(/\s*\/\/.*$/, "").replace(/\s+/g, " ").trim())
+    .map((l) =>
+      l
+        .replace(/\s*\/\/.*$/, "")
+        .replace(/\s+/g, " ")
+        .trim(),
+    )
     .filter(Boolean)
     .join("\n");
 }

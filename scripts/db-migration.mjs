@@ -60,7 +60,11 @@ function isEmpty(sql) {
 
 function existingNames(provider) {
   const dir = path.join(migrationsRoot, provider);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".sql")).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".sql"))
+        .sort()
+    : [];
 }
 
 function checkFoldersAgree() {

@@ -126,7 +126,10 @@ console.log(`      both right:                           ${pct(bothOk)}`);
 if (!values["no-variation"]) {
   console.log(`  (c) variation keeps shape and colour:     ${pct(varKept)}   (target >= 80 %; colour ${pct(varColourKept)}, shape ${pct(varShapeKept)})`);
 }
-console.log(`  time: ${figures.seconds_per_text_to_image.toFixed(2)} s per text-to-image` + (values["no-variation"] ? "" : `, ${figures.seconds_per_variation!.toFixed(2)} s per variation`));
+console.log(
+  `  time: ${figures.seconds_per_text_to_image.toFixed(2)} s per text-to-image` +
+    (values["no-variation"] ? "" : `, ${figures.seconds_per_variation!.toFixed(2)} s per variation`),
+);
 if (values.json) writeFileSync(values.json, JSON.stringify({ ...figures, rows }, null, 1) + "\n");
 
 // contact sheet: 4 x 4 cells, each the 64x64 output shown at 128x128 (nearest) with its caption below
@@ -156,12 +159,20 @@ for (let k = 0; k < sheet.length; k++) {
   const x = (k % cols) * padW;
   const y = Math.floor(k / cols) * (cell + captionH + 8);
   const { width, height, rgb } = sheet[k].image;
-  const png = await sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } }).resize(cell, cell, { kernel: "nearest" }).png().toBuffer();
+  const png = await sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } })
+    .resize(cell, cell, { kernel: "nearest" })
+    .png()
+    .toBuffer();
   composites.push({ input: png, left: x + (padW - cell) / 2, top: y + 4 });
-  wrap(sheet[k].caption, 32).slice(0, 3).forEach((line, j) => {
-    svgText += `<text x="${x + padW / 2}" y="${y + cell + 18 + j * 13}" font-family="DejaVu Sans" font-size="11" text-anchor="middle" fill="#222">${escape(line)}</text>`;
-  });
+  wrap(sheet[k].caption, 32)
+    .slice(0, 3)
+    .forEach((line, j) => {
+      svgText += `<text x="${x + padW / 2}" y="${y + cell + 18 + j * 13}" font-family="DejaVu Sans" font-size="11" text-anchor="middle" fill="#222">${escape(line)}</text>`;
+    });
 }
 composites.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${svgText}</svg>`), left: 0, top: 0 });
-await sharp({ create: { width: W, height: H, channels: 3, background: "#ffffff" } }).composite(composites).png().toFile(sheetFile);
+await sharp({ create: { width: W, height: H, channels: 3, background: "#ffffff" } })
+  .composite(composites)
+  .png()
+  .toFile(sheetFile);
 console.log(`contact sheet: ${path.relative(root, path.resolve(sheetFile))}`);

@@ -37,7 +37,15 @@ if (!fast && (process.env.UNCLIP_SKIP_BUILD !== "1" || !existsSync(".next/BUILD_
 
 const vitest = spawnSync(
   process.execPath,
-  ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${jsonFile}`, ...(fast ? ["--project", "fast"] : []), ...args],
+  [
+    "node_modules/vitest/vitest.mjs",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${jsonFile}`,
+    ...(fast ? ["--project", "fast"] : []),
+    ...args,
+  ],
   { stdio: "inherit" },
 );
 if (vitest.status !== 0) exitCode = 1;

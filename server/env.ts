@@ -35,10 +35,7 @@ export interface Env {
 }
 
 // Empty variables count as unset: `DATA_DIR= npm run dev` should mean "default", not "the root".
-const optionalText = z.preprocess(
-  (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-  z.string().trim().optional(),
-);
+const optionalText = z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().trim().optional());
 
 const EnvSchema = z.object({
   DATA_DIR: optionalText,
@@ -52,9 +49,10 @@ const EnvSchema = z.object({
   HOST: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9.:[\]-]+$/.test(v), {
     message: "must be a host name or IP address",
   }),
-  PORT: optionalText.refine((v) => v === undefined || /^\d{1,5}$/.test(v), { message: "must be a port number" }).transform(
-    (v) => (v === undefined ? undefined : Number(v)),
-  ).refine((v) => v === undefined || (v >= 1 && v <= 65535), { message: "must be between 1 and 65535" }),
+  PORT: optionalText
+    .refine((v) => v === undefined || /^\d{1,5}$/.test(v), { message: "must be a port number" })
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .refine((v) => v === undefined || (v >= 1 && v <= 65535), { message: "must be between 1 and 65535" }),
   ...LimitsEnvSchema.shape,
 });
 
@@ -99,11 +97,7 @@ export function readEnv(source: Record<string, string | undefined>): Env {
 }
 
 /** `file:` URLs get an absolute path; the default is `<dataDir>/unclip.db`. */
-function resolveDatabaseUrl(
-  given: string | undefined,
-  rootDir: string,
-  dataDir: string,
-): { url: string; filePath: string | null } {
+function resolveDatabaseUrl(given: string | undefined, rootDir: string, dataDir: string): { url: string; filePath: string | null } {
   if (given === undefined) {
     const filePath = path.join(dataDir, "unclip.db");
     return { url: fileUrl(filePath), filePath };

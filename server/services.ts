@@ -36,7 +36,15 @@ export function createServices(env: Env = getEnv()): Services {
     modelsDir: env.modelsDir,
     readUpload: (name) => readUpload(env, name),
     async saveImage(runId, nodeId, png, info) {
-      const a = await saveArtifact({ runId, nodeId, kind: info.kind, data: new Uint8Array(png), width: info.width, height: info.height, meta: { index: info.index } });
+      const a = await saveArtifact({
+        runId,
+        nodeId,
+        kind: info.kind,
+        data: new Uint8Array(png),
+        width: info.width,
+        height: info.height,
+        meta: { index: info.index },
+      });
       return { id: a.id, url: `/api/artifacts/${a.id}`, width: info.width, height: info.height, kind: info.kind };
     },
     async saveTrace(runId, nodeId, json) {
@@ -47,7 +55,8 @@ export function createServices(env: Env = getEnv()): Services {
   const hub = new EventHub();
   const queue = new RunQueue(
     dbRunStore,
-    (run, signal, onEvent) => executeWorkflow(executor, run.workflow, { runId: run.id, signal, previewEvery: run.options.previewEvery ?? 0, trace: run.options.trace, onEvent }),
+    (run, signal, onEvent) =>
+      executeWorkflow(executor, run.workflow, { runId: run.id, signal, previewEvery: run.options.previewEvery ?? 0, trace: run.options.trace, onEvent }),
     hub,
   );
   const backend: RunQueueBackend = env.redisUrl ? new BullmqRunQueue({ redisUrl: env.redisUrl, hub, registry: executor.registry }) : queue;

@@ -29,7 +29,9 @@ export interface StoredUpload {
 export async function saveUpload(env: Env, bytes: Uint8Array, originalName: string): Promise<StoredUpload> {
   const image = await readImageUpload(bytes, originalName); // refuses anything but a sane PNG/JPEG/WebP
   if (image.width * image.height > env.limits.maxUploadPixels) {
-    throw new InputError("upload_too_large", limitMessage("maxUploadPixels", image.width * image.height, env.limits, `${originalName}: `), { parameter: "file" });
+    throw new InputError("upload_too_large", limitMessage("maxUploadPixels", image.width * image.height, env.limits, `${originalName}: `), {
+      parameter: "file",
+    });
   }
   const ext = EXTENSIONS[sniffFormat(bytes)];
   const name = `${createHash("sha256").update(bytes).digest("hex")}.${ext}`;

@@ -182,4 +182,3 @@ export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
     </div>
   );
 }
-

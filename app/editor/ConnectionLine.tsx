@@ -9,7 +9,19 @@ import { findPort, portColor } from "./lib/ports";
 import type { StudioNode } from "./lib/types";
 import { useGraph } from "./state/graphStore";
 
-export function ConnectionLine({ fromX, fromY, toX, toY, fromPosition, toPosition, fromNode, fromHandle, toNode, toHandle, connectionStatus }: ConnectionLineComponentProps<StudioNode>) {
+export function ConnectionLine({
+  fromX,
+  fromY,
+  toX,
+  toY,
+  fromPosition,
+  toPosition,
+  fromNode,
+  fromHandle,
+  toNode,
+  toHandle,
+  connectionStatus,
+}: ConnectionLineComponentProps<StudioNode>) {
   const catalog = useGraph((s) => s.catalog);
   // the label is drawn in canvas coordinates: undo the zoom so it reads the same at any zoom
   const zoom = useStore((s) => s.transform[2]);

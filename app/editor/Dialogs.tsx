@@ -35,7 +35,19 @@ function Modal({ title, children, onClose }: { title: string; children: ReactNod
   );
 }
 
-function PromptDialog({ title, label, initial, confirm, resolve }: { title: string; label: string; initial: string; confirm: string; resolve: (v: string | null) => void }) {
+function PromptDialog({
+  title,
+  label,
+  initial,
+  confirm,
+  resolve,
+}: {
+  title: string;
+  label: string;
+  initial: string;
+  confirm: string;
+  resolve: (v: string | null) => void;
+}) {
   const [value, setValue] = useState(initial);
   const close = (v: string | null) => {
     useUi.getState().setDialog(null);
@@ -74,7 +86,19 @@ function PromptDialog({ title, label, initial, confirm, resolve }: { title: stri
   );
 }
 
-function ConfirmDialog({ title, message, confirm, danger, resolve }: { title: string; message: string; confirm: string; danger?: boolean; resolve: (v: boolean) => void }) {
+function ConfirmDialog({
+  title,
+  message,
+  confirm,
+  danger,
+  resolve,
+}: {
+  title: string;
+  message: string;
+  confirm: string;
+  danger?: boolean;
+  resolve: (v: boolean) => void;
+}) {
   const close = (v: boolean) => {
     useUi.getState().setDialog(null);
     resolve(v);
@@ -86,7 +110,12 @@ function ConfirmDialog({ title, message, confirm, danger, resolve }: { title: st
         <button type="button" className={`${BTN} text-slate-300 hover:bg-slate-800`} onClick={() => close(false)}>
           Cancel
         </button>
-        <button type="button" autoFocus className={`${BTN} font-semibold ${danger ? "bg-red-500 text-white hover:bg-red-400" : "bg-sky-500 text-slate-950 hover:bg-sky-400"}`} onClick={() => close(true)}>
+        <button
+          type="button"
+          autoFocus
+          className={`${BTN} font-semibold ${danger ? "bg-red-500 text-white hover:bg-red-400" : "bg-sky-500 text-slate-950 hover:bg-sky-400"}`}
+          onClick={() => close(true)}
+        >
           {confirm}
         </button>
       </div>
@@ -108,7 +137,11 @@ function OpenDialog({ resolve, actions }: { resolve: (id: string | null) => void
       <ul className="max-h-[50vh] space-y-1 overflow-y-auto" data-testid="workflow-list">
         {list.data?.map((w) => (
           <li key={w.id} className="flex items-center gap-2">
-            <button type="button" className="min-w-0 flex-1 rounded-md px-3 py-2 text-left outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400" onClick={() => close(w.id)}>
+            <button
+              type="button"
+              className="min-w-0 flex-1 rounded-md px-3 py-2 text-left outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
+              onClick={() => close(w.id)}
+            >
               <span className="block truncate text-sm text-slate-100">{w.name}</span>
               <span className="text-[11px] text-slate-500">saved {new Date(w.updatedAt).toLocaleString()}</span>
             </button>
@@ -147,17 +180,30 @@ export function Dialogs({ actions }: { actions: EditorActions }) {
 export function Notices() {
   const notices = useUi((s) => s.notices);
   return (
-    <div className="pointer-events-none fixed bottom-4 left-1/2 z-50 flex -translate-x-1/2 flex-col items-center gap-2" aria-live="polite" data-testid="notices">
+    <div
+      className="pointer-events-none fixed bottom-4 left-1/2 z-50 flex -translate-x-1/2 flex-col items-center gap-2"
+      aria-live="polite"
+      data-testid="notices"
+    >
       {notices.map((n) => (
         <div
           key={n.id}
           role={n.tone === "error" ? "alert" : "status"}
           className={`pointer-events-auto flex max-w-[560px] items-start gap-3 rounded-lg border px-3 py-2 text-sm shadow-xl ${
-            n.tone === "error" ? "border-red-500/60 bg-red-950 text-red-100" : n.tone === "success" ? "border-emerald-500/50 bg-emerald-950 text-emerald-100" : "border-slate-600 bg-slate-800 text-slate-100"
+            n.tone === "error"
+              ? "border-red-500/60 bg-red-950 text-red-100"
+              : n.tone === "success"
+                ? "border-emerald-500/50 bg-emerald-950 text-emerald-100"
+                : "border-slate-600 bg-slate-800 text-slate-100"
           }`}
         >
           <span className="min-w-0 flex-1">{n.text}</span>
-          <button type="button" aria-label="Dismiss" className="flex-none rounded px-1 text-slate-400 outline-none hover:text-white focus-visible:ring-2 focus-visible:ring-sky-400" onClick={() => useUi.getState().dismiss(n.id)}>
+          <button
+            type="button"
+            aria-label="Dismiss"
+            className="flex-none rounded px-1 text-slate-400 outline-none hover:text-white focus-visible:ring-2 focus-visible:ring-sky-400"
+            onClick={() => useUi.getState().dismiss(n.id)}
+          >
             ×
           </button>
         </div>

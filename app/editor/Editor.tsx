@@ -63,13 +63,13 @@ function EditorInner() {
       <div className="relative flex min-h-0 flex-1">
         <main className="relative flex min-w-0 flex-1 flex-col">
           <div className="relative min-h-0 flex-1">
-          {catalog.isError ? (
-            <p className="p-6 text-red-300">Could not load the node catalog: {catalog.error.message}</p>
-          ) : !ready ? (
-            <p className="p-6 text-slate-400">Loading the node catalog…</p>
-          ) : (
-            <Canvas onFiles={(files) => files[0] && void actions.importFile(files[0])} />
-          )}
+            {catalog.isError ? (
+              <p className="p-6 text-red-300">Could not load the node catalog: {catalog.error.message}</p>
+            ) : !ready ? (
+              <p className="p-6 text-slate-400">Loading the node catalog…</p>
+            ) : (
+              <Canvas onFiles={(files) => files[0] && void actions.importFile(files[0])} />
+            )}
           </div>
           {ready && <TeachPanel />}
         </main>

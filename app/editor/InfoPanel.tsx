@@ -12,7 +12,11 @@ function Port({ name, type, label, description, optional }: CatalogNode["inputs"
       <span className="mt-1 h-2.5 w-2.5 flex-none rounded-full" style={{ background: portColor(type) }} />
       <div className="min-w-0">
         <div className="text-xs text-slate-200">
-          {label} <span className="font-mono text-[10.5px] text-slate-500">{type}{optional ? " · optional" : ""}</span>
+          {label}{" "}
+          <span className="font-mono text-[10.5px] text-slate-500">
+            {type}
+            {optional ? " · optional" : ""}
+          </span>
         </div>
         <p className="text-[11px] leading-snug text-slate-400">{description ?? portTypeDescription(type)}</p>
       </div>
@@ -31,13 +35,21 @@ function NodeInfo({ decl }: { decl: CatalogNode }) {
       {decl.inputs.length > 0 && (
         <section>
           <h3 className="text-[11px] font-semibold uppercase tracking-wide text-slate-500">Inputs</h3>
-          <ul>{decl.inputs.map((p) => <Port key={p.name} {...p} />)}</ul>
+          <ul>
+            {decl.inputs.map((p) => (
+              <Port key={p.name} {...p} />
+            ))}
+          </ul>
         </section>
       )}
       {decl.outputs.length > 0 && (
         <section>
           <h3 className="text-[11px] font-semibold uppercase tracking-wide text-slate-500">Outputs</h3>
-          <ul>{decl.outputs.map((p) => <Port key={p.name} {...p} />)}</ul>
+          <ul>
+            {decl.outputs.map((p) => (
+              <Port key={p.name} {...p} />
+            ))}
+          </ul>
         </section>
       )}
       {decl.params.length > 0 && (
@@ -49,7 +61,10 @@ function NodeInfo({ decl }: { decl: CatalogNode }) {
                 <div className="text-xs text-slate-200">
                   {p.label}
                   {(p.min !== undefined || p.max !== undefined) && (
-                    <span className="font-mono text-[10.5px] text-slate-500"> {p.min ?? "…"} – {p.max ?? "…"}</span>
+                    <span className="font-mono text-[10.5px] text-slate-500">
+                      {" "}
+                      {p.min ?? "…"} – {p.max ?? "…"}
+                    </span>
                   )}
                 </div>
                 {p.description && <p className="text-[11px] leading-snug text-slate-400">{p.description}</p>}
@@ -76,12 +91,23 @@ function LatestResults() {
       <div className="space-y-2">
         {shown.map((n) => (
           <div key={n.id}>
-            <button type="button" className="mb-0.5 text-xs text-slate-300 outline-none hover:text-sky-300 focus-visible:ring-2 focus-visible:ring-sky-400" onClick={() => jump(n.id)}>
+            <button
+              type="button"
+              className="mb-0.5 text-xs text-slate-300 outline-none hover:text-sky-300 focus-visible:ring-2 focus-visible:ring-sky-400"
+              onClick={() => jump(n.id)}
+            >
               {n.data.title ?? catalog.get(n.data.type)?.title ?? n.id} →
             </button>
             <div className="grid grid-cols-3 gap-1">
               {outputs[n.id].images!.map((im) => (
-                <a key={im.id} href={im.url} target="_blank" rel="noreferrer" className="block rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400" title={`${im.width}×${im.height}: open full size`}>
+                <a
+                  key={im.id}
+                  href={im.url}
+                  target="_blank"
+                  rel="noreferrer"
+                  className="block rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400"
+                  title={`${im.width}×${im.height}: open full size`}
+                >
                   {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
                   <img src={im.url} alt={`${n.id} result`} className="studio-pixel aspect-square w-full rounded bg-slate-950 object-contain" />
                 </a>
@@ -125,7 +151,9 @@ export function InfoPanel() {
         <div>
           <h2 className="text-base font-semibold text-slate-100">{workflow.name}</h2>
           {description && <p className="mt-1 text-[13px] leading-relaxed text-slate-300">{description}</p>}
-          <p className="mt-2 text-[12px] leading-relaxed text-slate-400">Select a node to read what it does. Press <b>Run</b> to make an image; results appear on the output nodes.</p>
+          <p className="mt-2 text-[12px] leading-relaxed text-slate-400">
+            Select a node to read what it does. Press <b>Run</b> to make an image; results appear on the output nodes.
+          </p>
         </div>
       )}
       <LatestResults />

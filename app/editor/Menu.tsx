@@ -40,10 +40,16 @@ export function Menu({ label, items, children }: { label: string; items: MenuIte
         onClick={() => setOpen((o) => !o)}
       >
         {children ?? label}
-        <span aria-hidden className="text-[10px] text-slate-500">▾</span>
+        <span aria-hidden className="text-[10px] text-slate-500">
+          ▾
+        </span>
       </button>
       {open && (
-        <div role="menu" aria-label={label} className="absolute left-0 top-full z-40 mt-1 min-w-[220px] rounded-lg border border-slate-700 bg-slate-900 p-1 shadow-2xl">
+        <div
+          role="menu"
+          aria-label={label}
+          className="absolute left-0 top-full z-40 mt-1 min-w-[220px] rounded-lg border border-slate-700 bg-slate-900 p-1 shadow-2xl"
+        >
           {items.map((it) => (
             <div key={it.label}>
               {it.separatorBefore && <div className="my-1 border-t border-slate-700" role="separator" />}

@@ -53,13 +53,25 @@ export function Palette() {
     }
     // a node added from a wire starts beside the wire's end, on the side it will connect from
     if (palette.wire?.from === "input") position = { x: position.x - NODE_WIDTH, y: position.y };
-    useGraph.getState().addNode(entry.decl.type, position, palette.wire && entry.port ? { nodeId: palette.wire.nodeId, handle: palette.wire.handle, from: palette.wire.from, port: entry.port } : undefined);
+    useGraph
+      .getState()
+      .addNode(
+        entry.decl.type,
+        position,
+        palette.wire && entry.port ? { nodeId: palette.wire.nodeId, handle: palette.wire.handle, from: palette.wire.from, port: entry.port } : undefined,
+      );
     close();
   };
 
   return (
     <div className="fixed inset-0 z-50 flex items-start justify-center bg-black/40 pt-24" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div role="dialog" aria-label="Add a node" aria-modal="true" className="flex max-h-[70vh] w-[560px] flex-col overflow-hidden rounded-xl border border-slate-700 bg-slate-900 shadow-2xl" data-testid="palette">
+      <div
+        role="dialog"
+        aria-label="Add a node"
+        aria-modal="true"
+        className="flex max-h-[70vh] w-[560px] flex-col overflow-hidden rounded-xl border border-slate-700 bg-slate-900 shadow-2xl"
+        data-testid="palette"
+      >
         <div className="border-b border-slate-700 p-2">
           <input
             ref={input}

@@ -24,7 +24,11 @@ export function ParamRow({ nodeId, param, value, seedMode, invalid, overridden, 
   const common = { nodeId, param, invalid, onChange: (v: unknown) => setParam(nodeId, param.name, v) };
   const id = fieldId(nodeId, param.name);
   const label = (
-    <label htmlFor={id} className={`truncate text-[11px] ${invalid ? "font-semibold text-red-300" : "text-slate-400"}`} title={param.description ?? param.label}>
+    <label
+      htmlFor={id}
+      className={`truncate text-[11px] ${invalid ? "font-semibold text-red-300" : "text-slate-400"}`}
+      title={param.description ?? param.label}
+    >
       {param.label}
     </label>
   );

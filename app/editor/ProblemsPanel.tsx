@@ -16,7 +16,18 @@ export function ProblemsPanel() {
     return n ? (n.data.title ?? catalog.get(n.data.type)?.title ?? n.id) : id;
   };
   const items = [
-    ...(failed?.error ? [{ code: failed.error.code, message: failed.error.message, nodeId: failed.error.nodeId, port: failed.error.port, param: failed.error.param, runtime: true }] : []),
+    ...(failed?.error
+      ? [
+          {
+            code: failed.error.code,
+            message: failed.error.message,
+            nodeId: failed.error.nodeId,
+            port: failed.error.port,
+            param: failed.error.param,
+            runtime: true,
+          },
+        ]
+      : []),
     ...problems.map((p) => ({ ...p, runtime: false })),
   ];
   if (!items.length) return <p className="p-4 text-sm text-slate-400">No problems. The server checks the workflow when you press Run.</p>;
@@ -32,7 +43,9 @@ export function ProblemsPanel() {
             data-problem-node={p.nodeId}
           >
             <div className="flex items-center gap-2 text-[11px]">
-              <span className={`rounded px-1 font-mono ${p.runtime ? "bg-orange-500/20 text-orange-200" : "bg-red-500/20 text-red-200"}`}>{p.runtime ? "run failed" : p.code}</span>
+              <span className={`rounded px-1 font-mono ${p.runtime ? "bg-orange-500/20 text-orange-200" : "bg-red-500/20 text-red-200"}`}>
+                {p.runtime ? "run failed" : p.code}
+              </span>
               {p.nodeId && <span className="truncate text-slate-300">{titleOf(p.nodeId)}</span>}
               {(p.port || p.param) && <span className="truncate font-mono text-slate-500">{p.port ?? p.param}</span>}
             </div>

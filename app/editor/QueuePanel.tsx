@@ -134,7 +134,13 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
                   {i + 1}. <span className="font-mono">…{shortId(r.id)}</span> <span className="text-slate-500">{time(r.createdAt)}</span>
                 </span>
                 <span className="flex gap-1">
-                  <button type="button" className={BUTTON} disabled={i === 0} onClick={() => moveToFront.mutate({ id: r.id })} aria-label={`Move run ${shortId(r.id)} to the front`}>
+                  <button
+                    type="button"
+                    className={BUTTON}
+                    disabled={i === 0}
+                    onClick={() => moveToFront.mutate({ id: r.id })}
+                    aria-label={`Move run ${shortId(r.id)} to the front`}
+                  >
                     To front
                   </button>
                   <button type="button" className={BUTTON} onClick={() => void actions.cancel(r.id)} aria-label={`Cancel run ${shortId(r.id)}`}>
@@ -170,7 +176,8 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
                   </button>
                 </div>
                 <div className="mt-0.5 text-[10.5px] text-slate-500">
-                  {time(r.createdAt)} {duration(r.startedAt, r.finishedAt)} {r.artifactCounts.image ? `· ${r.artifactCounts.image} image${r.artifactCounts.image > 1 ? "s" : ""}` : ""}
+                  {time(r.createdAt)} {duration(r.startedAt, r.finishedAt)}{" "}
+                  {r.artifactCounts.image ? `· ${r.artifactCounts.image} image${r.artifactCounts.image > 1 ? "s" : ""}` : ""}
                 </div>
                 {r.error && r.status === "failed" && <p className="mt-0.5 line-clamp-2 text-[11px] text-red-300">{r.error.message}</p>}
               </li>

@@ -23,7 +23,11 @@ function TabButton({ tab, label, count }: { tab: SideTab; label: string; count?:
       }`}
     >
       {label}
-      {count ? <span className={`rounded-full px-1.5 text-[10px] leading-4 ${tab === "problems" ? "bg-red-500/80 text-white" : "bg-slate-700 text-slate-200"}`}>{count}</span> : null}
+      {count ? (
+        <span className={`rounded-full px-1.5 text-[10px] leading-4 ${tab === "problems" ? "bg-red-500/80 text-white" : "bg-slate-700 text-slate-200"}`}>
+          {count}
+        </span>
+      ) : null}
     </button>
   );
 }

@@ -50,10 +50,21 @@ function PortRow({ input, output, badInput }: { input?: PortSpec; output?: PortS
       )}
       {output && (
         <>
-          <span className="truncate text-right text-slate-200" title={`${output.description ?? output.label} — ${output.type}`} data-port={`out:${output.name}`}>
+          <span
+            className="truncate text-right text-slate-200"
+            title={`${output.description ?? output.label} — ${output.type}`}
+            data-port={`out:${output.name}`}
+          >
             {output.label}
           </span>
-          <Handle type="source" position={Position.Right} id={output.name} className="studio-handle" style={{ background: portColor(output.type) }} title={`${output.label}: ${output.type}`} />
+          <Handle
+            type="source"
+            position={Position.Right}
+            id={output.name}
+            className="studio-handle"
+            style={{ background: portColor(output.type) }}
+            title={`${output.label}: ${output.type}`}
+          />
         </>
       )}
     </div>
@@ -129,14 +140,30 @@ function Outputs({ id, previewInSlot }: { id: string; previewInSlot: boolean }) 
           {ui?.images?.length ? (
             <div className={`grid gap-1 ${ui.images.length > 1 ? "grid-cols-2" : "grid-cols-1"}`}>
               {ui.images.map((im) => (
-                <a key={im.id} href={im.url} target="_blank" rel="noreferrer" className="nodrag block rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400" title={`${im.width}×${im.height} — open full size`}>
+                <a
+                  key={im.id}
+                  href={im.url}
+                  target="_blank"
+                  rel="noreferrer"
+                  className="nodrag block rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400"
+                  title={`${im.width}×${im.height} — open full size`}
+                >
                   {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
-                  <img src={im.url} alt={`${id} output ${im.width}×${im.height}`} data-output-image={im.id} className="studio-pixel max-h-56 w-full rounded bg-slate-950 object-contain" />
+                  <img
+                    src={im.url}
+                    alt={`${id} output ${im.width}×${im.height}`}
+                    data-output-image={im.id}
+                    className="studio-pixel max-h-56 w-full rounded bg-slate-950 object-contain"
+                  />
                 </a>
               ))}
             </div>
           ) : null}
-          {ui?.text && !ui.images?.length && <p className="truncate font-mono text-[10.5px] text-slate-400" title={ui.text}>{ui.text}</p>}
+          {ui?.text && !ui.images?.length && (
+            <p className="truncate font-mono text-[10.5px] text-slate-400" title={ui.text}>
+              {ui.text}
+            </p>
+          )}
         </>
       )}
     </div>
@@ -163,7 +190,13 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
   const freeRows = decl ? decl.inputs.length - decl.outputs.length : 0;
   const slotSize = Math.min(freeRows * PORT_ROW - 8, 128);
   const previewInSlot = slotSize >= 56;
-  const ring = hasProblem ? "border-red-500 ring-2 ring-red-500/60" : selected ? "border-sky-400 ring-2 ring-sky-400/50" : live?.state === "running" ? "border-sky-500" : "border-slate-700";
+  const ring = hasProblem
+    ? "border-red-500 ring-2 ring-red-500/60"
+    : selected
+      ? "border-sky-400 ring-2 ring-sky-400/50"
+      : live?.state === "running"
+        ? "border-sky-500"
+        : "border-slate-700";
 
   return (
     <div

@@ -29,7 +29,9 @@ function WorkflowName() {
           {saved ? "unsaved changes" : "not saved"}
         </span>
       ) : saved ? (
-        <span className="flex-none text-[11px] text-slate-500" data-testid="saved">saved</span>
+        <span className="flex-none text-[11px] text-slate-500" data-testid="saved">
+          saved
+        </span>
       ) : null}
     </div>
   );
@@ -41,10 +43,19 @@ function TeachControls() {
   const trace = useUi((s) => s.traceRuns);
   return (
     <>
-      <button type="button" className={`${TOOL} ${open ? "bg-slate-800" : ""}`} aria-pressed={open} onClick={() => useUi.getState().setTeachOpen(!open)} title="Show the teaching views under the canvas">
+      <button
+        type="button"
+        className={`${TOOL} ${open ? "bg-slate-800" : ""}`}
+        aria-pressed={open}
+        onClick={() => useUi.getState().setTeachOpen(!open)}
+        title="Show the teaching views under the canvas"
+      >
         Teach
       </button>
-      <label className="flex items-center gap-1 px-1.5 text-sm text-slate-300" title="Record every step of every node in the next runs (for the teaching views)">
+      <label
+        className="flex items-center gap-1 px-1.5 text-sm text-slate-300"
+        title="Record every step of every node in the next runs (for the teaching views)"
+      >
         <input type="checkbox" checked={trace} onChange={(e) => useUi.getState().setTraceRuns(e.target.checked)} className="accent-sky-400" />
         Trace runs
       </label>
@@ -79,7 +90,10 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
           { label: "Import JSON or PNG…", onSelect: () => fileInput.current?.click() },
         ]}
       />
-      <Menu label="Templates" items={(templates.data ?? []).map((t) => ({ label: t.name ?? "Template", onSelect: () => actions.loadTemplate(t.name ?? "") }))} />
+      <Menu
+        label="Templates"
+        items={(templates.data ?? []).map((t) => ({ label: t.name ?? "Template", onSelect: () => actions.loadTemplate(t.name ?? "") }))}
+      />
       <input
         ref={fileInput}
         type="file"

@@ -44,22 +44,42 @@ function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose: ()
 
   const url = `/api/artifacts/${image.id}`;
   return (
-    <div className="fixed inset-0 z-50 flex bg-black/85" role="dialog" aria-modal="true" aria-label="Image details" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    <div
+      className="fixed inset-0 z-50 flex bg-black/85"
+      role="dialog"
+      aria-modal="true"
+      aria-label="Image details"
+      onMouseDown={(e) => e.target === e.currentTarget && onClose()}
+    >
       <div className="flex min-w-0 flex-1 items-center justify-center p-6" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
         {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
-        <img src={url} alt={`Image from run ${image.runId}`} className="studio-pixel max-h-full max-w-full rounded-lg object-contain shadow-2xl" style={{ minWidth: "min(512px, 100%)" }} data-testid="lightbox-image" />
+        <img
+          src={url}
+          alt={`Image from run ${image.runId}`}
+          className="studio-pixel max-h-full max-w-full rounded-lg object-contain shadow-2xl"
+          style={{ minWidth: "min(512px, 100%)" }}
+          data-testid="lightbox-image"
+        />
       </div>
       <aside className="flex w-[340px] flex-none flex-col border-l border-slate-800 bg-slate-900">
         <div className="flex items-center justify-between border-b border-slate-800 px-4 py-3">
           <h2 className="text-sm font-semibold text-slate-100">Image</h2>
-          <button ref={closeButton} type="button" onClick={onClose} className="rounded px-2 py-1 text-sm text-slate-300 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400" aria-label="Close">
+          <button
+            ref={closeButton}
+            type="button"
+            onClick={onClose}
+            className="rounded px-2 py-1 text-sm text-slate-300 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
+            aria-label="Close"
+          >
             ✕
           </button>
         </div>
         <div className="min-h-0 flex-1 space-y-4 overflow-y-auto p-4 text-sm">
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
             <dt className="text-slate-500">Size</dt>
-            <dd className="text-slate-200">{image.width}×{image.height}</dd>
+            <dd className="text-slate-200">
+              {image.width}×{image.height}
+            </dd>
             <dt className="text-slate-500">Made</dt>
             <dd className="text-slate-200">{new Date(image.createdAt).toLocaleString()}</dd>
             <dt className="text-slate-500">Run</dt>
@@ -72,10 +92,18 @@ function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose: ()
             )}
           </dl>
           <div className="flex gap-2">
-            <Link href={`/?run=${image.runId}`} className="flex-1 rounded-md bg-sky-500 px-3 py-1.5 text-center text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200" data-testid="load-workflow">
+            <Link
+              href={`/?run=${image.runId}`}
+              className="flex-1 rounded-md bg-sky-500 px-3 py-1.5 text-center text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200"
+              data-testid="load-workflow"
+            >
               Load this workflow
             </Link>
-            <a href={url} download={`unclip-${image.id.slice(0, 8)}.png`} className="rounded-md border border-slate-600 px-3 py-1.5 text-sm text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400">
+            <a
+              href={url}
+              download={`unclip-${image.id.slice(0, 8)}.png`}
+              className="rounded-md border border-slate-600 px-3 py-1.5 text-sm text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
+            >
               Download
             </a>
           </div>
@@ -117,14 +145,19 @@ export function Gallery() {
         <span className="text-sm font-semibold text-sky-300">unCLIP Studio</span>
         <h1 className="text-sm font-medium text-slate-100">Gallery</h1>
         <div className="flex-1" />
-        <Link href="/" className="rounded-md px-2.5 py-1.5 text-sm text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400">
+        <Link
+          href="/"
+          className="rounded-md px-2.5 py-1.5 text-sm text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
+        >
           ← Editor
         </Link>
       </header>
       <main className="flex-1 p-4">
         {images.isLoading && <p className="text-slate-400">Loading…</p>}
         {images.isError && <p className="text-red-300">{images.error.message}</p>}
-        {images.isSuccess && all.length === 0 && <p className="text-slate-400">No saved images yet. Run a workflow with a Save Image node and they appear here.</p>}
+        {images.isSuccess && all.length === 0 && (
+          <p className="text-slate-400">No saved images yet. Run a workflow with a Save Image node and they appear here.</p>
+        )}
         <ul className="grid grid-cols-[repeat(auto-fill,minmax(180px,1fr))] gap-3" data-testid="gallery-grid">
           {all.map((im, i) => (
             <li key={im.id}>
@@ -135,10 +168,18 @@ export function Gallery() {
                 aria-label={`Open image from ${new Date(im.createdAt).toLocaleString()}`}
               >
                 {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
-                <img src={`/api/artifacts/${im.id}`} alt="" loading="lazy" className="studio-pixel aspect-square w-full bg-slate-950 object-contain" data-gallery-image={im.id} />
+                <img
+                  src={`/api/artifacts/${im.id}`}
+                  alt=""
+                  loading="lazy"
+                  className="studio-pixel aspect-square w-full bg-slate-950 object-contain"
+                  data-gallery-image={im.id}
+                />
                 <div className="flex justify-between px-2 py-1 text-[11px] text-slate-500">
                   <span>{new Date(im.createdAt).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}</span>
-                  <span>{im.width}×{im.height}</span>
+                  <span>
+                    {im.width}×{im.height}
+                  </span>
                 </div>
               </button>
             </li>
@@ -146,14 +187,23 @@ export function Gallery() {
         </ul>
         {images.hasNextPage && (
           <div className="mt-4 flex justify-center">
-            <button type="button" onClick={() => void images.fetchNextPage()} disabled={images.isFetchingNextPage} className="rounded-md border border-slate-600 px-4 py-1.5 text-sm outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400">
+            <button
+              type="button"
+              onClick={() => void images.fetchNextPage()}
+              disabled={images.isFetchingNextPage}
+              className="rounded-md border border-slate-600 px-4 py-1.5 text-sm outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
+            >
               {images.isFetchingNextPage ? "Loading…" : "Load more"}
             </button>
           </div>
         )}
       </main>
       {open !== null && all[open] && (
-        <Lightbox image={all[open]} onClose={() => setOpen(null)} onStep={(d) => setOpen((i) => (i === null ? i : Math.min(all.length - 1, Math.max(0, i + d))))} />
+        <Lightbox
+          image={all[open]}
+          onClose={() => setOpen(null)}
+          onStep={(d) => setOpen((i) => (i === null ? i : Math.min(all.length - 1, Math.max(0, i + d))))}
+        />
       )}
     </div>
   );

@@ -16,7 +16,10 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function runParameters(snapshot: string, titles: ReadonlyMap<string, { title: string; executable?: boolean; params: { name: string; label: string }[] }>): NodeParams[] {
+export function runParameters(
+  snapshot: string,
+  titles: ReadonlyMap<string, { title: string; executable?: boolean; params: { name: string; label: string }[] }>,
+): NodeParams[] {
   const wf = parseWorkflow(snapshot);
   const out: NodeParams[] = [];
   for (const n of wf.nodes) {

@@ -30,9 +30,7 @@ function makeClient() {
 }
 
 export function ApiProvider({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false, retry: 1 } } }),
-  );
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false, retry: 1 } } }));
   const [trpcClient] = useState(makeClient);
   return (
     <QueryClientProvider client={queryClient}>

@@ -57,7 +57,8 @@ export async function loadComponents(values: Record<string, unknown>): Promise<U
 export async function readFloatNpy(file: unknown, flag: string): Promise<Float32NdArray | undefined> {
   if (file === undefined) return undefined;
   const a = readNpy(await readInputFile(flagText(file), flag), flagText(file));
-  if (a.dtype !== "float32") throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected floating point`, { file: flagText(file) });
+  if (a.dtype !== "float32")
+    throw new InputError("bad_dtype", `--${flag}: ${flagText(file)} holds ${a.dtype} values, expected floating point`, { file: flagText(file) });
   return a;
 }
 
@@ -82,10 +83,7 @@ export function numberedPath(file: string, index: number, count: number): string
   return `${file.slice(0, file.length - ext.length)}-${index}${ext}`;
 }
 
-export async function writeOutputs(
-  result: PipelineResult,
-  o: { output: string; outputType: "png" | "npy"; intermediatesDir?: string },
-): Promise<string[]> {
+export async function writeOutputs(result: PipelineResult, o: { output: string; outputType: "png" | "npy"; intermediatesDir?: string }): Promise<string[]> {
   const written: string[] = [];
   await mkdir(path.dirname(path.resolve(o.output)), { recursive: true });
   if (o.outputType === "npy") {

@@ -89,7 +89,14 @@ export async function readInputFile(file: string, flag: string): Promise<Buffer>
 
 const VIRTUAL_PREFIXES = ["/proc", "/sys", "/dev"];
 // statfs magic numbers of file systems that are views of the kernel, not storage
-const VIRTUAL_FS: Record<number, string> = { 0x9fa0: "procfs", 0x62656572: "sysfs", 0x1cd1: "devpts", 0x27e0eb: "cgroupfs", 0x63677270: "cgroup2fs", 0x64626720: "debugfs" };
+const VIRTUAL_FS: Record<number, string> = {
+  0x9fa0: "procfs",
+  0x62656572: "sysfs",
+  0x1cd1: "devpts",
+  0x27e0eb: "cgroupfs",
+  0x63677270: "cgroup2fs",
+  0x64626720: "debugfs",
+};
 
 /** "procfs" etc. when `p` (or its nearest existing ancestor) is on a kernel file system. */
 function virtualFsOf(p: string): string | null {

@@ -47,7 +47,8 @@ async function readWorkflowFile(file: string): Promise<Workflow> {
   let text: string;
   if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
     const embedded = readPngTextChunks(bytes)[WORKFLOW_PNG_KEYWORD];
-    if (embedded === undefined) throw new InputError("bad_workflow", `${file}: this PNG carries no workflow (no "${WORKFLOW_PNG_KEYWORD}" text chunk)`, { file });
+    if (embedded === undefined)
+      throw new InputError("bad_workflow", `${file}: this PNG carries no workflow (no "${WORKFLOW_PNG_KEYWORD}" text chunk)`, { file });
     text = embedded;
   } else {
     text = bytes.toString("utf8");
@@ -110,7 +111,9 @@ export function applySets(workflow: Workflow, sets: readonly string[], registry:
     const spec = decl.params.find((p) => p.name === param);
     if (!spec) {
       const names = decl.params.map((p) => p.name);
-      problems.push(`--set ${key}: ${decl.title} (${nodeId}) has no parameter "${param}" (${names.length ? `parameters: ${listed(names)}` : "it has no parameters"})`);
+      problems.push(
+        `--set ${key}: ${decl.title} (${nodeId}) has no parameter "${param}" (${names.length ? `parameters: ${listed(names)}` : "it has no parameters"})`,
+      );
       continue;
     }
     node.params = { ...node.params, [param]: parseSetValue(s.slice(eq + 1), spec) };
@@ -147,7 +150,9 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
   const modelsFlag = values["models-dir"] as string | undefined;
   const modelsDir = modelsFlag !== undefined ? path.resolve(modelsFlag) : getEnv().modelsDir;
   if (!existsSync(modelsDir) || !statSync(modelsDir).isDirectory()) {
-    throw new InputError("models_dir_missing", `${modelsFlag !== undefined ? "--models-dir" : "the models directory"}: ${modelsDir} is not a folder`, { file: modelsDir });
+    throw new InputError("models_dir_missing", `${modelsFlag !== undefined ? "--models-dir" : "the models directory"}: ${modelsDir} is not a folder`, {
+      file: modelsDir,
+    });
   }
 
   const workflow = await readWorkflowFile(file);

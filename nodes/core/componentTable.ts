@@ -16,14 +16,50 @@ export interface ComponentRow {
 }
 
 export const COMPONENT_TABLE: readonly ComponentRow[] = [
-  { key: "tokenizer", port: "tokenizer", type: "TOKENIZER", label: "Tokenizer", about: "the CLIP tokenizer, which splits text into the token ids the text encoder reads" },
-  { key: "text_encoder", port: "textEncoder", type: "TEXT_ENCODER", label: "Text Encoder", about: "the CLIP text encoder, which turns token ids into a text embedding and per-token hidden states" },
+  {
+    key: "tokenizer",
+    port: "tokenizer",
+    type: "TOKENIZER",
+    label: "Tokenizer",
+    about: "the CLIP tokenizer, which splits text into the token ids the text encoder reads",
+  },
+  {
+    key: "text_encoder",
+    port: "textEncoder",
+    type: "TEXT_ENCODER",
+    label: "Text Encoder",
+    about: "the CLIP text encoder, which turns token ids into a text embedding and per-token hidden states",
+  },
   { key: "prior", port: "prior", type: "PRIOR", label: "Prior", about: "the prior, which predicts a CLIP image embedding from the text embedding" },
-  { key: "text_proj", port: "textProj", type: "TEXT_PROJ", label: "Text Proj", about: "text_proj, which turns the image embedding and the text into the decoder's conditioning" },
+  {
+    key: "text_proj",
+    port: "textProj",
+    type: "TEXT_PROJ",
+    label: "Text Proj",
+    about: "text_proj, which turns the image embedding and the text into the decoder's conditioning",
+  },
   { key: "decoder", port: "decoder", type: "DECODER", label: "Decoder", about: "the decoder UNet, which paints a small image from the conditioning" },
-  { key: "super_res", port: "superRes", type: "SUPER_RES", label: "Super-Res", about: "the two super-resolution UNets (first and last), which enlarge the decoder's image" },
-  { key: "image_encoder", port: "imageEncoder", type: "IMAGE_ENCODER", label: "Image Encoder", about: "the CLIP image encoder, which turns a picture into a CLIP image embedding" },
-  { key: "image_processor", port: "imageProcessor", type: "IMAGE_PROCESSOR", label: "Image Processor", about: "the CLIP image preprocessing settings (resize, centre crop, normalise)" },
+  {
+    key: "super_res",
+    port: "superRes",
+    type: "SUPER_RES",
+    label: "Super-Res",
+    about: "the two super-resolution UNets (first and last), which enlarge the decoder's image",
+  },
+  {
+    key: "image_encoder",
+    port: "imageEncoder",
+    type: "IMAGE_ENCODER",
+    label: "Image Encoder",
+    about: "the CLIP image encoder, which turns a picture into a CLIP image embedding",
+  },
+  {
+    key: "image_processor",
+    port: "imageProcessor",
+    type: "IMAGE_PROCESSOR",
+    label: "Image Processor",
+    about: "the CLIP image preprocessing settings (resize, centre crop, normalise)",
+  },
 ];
 
 export interface SchedulerRow {

@@ -92,7 +92,10 @@ export interface ParamProblem {
  * Every declared parameter, defaulted and parsed by its schema: the values a runner receives.
  * Parsing happens here once; runners never parse again.
  */
-export function parseParams(decl: { params: readonly ParamSpec[] }, raw: Record<string, unknown>): { values: Record<string, unknown>; problems: ParamProblem[] } {
+export function parseParams(
+  decl: { params: readonly ParamSpec[] },
+  raw: Record<string, unknown>,
+): { values: Record<string, unknown>; problems: ParamProblem[] } {
   const values: Record<string, unknown> = {};
   const problems: ParamProblem[] = [];
   for (const p of decl.params) {
@@ -141,7 +144,11 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
   for (const n of wf.nodes) {
     const d = declarationOf(n.type);
     if (!d) {
-      errors.push({ code: "unknown_node_type", nodeId: n.id, message: `${n.id}: unknown node type "${n.type}" (the node is missing from this version of the app)` });
+      errors.push({
+        code: "unknown_node_type",
+        nodeId: n.id,
+        message: `${n.id}: unknown node type "${n.type}" (the node is missing from this version of the app)`,
+      });
       continue;
     }
     decls.set(n.id, d);
@@ -161,7 +168,12 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
       const missing = !from ? link.from.node : link.to.node;
       // point at the end that exists, the one the editor can show
       const present = from ?? to;
-      errors.push({ code: "unknown_node", linkId: link.id, nodeId: present?.id ?? link.to.node, message: `link ${link.id} refers to node "${missing}", which is not in the workflow` });
+      errors.push({
+        code: "unknown_node",
+        linkId: link.id,
+        nodeId: present?.id ?? link.to.node,
+        message: `link ${link.id} refers to node "${missing}", which is not in the workflow`,
+      });
       continue;
     }
     if (from.id !== to.id) upstream.set(to.id, (upstream.get(to.id) ?? new Set()).add(from.id));
@@ -193,7 +205,13 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
     if (!from || !to || !needed.has(to.id)) continue;
     const td = decls.get(to.id);
     if (from.id === to.id) {
-      errors.push({ code: "self_link", nodeId: to.id, port: link.to.port, linkId: link.id, message: `${label(to, td)}: a node cannot feed its own input "${link.to.port}"` });
+      errors.push({
+        code: "self_link",
+        nodeId: to.id,
+        port: link.to.port,
+        linkId: link.id,
+        message: `${label(to, td)}: a node cannot feed its own input "${link.to.port}"`,
+      });
       continue;
     }
     const fd = decls.get(from.id);
@@ -201,7 +219,13 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
     const out = fd.outputs.find((p) => p.name === link.from.port);
     const inp = td.inputs.find((p) => p.name === link.to.port);
     if (!out) {
-      errors.push({ code: "unknown_port", nodeId: from.id, port: link.from.port, linkId: link.id, message: `${label(from, fd)} has no output "${link.from.port}"` });
+      errors.push({
+        code: "unknown_port",
+        nodeId: from.id,
+        port: link.from.port,
+        linkId: link.id,
+        message: `${label(from, fd)} has no output "${link.from.port}"`,
+      });
       continue;
     }
     if (!inp) {
@@ -220,7 +244,13 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
     }
     const ports = incoming.get(to.id) ?? {};
     if (ports[inp.name]) {
-      errors.push({ code: "duplicate_input", nodeId: to.id, port: inp.name, linkId: link.id, message: `${label(to, td)}: input "${inp.label}" has more than one link` });
+      errors.push({
+        code: "duplicate_input",
+        nodeId: to.id,
+        port: inp.name,
+        linkId: link.id,
+        message: `${label(to, td)}: input "${inp.label}" has more than one link`,
+      });
       continue;
     }
     ports[inp.name] = { node: from.id, port: out.name };
@@ -283,7 +313,10 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
   }
   if (order.length < needed.size) {
     // What Kahn could not order is on a cycle or downstream of one; report only the cycles.
-    for (const cycle of cyclesAmong([...needed].filter((id) => !order.includes(id)), consumers)) {
+    for (const cycle of cyclesAmong(
+      [...needed].filter((id) => !order.includes(id)),
+      consumers,
+    )) {
       const members = cycle.sort((a, b) => position.get(a)! - position.get(b)!);
       for (const id of members) {
         errors.push({ code: "cycle", nodeId: id, message: `${label(nodes.get(id)!, decls.get(id))} is part of a cycle (nodes ${members.join(", ")})` });

@@ -22,4 +22,3 @@ export interface PortSummary {
   pictures: { name: string; index: number; url: string; range: [number, number] }[];
   value?: number | string | boolean;
 }
-

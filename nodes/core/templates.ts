@@ -195,8 +195,20 @@ const promptInterpolation = buildWorkflow(
         text: "Prompt interpolation: both prompts are encoded, then blended along the arc between them (slerp) into a batch of frames. Each frame is one row through the prior, decoder and super-resolution.",
       },
     },
-    { id: "tokenizerA", decl: tokenizerNode, column: 1, params: { prompt: "a large red circle in the centre on a white background" }, title: "Tokenizer (from)" },
-    { id: "tokenizerB", decl: tokenizerNode, column: 1, params: { prompt: "a large blue square in the centre on a white background" }, title: "Tokenizer (to)" },
+    {
+      id: "tokenizerA",
+      decl: tokenizerNode,
+      column: 1,
+      params: { prompt: "a large red circle in the centre on a white background" },
+      title: "Tokenizer (from)",
+    },
+    {
+      id: "tokenizerB",
+      decl: tokenizerNode,
+      column: 1,
+      params: { prompt: "a large blue square in the centre on a white background" },
+      title: "Tokenizer (to)",
+    },
     { id: "textEncoderA", decl: textEncoderNode, column: 2, title: "Text Encoder (from)" },
     { id: "textEncoderB", decl: textEncoderNode, column: 2, title: "Text Encoder (to)" },
     { id: "interpolate", decl: interpolateTextFramesNode, column: 3, params: { frames: 5, method: "slerp" } },
@@ -249,12 +261,18 @@ const teaching: Workflow = {
   ...textToImage,
   name: "Teaching: watch unCLIP draw",
   meta: {
-    description: "The full text-to-image pipeline with every step recorded, so each stage can be watched at work: text → embedding → prior → decoder → super-resolution.",
+    description:
+      "The full text-to-image pipeline with every step recorded, so each stage can be watched at work: text → embedding → prior → decoder → super-resolution.",
     teach: true,
   },
   nodes: textToImage.nodes.map((n) => ({
     ...n,
-    params: n.id === "note" ? { ...n.params, text: TEACHING_NOTE } : n.id === "tokenizer" ? { ...n.params, prompt: "a red circle on a blue background" } : { ...n.params },
+    params:
+      n.id === "note"
+        ? { ...n.params, text: TEACHING_NOTE }
+        : n.id === "tokenizer"
+          ? { ...n.params, prompt: "a red circle on a blue background" }
+          : { ...n.params },
     ...(n.type === noteNode.type ? {} : { trace: true }),
   })),
 };

@@ -70,4 +70,3 @@ export interface FramesTrace {
   cosineToA: number[];
   cosineToB: number[];
 }
-

@@ -66,7 +66,9 @@ export function upgradeWorkflow(
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new WorkflowFormatError("a workflow must be a JSON object");
   let w = raw as Record<string, unknown>;
   if (w.format !== WORKFLOW_FORMAT) {
-    throw new WorkflowFormatError(`"format" must be "${WORKFLOW_FORMAT}"${w.format === undefined ? " (it is missing)" : `, not ${describeValue(w.format, 60)}`}`);
+    throw new WorkflowFormatError(
+      `"format" must be "${WORKFLOW_FORMAT}"${w.format === undefined ? " (it is missing)" : `, not ${describeValue(w.format, 60)}`}`,
+    );
   }
   let version = w.version;
   if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {

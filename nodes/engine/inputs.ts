@@ -6,14 +6,7 @@ import { InputError, PackageError } from "../../server/errors";
 import { requireComponents } from "../../server/runtime/modelPackage";
 import { checkSeed } from "../../server/unclip/pipelineOptions";
 import type { Float32NdArray } from "../../server/unclip/tensor";
-import {
-  type ComponentHandle,
-  HANDLE_PACKAGE_COMPONENTS,
-  type HandleComponent,
-  hasKind,
-  isNdArray,
-  type SchedulerValue,
-} from "./values";
+import { type ComponentHandle, HANDLE_PACKAGE_COMPONENTS, type HandleComponent, hasKind, isNdArray, type SchedulerValue } from "./values";
 
 type Inputs = Record<string, unknown>;
 

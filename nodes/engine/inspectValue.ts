@@ -36,7 +36,7 @@ export function looksLikeImages(t: NdArray): t is Float32NdArray {
 export function kindOf(value: unknown): string {
   if (value === undefined || value === null) return "nothing";
   if (isNdArray(value)) return "tensor";
-  if (typeof value === "object" && "kind" in value) return String((value).kind);
+  if (typeof value === "object" && "kind" in value) return String(value.kind);
   return typeof value;
 }
 

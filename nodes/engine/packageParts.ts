@@ -36,7 +36,11 @@ export async function packageScheduler(components: UnclipComponents, packageName
   return { kind: "scheduler", component, packageName, config: scheduler.config, scheduler, numInferenceSteps: row.defaultSteps };
 }
 
-export async function schedulerOrMissing(components: UnclipComponents, packageName: string, row: SchedulerRow): Promise<SchedulerValue | MissingComponentValue> {
+export async function schedulerOrMissing(
+  components: UnclipComponents,
+  packageName: string,
+  row: SchedulerRow,
+): Promise<SchedulerValue | MissingComponentValue> {
   if (components.has(schedulerComponent(row))) return packageScheduler(components, packageName, row);
   try {
     requireComponents(components.pkg, [schedulerComponent(row)], `the ${row.label.toLowerCase()} of package "${packageName}"`);

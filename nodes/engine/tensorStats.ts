@@ -3,7 +3,7 @@ import type { TensorStats } from "../core/portSummary";
 import type { NdArray } from "../../server/unclip/tensor";
 
 function valueAt(t: NdArray, i: number): number {
-  return t.dtype === "int64" ? Number(t.data[i]) : (t.data[i]);
+  return t.dtype === "int64" ? Number(t.data[i]) : t.data[i];
 }
 
 export function tensorStats(t: NdArray, bins = 32): TensorStats {

@@ -12,15 +12,7 @@ import { UnCLIPScheduler, type UnCLIPSchedulerConfig } from "../../server/unclip
 import type { BoolNdArray, Float32NdArray, Int64NdArray, NdArray } from "../../server/unclip/tensor";
 
 /** Parts of a package a handle can stand for; "super_res" is the pair of UNets. */
-export type HandleComponent =
-  | "tokenizer"
-  | "text_encoder"
-  | "prior"
-  | "text_proj"
-  | "decoder"
-  | "super_res"
-  | "image_encoder"
-  | "image_processor";
+export type HandleComponent = "tokenizer" | "text_encoder" | "prior" | "text_proj" | "decoder" | "super_res" | "image_encoder" | "image_processor";
 
 /** A loaded package and the part of it a wire carries (TOKENIZER, PRIOR, DECODER, …). */
 export interface ComponentHandle {
@@ -108,11 +100,7 @@ export type WireValue =
 export function isNdArray(v: unknown): v is NdArray {
   if (typeof v !== "object" || v === null) return false;
   const t = v as Partial<NdArray>;
-  return (
-    (t.dtype === "float32" || t.dtype === "int64" || t.dtype === "bool") &&
-    Array.isArray(t.shape) &&
-    ArrayBuffer.isView(t.data)
-  );
+  return (t.dtype === "float32" || t.dtype === "int64" || t.dtype === "bool") && Array.isArray(t.shape) && ArrayBuffer.isView(t.data);
 }
 
 export function hasKind<K extends string>(v: unknown, kind: K): v is { kind: K } {

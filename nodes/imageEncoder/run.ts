@@ -13,7 +13,9 @@ export const imageEncoderRunner = defineRunner(imageEncoderNode, async (_ctx, in
   const cfg = handle.components.pkg.configs.image_encoder!;
   const expected = [pixels.shape[0], cfg.num_channels ?? 3, cfg.image_size, cfg.image_size];
   if (!sameShape(pixels.shape, expected)) {
-    throw new InputError("bad_shape", `pixelValues: got ${shapeString(pixels.shape)}, this image encoder takes ${shapeString(expected)}`, { port: "pixelValues" });
+    throw new InputError("bad_shape", `pixelValues: got ${shapeString(pixels.shape)}, this image encoder takes ${shapeString(expected)}`, {
+      port: "pixelValues",
+    });
   }
   const embeds = repeatInterleaveBatch(await handle.components.imageEncoder(pixels), p.numImagesPerPrompt);
   const imageEmbedding: ImageEmbeddingValue = { kind: "image_embedding", embeds };

@@ -10,7 +10,12 @@ export interface InterpolateVariant {
 }
 
 const SUBJECTS = [
-  { subject: "text", dataType: "TEXT_EMBEDDING", label: "Text Embeddings", what: "two text embeddings (pooled embeddings and every token's hidden state, conditional and unconditional rows; the attention mask is the union of both)" },
+  {
+    subject: "text",
+    dataType: "TEXT_EMBEDDING",
+    label: "Text Embeddings",
+    what: "two text embeddings (pooled embeddings and every token's hidden state, conditional and unconditional rows; the attention mask is the union of both)",
+  },
   { subject: "image", dataType: "IMAGE_EMBEDDING", label: "Image Embeddings", what: "two CLIP image embeddings" },
 ] as const;
 
@@ -68,7 +73,9 @@ export const INTERPOLATE_NODES = INTERPOLATE_VARIANTS.map((v) => {
     inputs: [
       { name: "a", type, label: "A" },
       { name: "b", type, label: "B" },
-      ...(single ? [{ name: "factor", type: "FLOAT" as const, label: "Factor", optional: true, description: "Overrides the Factor parameter when connected." }] : []),
+      ...(single
+        ? [{ name: "factor", type: "FLOAT" as const, label: "Factor", optional: true, description: "Overrides the Factor parameter when connected." }]
+        : []),
     ],
     outputs: [{ name: "embedding", type, label: s.label.replace(/s$/, "") }],
     explain: {

@@ -47,7 +47,17 @@ function runnerFor(variant: InterpolateVariant): NodeImplementation {
       const a = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "a", "text_embedding", "a text embedding");
       const b = kindInput<"text_embedding", TextEmbeddingValue>(inputs, "b", "text_embedding", "a text embedding");
       const frames = factors.map((t) => textAt(a, b, t, p.method));
-      if (ctx.trace) ctx.addTrace("frames", framesTrace(p.method, factors, frames.map((f) => firstRow(f.cond.promptEmbeds)), firstRow(a.cond.promptEmbeds), firstRow(b.cond.promptEmbeds)));
+      if (ctx.trace)
+        ctx.addTrace(
+          "frames",
+          framesTrace(
+            p.method,
+            factors,
+            frames.map((f) => firstRow(f.cond.promptEmbeds)),
+            firstRow(a.cond.promptEmbeds),
+            firstRow(b.cond.promptEmbeds),
+          ),
+        );
       const embedding: TextEmbeddingValue = {
         kind: "text_embedding",
         cond: concatTextRows(frames.map((f) => f.cond)),

@@ -9,7 +9,7 @@ export const loadImageNode = defineNode({
   title: "Load Image",
   category: "Image",
   description:
-    "Reads an uploaded picture (PNG, JPEG or WebP, up to 20 MB and 4096 px a side) as 8-bit RGB, the way PIL's convert(\"RGB\") sees it: transparency is dropped and only the first frame of an animation is used. The exact 8-bit pixels travel with the image, so CLIP preprocessing gives the same numbers as the reference pipeline.",
+    'Reads an uploaded picture (PNG, JPEG or WebP, up to 20 MB and 4096 px a side) as 8-bit RGB, the way PIL\'s convert("RGB") sees it: transparency is dropped and only the first frame of an animation is used. The exact 8-bit pixels travel with the image, so CLIP preprocessing gives the same numbers as the reference pipeline.',
   inputs: [],
   outputs: [{ name: "image", type: "IMAGE", label: "Image" }],
   params: [

@@ -8,7 +8,7 @@ export const noiseNode = defineNode({
   title: "Noise",
   category: "Latents",
   description:
-    "Makes a tensor of Gaussian noise (mean 0, standard deviation 1) — the raw material every sampler starts from — either drawn from a seed or read from an uploaded .npy file (float32 or float64, C order). Connect it to a sampler's Latents input to control its starting point, for example to keep the same noise while changing the prompt. The stream name picks an independent sequence for the same seed; \"decoder:latents\", \"prior:latents\" or \"super_res:latents\" give exactly the noise that sampler would draw itself.",
+    'Makes a tensor of Gaussian noise (mean 0, standard deviation 1) — the raw material every sampler starts from — either drawn from a seed or read from an uploaded .npy file (float32 or float64, C order). Connect it to a sampler\'s Latents input to control its starting point, for example to keep the same noise while changing the prompt. The stream name picks an independent sequence for the same seed; "decoder:latents", "prior:latents" or "super_res:latents" give exactly the noise that sampler would draw itself.',
   inputs: [{ name: "seed", type: "SEED", label: "Seed", optional: true, description: "Overrides the Seed parameter when connected." }],
   outputs: [{ name: "latents", type: "LATENTS", label: "Latents" }],
   explain: {
@@ -43,7 +43,7 @@ export const noiseNode = defineNode({
     {
       name: "file",
       label: "File (.npy)",
-      description: "An uploaded .npy file, used when Source is \"file\".",
+      description: 'An uploaded .npy file, used when Source is "file".',
       schema: z.string().max(255),
       default: "",
       widget: "file",

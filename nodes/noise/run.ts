@@ -15,7 +15,9 @@ export function parseShape(text: string): number[] {
     throw new InputError("bad_shape", `shape: "${text}" is not a list of positive sizes such as 1,3,64,64`, { parameter: "shape" });
   }
   if (numel(shape) > MAX_NOISE_VALUES) {
-    throw new InputError("bad_shape", `shape: ${shapeString(shape)} holds ${numel(shape)} values; at most ${MAX_NOISE_VALUES} are allowed`, { parameter: "shape" });
+    throw new InputError("bad_shape", `shape: ${shapeString(shape)} holds ${numel(shape)} values; at most ${MAX_NOISE_VALUES} are allowed`, {
+      parameter: "shape",
+    });
   }
   return shape;
 }

@@ -18,7 +18,9 @@ export const priorRunner = defineRunner(priorNode, async (ctx, inputs, p) => {
   checkCount(p.numImagesPerPrompt, "numImagesPerPrompt");
   const dim = prior.components.pkg.configs.prior!.embedding_dim;
   if (text.cond.promptEmbeds.shape[1] !== dim) {
-    throw new InputError("embedding_width", `text: embeddings ${shapeString(text.cond.promptEmbeds.shape)} do not fit this prior (width ${dim})`, { port: "text" });
+    throw new InputError("embedding_width", `text: embeddings ${shapeString(text.cond.promptEmbeds.shape)} do not fit this prior (width ${dim})`, {
+      port: "text",
+    });
   }
   const conditioning = arrangeTextRows(text.cond, text.uncond, p.numImagesPerPrompt, p.classifierFreeGuidance);
   const tracing = stageTracing(ctx, "prior", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, false));

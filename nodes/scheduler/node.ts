@@ -25,7 +25,7 @@ export const schedulerNode = defineNode({
     {
       name: "varianceType",
       label: "Variance type",
-      description: "\"package\" keeps the package's setting.",
+      description: '"package" keeps the package\'s setting.',
       schema: z.enum(VARIANCE_TYPE_OPTIONS),
       default: "package",
       widget: "select",

@@ -15,9 +15,13 @@ export const superResRunner = defineRunner(superResNode, async (ctx, inputs, p) 
   const image = kindInput<"image", ImageValue>(inputs, "image", "image", "an image");
   const channels = superRes.components.pkg.configs.super_res_first!.in_channels / 2;
   if (image.pixels.shape[1] !== channels) {
-    throw new InputError("image_channels", `image: ${shapeString(image.pixels.shape)} has ${image.pixels.shape[1]} channels, this super-res model takes ${channels}`, {
-      port: "image",
-    });
+    throw new InputError(
+      "image_channels",
+      `image: ${shapeString(image.pixels.shape)} has ${image.pixels.shape[1]} channels, this super-res model takes ${channels}`,
+      {
+        port: "image",
+      },
+    );
   }
   const tracing = stageTracing(ctx, "super_res", scheduler.scheduler, null, samplerHooks(ctx, true));
   const latents = await runSuperRes(

@@ -16,7 +16,7 @@ export const textProjNode = defineNode({
   outputs: [{ name: "conditioning", type: "DECODER_CONDITIONING", label: "Decoder conditioning" }],
   explain: {
     formula: "context = [4 tokens from the image embedding; text hidden states];  class = time-embedding + W·embedding",
-    text: "text_proj turned the image embedding into the decoder's conditioning: extra context tokens and an additive embedding, shape {ports.conditioning.shape}. With guidance on, the first half of the batch uses the learned \"unconditional\" embedding.",
+    text: 'text_proj turned the image embedding into the decoder\'s conditioning: extra context tokens and an additive embedding, shape {ports.conditioning.shape}. With guidance on, the first half of the batch uses the learned "unconditional" embedding.',
   },
   params: [classifierFreeGuidanceParam()],
 });

@@ -22,7 +22,9 @@ export const textProjRunner = defineRunner(textProjNode, async (_ctx, inputs, p)
   }
   const width = textProj.components.pkg.configs.text_proj!.clip_embeddings_dim;
   if (image.embeds.shape[1] !== width) {
-    throw new InputError("embedding_width", `imageEmbedding: ${shapeString(image.embeds.shape)} does not fit this text_proj (width ${width})`, { port: "imageEmbedding" });
+    throw new InputError("embedding_width", `imageEmbedding: ${shapeString(image.embeds.shape)} does not fit this text_proj (width ${width})`, {
+      port: "imageEmbedding",
+    });
   }
   // each prompt's rows are repeated for the images made from it, as numImagesPerPrompt does in the pipeline
   const conditioning = await decoderConditioning(

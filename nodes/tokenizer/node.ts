@@ -7,7 +7,7 @@ export const tokenizerNode = defineNode({
   title: "Tokenizer",
   category: "Text",
   description:
-    "Splits the prompt into tokens — pieces of words from CLIP's vocabulary — and turns them into numbers, padded to the model's fixed length (77 for Karlo) with a mask marking which positions are real. It also tokenizes the empty prompt \"\", which classifier-free guidance uses as the \"no text\" reference. With Batch on, each line is a separate prompt.",
+    'Splits the prompt into tokens — pieces of words from CLIP\'s vocabulary — and turns them into numbers, padded to the model\'s fixed length (77 for Karlo) with a mask marking which positions are real. It also tokenizes the empty prompt "", which classifier-free guidance uses as the "no text" reference. With Batch on, each line is a separate prompt.',
   inputs: [
     { name: "tokenizer", type: "TOKENIZER", label: "Tokenizer" },
     { name: "prompt", type: "STRING", label: "Prompt", optional: true, description: "Overrides the Prompt parameter when connected." },

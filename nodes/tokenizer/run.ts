@@ -20,7 +20,8 @@ export const tokenizerRunner = defineRunner(tokenizerNode, async (_ctx, inputs, 
   const handle = handleInput(inputs, "tokenizer", "tokenizer", "the Tokenizer node");
   const prompts = splitPrompts(stringOr(inputs, "prompt", p.prompt), p.batch);
   if (prompts.length === 0) throw new InputError("missing_prompt", "prompt: with Batch on, write at least one non-empty line", { parameter: "prompt" });
-  if (prompts.length > MAX_PROMPTS) throw new InputError("too_many_prompts", `prompt: at most ${MAX_PROMPTS} prompts, got ${prompts.length}`, { parameter: "prompt" });
+  if (prompts.length > MAX_PROMPTS)
+    throw new InputError("too_many_prompts", `prompt: at most ${MAX_PROMPTS} prompts, got ${prompts.length}`, { parameter: "prompt" });
   const tokens = await tokenizePrompts(handle.components, prompts, true);
   // as many "" rows as prompts: the text encoder then sees the same batch as in the pipeline
   const uncond = await tokenizePrompts(handle.components, new Array<string>(prompts.length).fill(""), true);

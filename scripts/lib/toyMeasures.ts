@@ -67,10 +67,7 @@ export interface ShapeClassifier {
   ofChw(chw: Float32Array): Promise<string>;
 }
 
-export async function loadShapeClassifier(
-  shapes: string[],
-  file = path.join(TOY_EVAL_DIR, "shape_classifier.onnx"),
-): Promise<ShapeClassifier> {
+export async function loadShapeClassifier(shapes: string[], file = path.join(TOY_EVAL_DIR, "shape_classifier.onnx")): Promise<ShapeClassifier> {
   const session = await ort.InferenceSession.create(file);
   const ofChw = async (chw: Float32Array) => {
     if (chw.length !== 3 * 64 * 64) throw new Error(`the shape classifier takes [3, 64, 64] images, got ${chw.length} values`);

@@ -33,7 +33,9 @@ export function refuseForeignRequest(req: Request): Response | null {
   const host = req.headers.get("host");
   if (host !== null && !allowedHostnames().has(hostnameOf(host))) {
     return Response.json(
-      { error: `refused: this server answers only requests addressed to localhost or 127.0.0.1 (Host: ${host}); set UNCLIP_ALLOWED_HOSTS to allow another name` },
+      {
+        error: `refused: this server answers only requests addressed to localhost or 127.0.0.1 (Host: ${host}); set UNCLIP_ALLOWED_HOSTS to allow another name`,
+      },
       { status: 403 },
     );
   }

@@ -23,7 +23,8 @@ import { QUEUE_FULL } from "../queue/admission";
 function asUnclipError(e: unknown): UnclipError | undefined {
   if (isUnclipError(e)) return e;
   const o = e as Partial<UnclipError> | null;
-  if (e instanceof Error && typeof o?.kind === "string" && typeof o.code === "string" && typeof o.where === "object" && o.where !== null) return e as UnclipError;
+  if (e instanceof Error && typeof o?.kind === "string" && typeof o.code === "string" && typeof o.where === "object" && o.where !== null)
+    return e as UnclipError;
   return undefined;
 }
 

@@ -59,10 +59,10 @@ const SaveSchema = z.object({
   runId: RecordId,
   nodeId: z.string().min(1).max(64),
   kind: z.enum(ARTIFACT_KINDS),
-  data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes (a Buffer or Uint8Array)").refine((d) => d.byteLength > 0, "must not be empty").refine(
-    (d) => d.byteLength <= MAX_ARTIFACT_BYTES,
-    `must be at most ${MAX_ARTIFACT_BYTES} bytes`,
-  ),
+  data: z
+    .custom<Uint8Array>((v) => v instanceof Uint8Array, "must be bytes (a Buffer or Uint8Array)")
+    .refine((d) => d.byteLength > 0, "must not be empty")
+    .refine((d) => d.byteLength <= MAX_ARTIFACT_BYTES, `must be at most ${MAX_ARTIFACT_BYTES} bytes`),
   width: z.number().int().min(1).max(1_000_000).optional(),
   height: z.number().int().min(1).max(1_000_000).optional(),
   meta: z
@@ -103,11 +103,9 @@ export async function saveArtifact(input: SaveArtifactInput): Promise<ArtifactRe
     const size = pngSize(data);
     if (!size) throw new InputError("bad_artifact", `artifact.data is not a PNG file (kind ${a.kind})`, { parameter: "artifact.data" });
     if ((width !== null && width !== size.width) || (height !== null && height !== size.height)) {
-      throw new InputError(
-        "bad_artifact",
-        `artifact size ${width}×${height} does not match the PNG's ${size.width}×${size.height}`,
-        { parameter: "artifact.width" },
-      );
+      throw new InputError("bad_artifact", `artifact size ${width}×${height} does not match the PNG's ${size.width}×${size.height}`, {
+        parameter: "artifact.width",
+      });
     }
     width = size.width;
     height = size.height;

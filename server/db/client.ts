@@ -33,11 +33,7 @@ export function getDb(): Promise<PrismaClient> {
   const held = slot[KEY];
   if (held) {
     if (held.url !== env.databaseUrl) {
-      throw new UnclipError(
-        "runtime",
-        "db_url_changed",
-        `the database client is open on ${held.url}, not ${env.databaseUrl}: call closeDb() first`,
-      );
+      throw new UnclipError("runtime", "db_url_changed", `the database client is open on ${held.url}, not ${env.databaseUrl}: call closeDb() first`);
     }
     return held.promise;
   }

@@ -64,11 +64,7 @@ export function readMigrationFiles(dir: string): MigrationFile[] {
     if (!entry.endsWith(".sql")) continue;
     const m = FILE_RE.exec(entry);
     if (!m) {
-      throw new MigrationError(
-        "migration_name",
-        `migration file ${entry} is misnamed: expected NNNN_lowercase_name.sql`,
-        { file: path.join(dir, entry) },
-      );
+      throw new MigrationError("migration_name", `migration file ${entry} is misnamed: expected NNNN_lowercase_name.sql`, { file: path.join(dir, entry) });
     }
     const other = numbers.get(m[1]);
     if (other) {
@@ -88,10 +84,7 @@ export function readMigrationFiles(dir: string): MigrationFile[] {
  * processes at once: each file is applied inside BEGIN IMMEDIATE, which one process at a time
  * holds, and the list of applied files is read again under that lock.
  */
-export async function migrateSqlite(
-  url: string,
-  options: { dir?: string; lockTimeoutMs?: number } = {},
-): Promise<MigrateResult> {
+export async function migrateSqlite(url: string, options: { dir?: string; lockTimeoutMs?: number } = {}): Promise<MigrateResult> {
   const files = readMigrationFiles(options.dir ?? migrationsDir("sqlite"));
   const client = createSqliteClient({ url }, { busyTimeoutMs: options.lockTimeoutMs ?? MIGRATION_LOCK_TIMEOUT_MS });
   try {
@@ -112,10 +105,7 @@ export async function migrateSqlite(
 }
 
 /** Under the write lock: check what is recorded, apply the first pending file if any. */
-async function applyNextSqlite(
-  client: Client,
-  files: MigrationFile[],
-): Promise<{ applied: string | null; recorded: number }> {
+async function applyNextSqlite(client: Client, files: MigrationFile[]): Promise<{ applied: string | null; recorded: number }> {
   // Table rebuilds in a migration drop tables; with foreign keys enforced that would cascade
   // into child rows. SQLite only honours this outside a transaction, hence before BEGIN; the
   // result is verified with foreign_key_check before commit. The connection is not reused.

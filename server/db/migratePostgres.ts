@@ -14,10 +14,7 @@ import { MIGRATIONS_TABLE, type MigrateResult, MigrationError, migrationsDir, re
 const MIGRATION_LOCK_KEY = 7_318_042_611n;
 const LOCK_TIMEOUT_MS = 120_000;
 
-export async function migratePostgres(
-  connectionString: string,
-  options: { dir?: string; lockTimeoutMs?: number } = {},
-): Promise<MigrateResult> {
+export async function migratePostgres(connectionString: string, options: { dir?: string; lockTimeoutMs?: number } = {}): Promise<MigrateResult> {
   const files = readMigrationFiles(options.dir ?? migrationsDir("postgresql"));
   const client = new pg.Client({ connectionString });
   try {

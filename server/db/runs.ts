@@ -285,12 +285,7 @@ async function getRunRecord(id: string): Promise<RunRecord> {
   return toRunRecord(row);
 }
 
-async function transition(
-  id: string,
-  from: RunStatus[],
-  to: RunStatus,
-  data: Prisma.RunUpdateInput,
-): Promise<RunRecord> {
+async function transition(id: string, from: RunStatus[], to: RunStatus, data: Prisma.RunUpdateInput): Promise<RunRecord> {
   const rid = parseInput(RecordId, id, "id");
   const db = await getDb();
   try {

@@ -24,8 +24,7 @@ export interface WorkflowRecord extends WorkflowSummary {
 const SchemaVersion = z.number().int().min(1).max(1_000_000);
 const Timestamp = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((v) => new Date(v));
 
-const notFound = (id: string) =>
-  new InputError("workflow_not_found", `workflow ${id} not found`, { parameter: "id" });
+const notFound = (id: string) => new InputError("workflow_not_found", `workflow ${id} not found`, { parameter: "id" });
 
 /** All workflows, most recently changed first. */
 export async function listWorkflows(): Promise<WorkflowSummary[]> {
@@ -66,16 +65,11 @@ export interface UpdateWorkflowOptions {
 }
 
 /** Replace a workflow's graph. */
-export async function updateWorkflow(
-  id: string,
-  graphJson: string,
-  options: UpdateWorkflowOptions = {},
-): Promise<WorkflowRecord> {
+export async function updateWorkflow(id: string, graphJson: string, options: UpdateWorkflowOptions = {}): Promise<WorkflowRecord> {
   const wid = parseInput(RecordId, id, "id");
   const graph = parseInput(jsonText("graph"), graphJson, "graph");
   const version = resolveVersion(graph.value, options.schemaVersion);
-  const expected =
-    options.expectedUpdatedAt === undefined ? undefined : parseInput(Timestamp, options.expectedUpdatedAt, "expectedUpdatedAt");
+  const expected = options.expectedUpdatedAt === undefined ? undefined : parseInput(Timestamp, options.expectedUpdatedAt, "expectedUpdatedAt");
   return conditionalWrite(wid, expected, { graph: graph.text, schemaVersion: version });
 }
 

@@ -22,7 +22,12 @@ export interface ExecutorServices {
   modelsDir: string;
   valueBytes(v: unknown): number;
   readUpload(name: string): Promise<Uint8Array>;
-  saveImage(runId: string, nodeId: string, png: Uint8Array, info: { width: number; height: number; kind: "image" | "preview"; index: number }): Promise<ArtifactRef>;
+  saveImage(
+    runId: string,
+    nodeId: string,
+    png: Uint8Array,
+    info: { width: number; height: number; kind: "image" | "preview"; index: number },
+  ): Promise<ArtifactRef>;
   /** Store a node's teaching trace (JSON text); without it (the headless CLI) nothing is traced. */
   saveTrace?(runId: string, nodeId: string, json: string): Promise<ArtifactRef>;
   /** What the tensor inspector shows of a port's value (shape, dtype, statistics, pictures). */
@@ -104,9 +109,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   // Nodes whose result may differ on every run (a randomized seed) and everything downstream of
   // them: never looked up, and never stored, since their keys would never be asked for again.
   const volatile = new Set<string>();
-  const traced = new Set(
-    services.saveTrace ? workflow.nodes.filter((n) => o.trace || n.trace).map((n) => n.id) : [],
-  );
+  const traced = new Set(services.saveTrace ? workflow.nodes.filter((n) => o.trace || n.trace).map((n) => n.id) : []);
 
   // 1. every needed node's key and cache entry, before any work: taking the entries now keeps them
   //    for this run even if storing new results evicts them from the cache meanwhile
@@ -213,7 +216,14 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
 }
 
 /** Store a traced node's parts and its output ports' summaries as one artifact, referenced from its ui. */
-async function withTrace(services: ExecutorServices, runId: string, nodeId: string, result: NodeResult, parts: Record<string, unknown>, ms: number): Promise<NodeResult> {
+async function withTrace(
+  services: ExecutorServices,
+  runId: string,
+  nodeId: string,
+  result: NodeResult,
+  parts: Record<string, unknown>,
+  ms: number,
+): Promise<NodeResult> {
   const ports = Object.fromEntries(Object.entries(result.outputs).map(([port, v]) => [port, services.summarizeValue?.(v) ?? null]));
   const json = JSON.stringify({ format: "unclip-studio/node-trace", version: 1, runId, nodeId, ms, ports, ...parts });
   const ref = await services.saveTrace!(runId, nodeId, json);

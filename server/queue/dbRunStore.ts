@@ -20,7 +20,11 @@ async function ifAllowed(action: () => Promise<unknown>): Promise<boolean> {
 
 export const dbRunStore: RunStore = {
   async enqueue({ workflowId, workflow, options }) {
-    const r = await runs.enqueueRun({ workflowId: workflowId ?? null, snapshot: JSON.stringify(workflow), options: { previewEvery: options.previewEvery, trace: options.trace } });
+    const r = await runs.enqueueRun({
+      workflowId: workflowId ?? null,
+      snapshot: JSON.stringify(workflow),
+      options: { previewEvery: options.previewEvery, trace: options.trace },
+    });
     const pending = await runs.listPendingRuns();
     return { id: r.id, position: pending.findIndex((p) => p.id === r.id) };
   },
@@ -34,7 +38,9 @@ export const dbRunStore: RunStore = {
         if (!(err instanceof WorkflowFormatError)) throw err;
         // A snapshot this version cannot read (written by a newer app, or damaged) would stay at
         // the head of the queue and block it: fail that run and look at the next one.
-        await ifAllowed(() => runs.markFailed(r.id, { code: "bad_workflow", message: `the queued workflow cannot be read: ${err.message}`, kind: "bad_input" }));
+        await ifAllowed(() =>
+          runs.markFailed(r.id, { code: "bad_workflow", message: `the queued workflow cannot be read: ${err.message}`, kind: "bad_input" }),
+        );
       }
     }
   },

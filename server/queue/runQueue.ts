@@ -11,7 +11,6 @@ import type { Workflow } from "../../nodes/core/workflow";
 import type { QueuedRun, RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
 import type { EventHub } from "./eventHub";
 
-
 export type Execute = (run: QueuedRun, signal: AbortSignal, onEvent: EventHub["emit"]) => Promise<RunReport>;
 
 export class RunQueue implements RunQueueBackend {

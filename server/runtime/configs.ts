@@ -49,10 +49,7 @@ export const ImageEncoderConfig = z.looseObject({
   projection_dim: positiveInt,
 });
 
-const sizeDict = z.union([
-  z.object({ shortest_edge: positiveInt }),
-  z.object({ height: positiveInt, width: positiveInt }),
-]);
+const sizeDict = z.union([z.object({ shortest_edge: positiveInt }), z.object({ height: positiveInt, width: positiveInt })]);
 
 export const FeatureExtractorConfig = z.looseObject({
   do_resize: z.boolean().default(true),
@@ -61,7 +58,10 @@ export const FeatureExtractorConfig = z.looseObject({
   do_center_crop: z.boolean().default(true),
   crop_size: z.union([positiveInt, z.object({ height: positiveInt, width: positiveInt })]),
   do_rescale: z.boolean().default(true),
-  rescale_factor: z.number().positive().default(1 / 255),
+  rescale_factor: z
+    .number()
+    .positive()
+    .default(1 / 255),
   do_normalize: z.boolean().default(true),
   image_mean: z.array(z.number()).length(3),
   image_std: z.array(z.number().positive()).length(3),

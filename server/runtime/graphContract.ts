@@ -119,12 +119,7 @@ interface MetadataLike {
 }
 
 /** Compare a session's metadata with the signature; throws naming the graph file. */
-export function checkGraphSignature(
-  pkg: ModelPackage,
-  component: GraphComponent,
-  inputs: readonly MetadataLike[],
-  outputs: readonly MetadataLike[],
-): void {
+export function checkGraphSignature(pkg: ModelPackage, component: GraphComponent, inputs: readonly MetadataLike[], outputs: readonly MetadataLike[]): void {
   const file = graphFile(pkg, component);
   const sig = graphSignature(pkg, component);
   const check = (kind: "input" | "output", expected: GraphValue[], actual: readonly MetadataLike[]) => {
@@ -151,11 +146,10 @@ export function checkGraphSignature(
         }
         e.dims.forEach((d, i) => {
           if (d !== null && typeof shape[i] === "number" && shape[i] !== d) {
-            throw new PackageError(
-              "graph_signature",
-              `${file}: ${kind} "${e.name}" has size ${shape[i]} in dimension ${i}, but the package configs say ${d}`,
-              { file, component },
-            );
+            throw new PackageError("graph_signature", `${file}: ${kind} "${e.name}" has size ${shape[i]} in dimension ${i}, but the package configs say ${d}`, {
+              file,
+              component,
+            });
           }
         });
       }

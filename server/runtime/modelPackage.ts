@@ -20,15 +20,7 @@ import {
   TextProjConfig,
 } from "./configs";
 
-export const GRAPH_COMPONENTS = [
-  "text_encoder",
-  "prior",
-  "text_proj",
-  "decoder",
-  "super_res_first",
-  "super_res_last",
-  "image_encoder",
-] as const;
+export const GRAPH_COMPONENTS = ["text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last", "image_encoder"] as const;
 export type GraphComponent = (typeof GRAPH_COMPONENTS)[number];
 
 export const SCHEDULER_COMPONENTS = ["prior_scheduler", "decoder_scheduler", "super_res_scheduler"] as const;
@@ -225,11 +217,10 @@ function checkConsistency(pkg: ModelPackage): void {
   const file = (component: Component) => componentFile(pkg, component, CONFIG_FILES[component]);
   const disagree = (a: Component, aField: string, aValue: number | undefined, b: Component, bField: string, bValue: number | undefined) => {
     if (aValue !== undefined && bValue !== undefined && aValue !== bValue) {
-      throw new PackageError(
-        "inconsistent_configs",
-        `${file(a)}: ${aField} = ${aValue} disagrees with ${file(b)}: ${bField} = ${bValue}`,
-        { file: file(a), component: a },
-      );
+      throw new PackageError("inconsistent_configs", `${file(a)}: ${aField} = ${aValue} disagrees with ${file(b)}: ${bField} = ${bValue}`, {
+        file: file(a),
+        component: a,
+      });
     }
   };
   const te = c.text_encoder;
@@ -243,7 +234,14 @@ function checkConsistency(pkg: ModelPackage): void {
   const maxLen = c.tokenizer?.model_max_length;
 
   if (te) {
-    disagree("tokenizer", "model_max_length", typeof maxLen === "number" && maxLen < 1e6 ? maxLen : undefined, "text_encoder", "max_position_embeddings", te.max_position_embeddings);
+    disagree(
+      "tokenizer",
+      "model_max_length",
+      typeof maxLen === "number" && maxLen < 1e6 ? maxLen : undefined,
+      "text_encoder",
+      "max_position_embeddings",
+      te.max_position_embeddings,
+    );
   }
   if (te && prior) {
     disagree("prior", "embedding_dim", prior.embedding_dim, "text_encoder", "projection_dim", te.projection_dim);

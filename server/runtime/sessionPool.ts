@@ -75,7 +75,7 @@ export class SessionPool {
       async run(feeds: Feeds): Promise<Fetches> {
         const t0 = performance.now();
         try {
-          return (await session.run(feeds));
+          return await session.run(feeds);
         } catch (err) {
           throw new UnclipError("runtime", "session_run", `${file}: onnxruntime failed: ${(err as Error).message}`, { file, component });
         } finally {

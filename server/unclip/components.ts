@@ -152,7 +152,9 @@ export class UnclipComponents {
     attentionMask: BoolNdArray;
   }): Promise<Float32NdArray> {
     const batch = args.hiddenStates.shape[0];
-    const out = await (await this.session("prior")).run({
+    const out = await (
+      await this.session("prior")
+    ).run({
       hidden_states: toOrt(args.hiddenStates),
       timestep: timestepTensor(args.timestep, batch),
       proj_embedding: toOrt(args.projEmbedding),
@@ -167,7 +169,9 @@ export class UnclipComponents {
     promptEmbeds: Float32NdArray;
     textEncoderHiddenStates: Float32NdArray;
   }): Promise<{ encoderHiddenStates: Float32NdArray; additiveClipTimeEmbeddings: Float32NdArray }> {
-    const out = await (await this.session("text_proj")).run({
+    const out = await (
+      await this.session("text_proj")
+    ).run({
       image_embeddings: toOrt(args.imageEmbeddings),
       prompt_embeds: toOrt(args.promptEmbeds),
       text_encoder_hidden_states: toOrt(args.textEncoderHiddenStates),
@@ -186,7 +190,9 @@ export class UnclipComponents {
     attentionMask: BoolNdArray;
   }): Promise<Float32NdArray> {
     const batch = args.sample.shape[0];
-    const out = await (await this.session("decoder")).run({
+    const out = await (
+      await this.session("decoder")
+    ).run({
       sample: toOrt(args.sample),
       timestep: timestepTensor(args.timestep, batch),
       encoder_hidden_states: toOrt(args.encoderHiddenStates),
@@ -197,7 +203,9 @@ export class UnclipComponents {
   }
 
   async superRes(which: "super_res_first" | "super_res_last", sample: Float32NdArray, timestep: number): Promise<Float32NdArray> {
-    const out = await (await this.session(which)).run({
+    const out = await (
+      await this.session(which)
+    ).run({
       sample: toOrt(sample),
       timestep: timestepTensor(timestep, sample.shape[0]),
     });

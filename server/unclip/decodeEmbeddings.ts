@@ -36,7 +36,13 @@ export async function decodeImageEmbeddings(
   const decoderImage = await runDecoder(
     components,
     cond,
-    { numInferenceSteps: o.decoderNumInferenceSteps, guidanceScale: o.decoderGuidanceScale, seed: o.seed, latents: o.decoderLatents, stepNoise: o.decoderStepNoise },
+    {
+      numInferenceSteps: o.decoderNumInferenceSteps,
+      guidanceScale: o.decoderGuidanceScale,
+      seed: o.seed,
+      latents: o.decoderLatents,
+      stepNoise: o.decoderStepNoise,
+    },
     hooks,
     record,
     timings,

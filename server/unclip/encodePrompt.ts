@@ -85,7 +85,10 @@ export function arrangeTextRows(cond: TextRows, uncond: TextRows | undefined, nu
 }
 
 function maskAsInt64(mask: BoolNdArray) {
-  return int64(mask.shape, BigInt64Array.from(mask.data, (v) => BigInt(v)));
+  return int64(
+    mask.shape,
+    BigInt64Array.from(mask.data, (v) => BigInt(v)),
+  );
 }
 
 function checkTextModelOutput(components: UnclipComponents, o: EncodePromptOptions): TextRows {

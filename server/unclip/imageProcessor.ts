@@ -54,7 +54,10 @@ const rawSchema = z.looseObject({
     .union([positiveInt.transform((v) => ({ height: v, width: v })), z.strictObject({ height: positiveInt, width: positiveInt })])
     .default({ height: 224, width: 224 }),
   do_rescale: z.boolean().default(true),
-  rescale_factor: z.number().positive().default(1 / 255),
+  rescale_factor: z
+    .number()
+    .positive()
+    .default(1 / 255),
   do_normalize: z.boolean().default(true),
   image_mean: triple.default(CLIP_MEAN),
   image_std: triple.default(CLIP_STD),
@@ -98,7 +101,7 @@ export async function loadClipImageProcessorConfig(file: string): Promise<ClipIm
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: cannot read image processor config (${code === "ENOENT" ? "no such file" : code ?? String(err)})`, { cause: err });
+    throw new Error(`${file}: cannot read image processor config (${code === "ENOENT" ? "no such file" : (code ?? String(err))})`, { cause: err });
   }
   let json: unknown;
   try {
@@ -398,8 +401,7 @@ export function preprocessImage(img: RgbImage, cfg: ClipImageProcessorConfig): F
   checkImage(img);
   let cur = img;
   if (cfg.doResize) {
-    const target =
-      "shortestEdge" in cfg.size ? shortestEdgeResizeSize(cur.width, cur.height, cfg.size.shortestEdge) : cfg.size;
+    const target = "shortestEdge" in cfg.size ? shortestEdgeResizeSize(cur.width, cur.height, cfg.size.shortestEdge) : cfg.size;
     cur = resizeBicubicPil(cur, target.width, target.height);
   }
   if (cfg.doCenterCrop) cur = centerCrop(cur, cfg.cropSize.height, cfg.cropSize.width);
@@ -425,10 +427,7 @@ export function preprocessImage(img: RgbImage, cfg: ClipImageProcessorConfig): F
 }
 
 /** A batch → `pixel_values` `[B, 3, H, W]`; every image must come out at the same size. */
-export function preprocessImages(
-  imgs: readonly RgbImage[],
-  cfg: ClipImageProcessorConfig,
-): { data: Float32Array; shape: [number, number, number, number] } {
+export function preprocessImages(imgs: readonly RgbImage[], cfg: ClipImageProcessorConfig): { data: Float32Array; shape: [number, number, number, number] } {
   if (imgs.length === 0) throw new Error("preprocessImages: no images given");
   const [h, w] = preprocessedSize(imgs[0].width, imgs[0].height, cfg);
   const data = new Float32Array(imgs.length * 3 * h * w);

@@ -90,9 +90,7 @@ export function readNpy(bytes: Uint8Array, where = "<npy>"): NdArray {
     case "|b1":
       return { dtype: "bool", shape: header.shape, data: new Uint8Array(need(1)) };
     default:
-      throw new NpyError(
-        `${where}: unsupported dtype '${header.descr}' (supported: float32 '<f4', float64 '<f8', int64 '<i8', bool '|b1')`,
-      );
+      throw new NpyError(`${where}: unsupported dtype '${header.descr}' (supported: float32 '<f4', float64 '<f8', int64 '<i8', bool '|b1')`);
   }
 }
 
@@ -102,7 +100,7 @@ export async function readNpyFile(file: string): Promise<NdArray> {
     bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new NpyError(`${file}: cannot read (${code === "ENOENT" ? "no such file" : code ?? String(err)})`);
+    throw new NpyError(`${file}: cannot read (${code === "ENOENT" ? "no such file" : (code ?? String(err))})`);
   }
   return readNpy(bytes, file);
 }

@@ -45,11 +45,7 @@ function isPixelValues(x: unknown): x is Float32NdArray {
   return typeof x === "object" && x !== null && "dtype" in x && "shape" in x;
 }
 
-export async function imageVariation(
-  components: UnclipComponents,
-  options: ImageVariationOptions,
-  hooks?: StageHooks,
-): Promise<PipelineResult> {
+export async function imageVariation(components: UnclipComponents, options: ImageVariationOptions, hooks?: StageHooks): Promise<PipelineResult> {
   const o = { ...IMAGE_VARIATION_DEFAULTS, ...stripUndefined(options) };
   const needed = o.image === undefined ? VARIATION_COMPONENTS.filter((c) => c !== "feature_extractor" && c !== "image_encoder") : VARIATION_COMPONENTS;
   requireComponents(components.pkg, needed, "image variation");
@@ -60,10 +56,7 @@ export async function imageVariation(
   checkGuidance(o.decoderGuidanceScale, "decoderGuidanceScale");
   const seed = o.seed ?? randomSeed();
   checkSeed(seed);
-  const [decoderScheduler, superResScheduler] = await Promise.all([
-    components.scheduler("decoder_scheduler"),
-    components.scheduler("super_res_scheduler"),
-  ]);
+  const [decoderScheduler, superResScheduler] = await Promise.all([components.scheduler("decoder_scheduler"), components.scheduler("super_res_scheduler")]);
   checkSteps(decoderScheduler, o.decoderNumInferenceSteps, "decoderNumInferenceSteps");
   checkSteps(superResScheduler, o.superResNumInferenceSteps, "superResNumInferenceSteps");
 
@@ -112,11 +105,7 @@ export async function imageVariation(
 
   throwIfCancelled(hooks);
   const text = await timed(timings, "text_encoder", () =>
-    encodePrompt(
-      components,
-      { prompts: new Array<string>(batch0).fill(""), numImagesPerPrompt: o.numImagesPerPrompt, cfg, truncation: false },
-      record,
-    ),
+    encodePrompt(components, { prompts: new Array<string>(batch0).fill(""), numImagesPerPrompt: o.numImagesPerPrompt, cfg, truncation: false }, record),
   );
   let imageEmbeds: Float32NdArray;
   if (pixelValues) {

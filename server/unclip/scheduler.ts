@@ -62,7 +62,7 @@ export class UnCLIPScheduler {
 
   constructor(readonly config: UnCLIPSchedulerConfig) {
     const n = config.num_train_timesteps;
-    const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * Math.PI / 2) ** 2;
+    const alphaBar = (t: number) => Math.cos((((t + 0.008) / 1.008) * Math.PI) / 2) ** 2;
     this.betas = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       this.betas[i] = Math.min(1 - alphaBar((i + 1) / n) / alphaBar(i / n), 0.999);
@@ -149,10 +149,7 @@ export class UnCLIPScheduler {
     const c = this.stepCoefficients(t, input.prevTimestep);
 
     // learned_range models put the variance values in the second half of the channels
-    const split =
-      this.config.variance_type === "learned_range" &&
-      input.modelOutputChannels > 0 &&
-      input.modelOutputChannels === input.sampleChannels * 2;
+    const split = this.config.variance_type === "learned_range" && input.modelOutputChannels > 0 && input.modelOutputChannels === input.sampleChannels * 2;
     const outRow = input.modelOutput.length / batch;
     if (this.config.variance_type === "learned_range" && !split) {
       // diffusers fails here too (the predicted variance is None); say why instead

@@ -25,11 +25,9 @@ export interface StageNoise {
 
 export function stageNoise(stage: string, shape: number[], steps: number, o: StageNoiseOptions): StageNoise {
   if (o.latents && !sameShape(o.latents.shape, shape)) {
-    throw new InputError(
-      "latents_shape",
-      `${o.latentsName}: unexpected latents shape, got ${shapeString(o.latents.shape)}, expected ${shapeString(shape)}`,
-      { parameter: o.latentsName },
-    );
+    throw new InputError("latents_shape", `${o.latentsName}: unexpected latents shape, got ${shapeString(o.latents.shape)}, expected ${shapeString(shape)}`, {
+      parameter: o.latentsName,
+    });
   }
   if (o.latents && o.latents.dtype !== "float32") {
     throw new InputError("latents_dtype", `${o.latentsName}: expected float32 values`, { parameter: o.latentsName });

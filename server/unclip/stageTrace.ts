@@ -11,7 +11,15 @@
  * which halves the biggest traces; nothing is recomputed from those.
  */
 import { fromHalfBits, toHalfBits } from "../../nodes/core/half";
-import { type EmbeddingTrajectory, type FramesTrace, HALF_PRECISION_ABOVE, STAGE_TRACE_FORMAT, type StageTrace, type TraceStep, type TraceTensor } from "../../nodes/core/traceFormat";
+import {
+  type EmbeddingTrajectory,
+  type FramesTrace,
+  HALF_PRECISION_ABOVE,
+  STAGE_TRACE_FORMAT,
+  type StageTrace,
+  type TraceStep,
+  type TraceTensor,
+} from "../../nodes/core/traceFormat";
 import type { StageHooks, StepEvent } from "./progress";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";

@@ -115,7 +115,6 @@ export function concatChannels(parts: Float32NdArray[]): Float32NdArray {
   return float32([batch, channels, ...spatial], out);
 }
 
-
 export function clamp(t: Float32NdArray, lo: number, hi: number): Float32NdArray {
   const out = new Float32Array(t.data.length);
   for (let i = 0; i < out.length; i++) {

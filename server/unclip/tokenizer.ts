@@ -43,8 +43,7 @@ const EOS_DEFAULT = "<|endoftext|>";
 // transformers' pattern, compiled there case-insensitively with the `regex` module. A JS `i` flag would let U+0345
 // (case-folds to a letter) match [\p{L}], which Python's does not match at all; so the case-insensitive contractions
 // are spelt out (U+017F folds to "s") and U+0345 is left unmatched, as in Python.
-const CLIP_PATTERN =
-  /<\|startoftext\|>|<\|endoftext\|>|'[sS\u017f]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]|\p{L}+|\p{N}|[^\s\p{L}\p{N}\u0345]+/gu;
+const CLIP_PATTERN = /<\|startoftext\|>|<\|endoftext\|>|'[sS\u017f]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]|\p{L}+|\p{N}|[^\s\p{L}\p{N}\u0345]+/gu;
 
 // transformers keeps bpe_merges[1 : 49152 - 256 - 2 + 1] (line 0 is the "#version" header).
 const MERGES_END = 49152 - 256 - 2 + 1;

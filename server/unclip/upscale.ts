@@ -83,7 +83,10 @@ function checkShape(src: Float32Array, shape: readonly number[], outH: number, o
   if (src.length !== n * c * h * w) {
     throw new Error(`upscaleBicubicAntialias: shape [${shape.join(", ")}] needs ${n * c * h * w} values, got ${src.length}`);
   }
-  for (const [name, size] of [["outH", outH], ["outW", outW]] as const) {
+  for (const [name, size] of [
+    ["outH", outH],
+    ["outW", outW],
+  ] as const) {
     if (!Number.isInteger(size) || size <= 0) {
       throw new Error(`upscaleBicubicAntialias: ${name} must be a positive integer, got ${size}`);
     }

@@ -157,17 +157,20 @@ export class RunWorker {
     const controller = new AbortController();
     this.running = { runId, controller, lease };
     let leaseLost = false;
-    const renew = setInterval(() => {
-      renewLease(lease, this.leaseMs).then(
-        (held) => {
-          if (!held && !controller.signal.aborted) {
-            leaseLost = true;
-            controller.abort();
-          }
-        },
-        () => {}, // the database is briefly away: the next renewal tries again
-      );
-    }, Math.max(200, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        renewLease(lease, this.leaseMs).then(
+          (held) => {
+            if (!held && !controller.signal.aborted) {
+              leaseLost = true;
+              controller.abort();
+            }
+          },
+          () => {}, // the database is briefly away: the next renewal tries again
+        );
+      },
+      Math.max(200, Math.floor(this.leaseMs / 3)),
+    );
     await this.announce();
     try {
       let run: QueuedRun;

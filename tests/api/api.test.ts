@@ -15,19 +15,7 @@ import { readPngTextChunks } from "../../server/unclip/imageOutput";
 import { NODE_DECLARATIONS } from "../../nodes/registry";
 import { FIXTURES_DIR, REPO_ROOT } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
-import {
-  type Client,
-  clone,
-  createClient,
-  describeApi,
-  EventRecorder,
-  GIF_1X1,
-  makePng,
-  nodesOfType,
-  rawRequest,
-  tinyWorkflow,
-  trpcError,
-} from "./helpers";
+import { type Client, clone, createClient, describeApi, EventRecorder, GIF_1X1, makePng, nodesOfType, rawRequest, tinyWorkflow, trpcError } from "./helpers";
 
 type RunEventOf<T extends StreamEvent["type"]> = Extract<StreamEvent, { type: T }>;
 
@@ -113,7 +101,11 @@ describeApi("API over HTTP", () => {
       expect(foreign.status).toBe(403);
       expect(((await foreign.json()) as { error: string }).error).toMatch(/from another site/);
       const body = JSON.stringify({ json: { name: "from evil", graph: tiny } });
-      const mutation = await fetch(`${server.url}/api/trpc/workflows.create`, { method: "POST", body, headers: { "content-type": "application/json", origin: "http://evil.example" } });
+      const mutation = await fetch(`${server.url}/api/trpc/workflows.create`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", origin: "http://evil.example" },
+      });
       expect(mutation.status).toBe(403);
       expect((await client.workflows.list.query()).some((w) => w.name === "from evil")).toBe(false);
 
@@ -129,7 +121,10 @@ describeApi("API over HTTP", () => {
       expect(JSON.parse(JSON.stringify(catalog))).toEqual(catalog);
       for (const node of catalog) {
         const decl = NODE_DECLARATIONS.find((d) => d.type === node.type)!;
-        expect(node.params.map((p) => p.name), node.type).toEqual(decl.params.map((p) => p.name));
+        expect(
+          node.params.map((p) => p.name),
+          node.type,
+        ).toEqual(decl.params.map((p) => p.name));
         expect(node.inputs.map((p) => p.name)).toEqual(decl.inputs.map((p) => p.name));
         expect(node.outputs.map((p) => p.name)).toEqual(decl.outputs.map((p) => p.name));
         for (const p of node.params) {
@@ -149,7 +144,9 @@ describeApi("API over HTTP", () => {
         expect(m, name).toBeDefined();
         expect(m!.error).toBeNull();
         expect(m!.pipeline).toBe("UnCLIPPipeline");
-        expect(m!.components).toEqual(expect.arrayContaining(["tokenizer", "text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last"]));
+        expect(m!.components).toEqual(
+          expect.arrayContaining(["tokenizer", "text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last"]),
+        );
       }
       // Folders without a model_index.json (the reference cases) are not packages.
       expect(models.map((m) => m.name)).not.toContain("unclip-tiny-cases");
@@ -310,7 +307,10 @@ describeApi("API over HTTP", () => {
         const nodeId = nodesOfType(tiny, type)[0].id;
         const progress = mine.filter((e): e is RunEventOf<"node.progress"> => e.type === "node.progress" && e.nodeId === nodeId);
         expect(progress.length, type).toBeGreaterThanOrEqual(2);
-        expect(progress.every((p) => p.steps === 2), type).toBe(true);
+        expect(
+          progress.every((p) => p.steps === 2),
+          type,
+        ).toBe(true);
         expect(progress.at(-1)!.step).toBe(2);
         expect(progress.map((p) => p.step)).toEqual([...progress.map((p) => p.step)].sort((a, b) => a - b));
       }
@@ -382,7 +382,12 @@ describeApi("API over HTTP", () => {
       expect(end.ran).toEqual([]);
       expect(new Set(end.cached)).toEqual(new Set(executable));
       const mine = events.of(runId);
-      expect(mine.filter((e) => e.type === "node.cached").map((e) => (e).nodeId).sort()).toEqual([...executable].sort());
+      expect(
+        mine
+          .filter((e) => e.type === "node.cached")
+          .map((e) => e.nodeId)
+          .sort(),
+      ).toEqual([...executable].sort());
       expect(mine.some((e) => e.type === "node.started")).toBe(false);
       const run = await client.runs.get.query({ id: runId });
       expect(run.status).toBe("finished");
@@ -487,7 +492,12 @@ describeApi("API over HTTP", () => {
         expect(snap.current).toBe(blockerId);
         const active = snap.active as { runId: string; status: string }[];
         expect(active.find((s) => s.runId === blockerId)?.status).toBe("running");
-        expect(active.filter((s) => s.status === "queued").map((s) => s.runId).sort()).toEqual([a.runId, b.runId, c.runId].sort());
+        expect(
+          active
+            .filter((s) => s.status === "queued")
+            .map((s) => s.runId)
+            .sort(),
+        ).toEqual([a.runId, b.runId, c.runId].sort());
       } finally {
         late.close();
       }
@@ -540,7 +550,12 @@ describeApi("API over HTTP", () => {
         const active = snap.active as { runId: string; status: string }[];
         expect(snap.current).toBe(blockerId);
         expect(active.find((s) => s.runId === blockerId)?.status).toBe("running");
-        expect(active.filter((s) => s.status === "queued").map((s) => s.runId).sort()).toEqual([...queued].sort());
+        expect(
+          active
+            .filter((s) => s.status === "queued")
+            .map((s) => s.runId)
+            .sort(),
+        ).toEqual([...queued].sort());
       } finally {
         late.close();
       }
@@ -589,7 +604,12 @@ describeApi("API over HTTP", () => {
 
       it("never serves a file outside the data directory, even for raw dot-segments", async () => {
         const get = (p: string) => rawRequest(server.url, { path: p });
-        for (const raw of ["/api/artifacts/../../etc/passwd", "/api/artifacts/..%2f..%2f..%2fetc%2fpasswd", "/api/artifacts/%2e%2e/%2e%2e/package.json", "/api/artifacts/..\\..\\package.json"]) {
+        for (const raw of [
+          "/api/artifacts/../../etc/passwd",
+          "/api/artifacts/..%2f..%2f..%2fetc%2fpasswd",
+          "/api/artifacts/%2e%2e/%2e%2e/package.json",
+          "/api/artifacts/..\\..\\package.json",
+        ]) {
           let res = await get(raw);
           // Next answers backslashes with a redirect to the slash form: follow it once
           const location = res.headers.location;
@@ -707,7 +727,12 @@ describeApi("API over HTTP", () => {
       const err = await trpcError(client.runs.enqueue.mutate({ workflow: variation }));
       expect(err.data?.httpStatus).toBe(400);
       expect((err.data as { validationErrors?: unknown[] }).validationErrors).toEqual([
-        expect.objectContaining({ code: "input_file_not_found", nodeId: loadImage.id, param: "image", message: expect.stringMatching(/is not an uploaded file/) as unknown }),
+        expect.objectContaining({
+          code: "input_file_not_found",
+          nodeId: loadImage.id,
+          param: "image",
+          message: expect.stringMatching(/is not an uploaded file/) as unknown,
+        }),
       ]);
       expect((await client.runs.list.query({ limit: 200 })).length).toBe(before);
     });

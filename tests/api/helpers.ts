@@ -164,7 +164,11 @@ export function tinyWorkflow(template: Workflow, o: { pkg?: string; steps?: numb
 export async function makePng(color = { r: 200, g: 40, b: 40 }): Promise<Uint8Array<ArrayBuffer>> {
   const sharp = (await import("sharp")).default;
   // a plain Uint8Array copy: fetch's BodyInit type does not take a Buffer
-  return new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: color } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: color } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** A minimal 1×1 GIF89a. */

@@ -63,7 +63,11 @@ describeApi("hostile input over HTTP", () => {
       const problems = (err.data as { validationErrors?: { code: string; nodeId?: string; message: string }[] }).validationErrors!;
       expect(problems).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ code: "limit_exceeded", nodeId: tokenizer.id, message: expect.stringContaining("prompt lines limit exceeded: 64 asked for, the limit is 16 (set UNCLIP_MAX_PROMPT_LINES to raise it)") as unknown }),
+          expect.objectContaining({
+            code: "limit_exceeded",
+            nodeId: tokenizer.id,
+            message: expect.stringContaining("prompt lines limit exceeded: 64 asked for, the limit is 16 (set UNCLIP_MAX_PROMPT_LINES to raise it)") as unknown,
+          }),
           expect.objectContaining({ code: "limit_exceeded", message: expect.stringContaining("(set UNCLIP_MAX_IMAGES_PER_RUN to raise it)") as unknown }),
         ]),
       );
@@ -108,7 +112,9 @@ describeApi("hostile input over HTTP", () => {
       }
       expect(refused, "the queue never filled").toBeDefined();
       expect(refused!.data?.httpStatus).toBe(429);
-      expect(refused!.message).toMatch(/^the queue is full: queued runs limit exceeded: 3 asked for, the limit is 2 \(set UNCLIP_MAX_QUEUED_RUNS to raise it\)$/);
+      expect(refused!.message).toMatch(
+        /^the queue is full: queued runs limit exceeded: 3 asked for, the limit is 2 \(set UNCLIP_MAX_QUEUED_RUNS to raise it\)$/,
+      );
       await client.runs.clear.mutate();
       for (const id of accepted) await client.runs.cancel.mutate({ id });
     });
@@ -119,14 +125,26 @@ describeApi("hostile input over HTTP", () => {
       const graph = clone(tiny);
       graph.meta = { padding: "x".repeat(4 * 1024 * 1024) };
       const body = superjsonBody({ name: "four megabytes", graph });
-      const res = await rawRequest(server.url, { path: "/api/trpc/workflows.create", method: "POST", body, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } });
+      const res = await rawRequest(server.url, {
+        path: "/api/trpc/workflows.create",
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
+      });
       expect(res.status).toBe(413);
-      expect(jsonBody<{ error: unknown }>(res.body).error).toMatch(/^the request body is too large: request body size limit exceeded: \d+ bytes asked for, the limit is 1048576 bytes \(set UNCLIP_MAX_BODY_BYTES to raise it\)$/);
+      expect(jsonBody<{ error: unknown }>(res.body).error).toMatch(
+        /^the request body is too large: request body size limit exceeded: \d+ bytes asked for, the limit is 1048576 bytes \(set UNCLIP_MAX_BODY_BYTES to raise it\)$/,
+      );
       // streamed without a length: stopped while reading
       const chunks = function* () {
         for (let at = 0; at < body.length; at += 256 * 1024) yield new TextEncoder().encode(body.slice(at, at + 256 * 1024));
       };
-      const chunked = await rawRequest(server.url, { path: "/api/trpc/workflows.create", method: "POST", chunks: chunks(), headers: { "content-type": "application/json" } });
+      const chunked = await rawRequest(server.url, {
+        path: "/api/trpc/workflows.create",
+        method: "POST",
+        chunks: chunks(),
+        headers: { "content-type": "application/json" },
+      });
       expect(chunked.status).toBe(413);
       expect((await client.workflows.list.query()).some((w) => w.name === "four megabytes")).toBe(false);
     });
@@ -136,7 +154,9 @@ describeApi("hostile input over HTTP", () => {
       const input = encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [i, {}]))));
       const res = await rawRequest(server.url, { path: `/api/trpc/${calls}?batch=1&input=${input}` });
       expect(res.status).toBe(400);
-      expect(jsonBody<{ error: unknown }>(res.body).error).toContain("calls per batched request limit exceeded: 40 asked for, the limit is 32 (set UNCLIP_MAX_BATCH_CALLS to raise it)");
+      expect(jsonBody<{ error: unknown }>(res.body).error).toContain(
+        "calls per batched request limit exceeded: 40 asked for, the limit is 32 (set UNCLIP_MAX_BATCH_CALLS to raise it)",
+      );
     });
 
     it("refuses names and workflows holding a lone surrogate with 400 naming the field, storing nothing", async () => {
@@ -148,7 +168,9 @@ describeApi("hostile input over HTTP", () => {
         body: `{"json":{"name":"bad ${LONE} name","graph":${JSON.stringify(tiny)}}}`,
       });
       expect(named.status).toBe(400);
-      expect(jsonBody<{ error: { json: { message: string } } }>(named.body).error.json.message).toBe('field "name" contains a lone UTF-16 surrogate (text that is not valid Unicode), which cannot be stored');
+      expect(jsonBody<{ error: { json: { message: string } } }>(named.body).error.json.message).toBe(
+        'field "name" contains a lone UTF-16 surrogate (text that is not valid Unicode), which cannot be stored',
+      );
       const titled = clone(tiny);
       titled.nodes[0].title = "PLACEHOLDER";
       const res = await rawRequest(server.url, {
@@ -158,7 +180,9 @@ describeApi("hostile input over HTTP", () => {
         body: superjsonBody({ name: "ok", graph: titled }).replace("PLACEHOLDER", `x${LONE}`),
       });
       expect(res.status).toBe(400);
-      expect(jsonBody<{ error: { json: { message: string } } }>(res.body).error.json.message).toContain('field "graph.nodes.0.title" contains a lone UTF-16 surrogate');
+      expect(jsonBody<{ error: { json: { message: string } } }>(res.body).error.json.message).toContain(
+        'field "graph.nodes.0.title" contains a lone UTF-16 surrogate',
+      );
       expect((await client.workflows.list.query()).length).toBe(before);
     });
   });
@@ -175,7 +199,10 @@ describeApi("hostile input over HTTP", () => {
       ];
       const before = await runCount();
       for (const p of paths) {
-        const bySite = await rawRequest(server.url, { path: p, headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors", "sec-fetch-dest": "image" } });
+        const bySite = await rawRequest(server.url, {
+          path: p,
+          headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors", "sec-fetch-dest": "image" },
+        });
         expect(bySite.status, p).toBe(403);
         expect(jsonBody<{ error: unknown }>(bySite.body).error, p).toMatch(/^refused: a request made by another site/);
         const byOrigin = await rawRequest(server.url, { path: p, headers: { origin: "http://evil.example" } });
@@ -199,8 +226,14 @@ describeApi("hostile input over HTTP", () => {
     });
 
     it("serves a page to a cross-site link (navigation) but not to a cross-site embed", async () => {
-      expect((await rawRequest(server.url, { path: "/", headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" } })).status).toBe(200);
-      expect((await rawRequest(server.url, { path: "/", headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors", "sec-fetch-dest": "iframe" } })).status).toBe(403);
+      expect(
+        (await rawRequest(server.url, { path: "/", headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" } }))
+          .status,
+      ).toBe(200);
+      expect(
+        (await rawRequest(server.url, { path: "/", headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors", "sec-fetch-dest": "iframe" } }))
+          .status,
+      ).toBe(403);
     });
   });
 
@@ -297,7 +330,9 @@ describeApi("data directory problems", () => {
     const { code, output } = await startExpectingExit(dataDir);
     expect(code).toBe(1);
     const lines = output.split("\n").filter((l) => l.includes("cannot start"));
-    expect(lines).toEqual([`unCLIP Studio cannot start: the data directory ${dataDir} (DATA_DIR) is not writable: a part of the path is a file, not a directory (ENOTDIR)`]);
+    expect(lines).toEqual([
+      `unCLIP Studio cannot start: the data directory ${dataDir} (DATA_DIR) is not writable: a part of the path is a file, not a directory (ENOTDIR)`,
+    ]);
     rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 
@@ -317,14 +352,20 @@ describeApi("data directory problems", () => {
     try {
       // an incompressible image (random pixels) larger than the room left
       const noise = Buffer.from(Array.from({ length: 512 * 512 * 3 }, () => Math.floor(Math.random() * 256)));
-      const png = new Uint8Array(await sharp(noise, { raw: { width: 512, height: 512, channels: 3 } }).png().toBuffer());
+      const png = new Uint8Array(
+        await sharp(noise, { raw: { width: 512, height: 512, channels: 3 } })
+          .png()
+          .toBuffer(),
+      );
       mkdirSync(path.join(dir, "uploads"), { recursive: true });
       const filler = path.join(dir, "filler");
       // fill all but ≈64 kB
       spawnSync("sh", ["-c", `dd if=/dev/zero of=${filler} bs=64k 2>/dev/null; truncate -s -64k ${filler}`]);
       const full = await fetch(`${server.url}/api/uploads`, { method: "POST", body: png, headers: { "x-file-name": "noise.png" } });
       expect(full.status).toBe(507);
-      expect(((await full.json()) as { error: string }).error).toBe("the disk holding the data directory (DATA_DIR) is full: nothing was stored; free some space and try again");
+      expect(((await full.json()) as { error: string }).error).toBe(
+        "the disk holding the data directory (DATA_DIR) is full: nothing was stored; free some space and try again",
+      );
       expect(readdirSync(path.join(dir, "uploads"))).toEqual([]);
       rmSync(filler);
       const ok = await fetch(`${server.url}/api/uploads`, { method: "POST", body: png, headers: { "x-file-name": "noise.png" } });

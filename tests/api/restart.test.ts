@@ -99,7 +99,12 @@ describeApi("API across a server crash", () => {
     for (const r of [early, fresh]) {
       const end = await r.waitForEnd(afterId, 90_000);
       expect(end.type, JSON.stringify(end)).toBe("run.finished");
-      expect(r.of(afterId).map((e) => e.type).slice(0, 2)).toEqual(["run.queued", "run.started"]);
+      expect(
+        r
+          .of(afterId)
+          .map((e) => e.type)
+          .slice(0, 2),
+      ).toEqual(["run.queued", "run.started"]);
     }
     // nothing of the interrupted run arrives after the crash
     expect(early.events.slice(beforeCrash).some((e) => "runId" in e && e.runId === longId)).toBe(false);

@@ -77,9 +77,27 @@ describeWithFixtures("unclip generate / variation", () => {
     const out = path.join(tmp, "many", "img.png");
     const inter = path.join(tmp, "inter");
     const r = await unclip([
-      "generate", "--model", TINY_PACKAGE, "--prompt", "a cat", "--prompt", "a dog", "--num-images-per-prompt", "2",
-      "--prior-num-inference-steps", "3", "--decoder-num-inference-steps", "3", "--super-res-num-inference-steps", "2",
-      "--seed", "7", "--output", out, "--save-intermediates", inter,
+      "generate",
+      "--model",
+      TINY_PACKAGE,
+      "--prompt",
+      "a cat",
+      "--prompt",
+      "a dog",
+      "--num-images-per-prompt",
+      "2",
+      "--prior-num-inference-steps",
+      "3",
+      "--decoder-num-inference-steps",
+      "3",
+      "--super-res-num-inference-steps",
+      "2",
+      "--seed",
+      "7",
+      "--output",
+      out,
+      "--save-intermediates",
+      inter,
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/decoder\s+3\/3 steps/);
@@ -98,8 +116,26 @@ describeWithFixtures("unclip generate / variation", () => {
   it("gives the same image for the same seed, and another for another seed", async () => {
     const run = async (seed: string, name: string) => {
       const out = path.join(tmp, name);
-      const r = await unclip(["generate", "--model", TINY_PACKAGE, "--prompt", "horse", "--prior-num-inference-steps", "2",
-        "--decoder-num-inference-steps", "2", "--super-res-num-inference-steps", "2", "--seed", seed, "--output", out, "--output-type", "npy", "-q"]);
+      const r = await unclip([
+        "generate",
+        "--model",
+        TINY_PACKAGE,
+        "--prompt",
+        "horse",
+        "--prior-num-inference-steps",
+        "2",
+        "--decoder-num-inference-steps",
+        "2",
+        "--super-res-num-inference-steps",
+        "2",
+        "--seed",
+        seed,
+        "--output",
+        out,
+        "--output-type",
+        "npy",
+        "-q",
+      ]);
       expect(r.code, r.stderr).toBe(0);
       return (await readNpyFile(out)).data as Float32Array;
     };
@@ -112,10 +148,24 @@ describeWithFixtures("unclip generate / variation", () => {
 
   it("runs the variation pipeline from a JPEG", async () => {
     const jpg = path.join(tmp, "in.jpg");
-    await sharp(path.join(TINY_CASES, "variation-image", "input.png")).jpeg().toFile(jpg);
+    await sharp(path.join(TINY_CASES, "variation-image", "input.png"))
+      .jpeg()
+      .toFile(jpg);
     const out = path.join(tmp, "var.png");
-    const r = await unclip(["variation", "--model", TINY_PACKAGE, "--image", jpg, "--decoder-num-inference-steps", "2",
-      "--super-res-num-inference-steps", "2", "--output", out, "-q"]);
+    const r = await unclip([
+      "variation",
+      "--model",
+      TINY_PACKAGE,
+      "--image",
+      jpg,
+      "--decoder-num-inference-steps",
+      "2",
+      "--super-res-num-inference-steps",
+      "2",
+      "--output",
+      out,
+      "-q",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(out);
     expect((await sharp(out).metadata()).width).toBe(64);
@@ -123,13 +173,41 @@ describeWithFixtures("unclip generate / variation", () => {
 
   it("runs both pipelines on unclip-small (64 → 256 px)", async () => {
     const out = path.join(tmp, "small.npy");
-    const r = await unclip(["generate", "--model", SMALL_PACKAGE, "--prompt", "a lighthouse", "--prior-num-inference-steps", "2",
-      "--decoder-num-inference-steps", "2", "--super-res-num-inference-steps", "2", "--output", out, "--output-type", "npy", "-q"]);
+    const r = await unclip([
+      "generate",
+      "--model",
+      SMALL_PACKAGE,
+      "--prompt",
+      "a lighthouse",
+      "--prior-num-inference-steps",
+      "2",
+      "--decoder-num-inference-steps",
+      "2",
+      "--super-res-num-inference-steps",
+      "2",
+      "--output",
+      out,
+      "--output-type",
+      "npy",
+      "-q",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect((await readNpyFile(out)).shape).toEqual([1, 256, 256, 3]);
     const vout = path.join(tmp, "small-var.png");
-    const v = await unclip(["variation", "--model", SMALL_PACKAGE, "--image", path.join(TINY_CASES, "variation-image", "input.png"),
-      "--decoder-num-inference-steps", "2", "--super-res-num-inference-steps", "2", "--output", vout, "-q"]);
+    const v = await unclip([
+      "variation",
+      "--model",
+      SMALL_PACKAGE,
+      "--image",
+      path.join(TINY_CASES, "variation-image", "input.png"),
+      "--decoder-num-inference-steps",
+      "2",
+      "--super-res-num-inference-steps",
+      "2",
+      "--output",
+      vout,
+      "-q",
+    ]);
     expect(v.code, v.stderr).toBe(0);
     expect((await sharp(vout).metadata()).width).toBe(256);
   });
@@ -154,12 +232,24 @@ describeWithFixtures("unclip bad input: exit 2, one line, no stack trace", () =>
     ["missing model dir", ["generate", "--model", path.join(tmp, "nope"), "--prompt", "x", "--output", "x.png"], /does not exist/],
     ["missing prompt", ["generate", ...base], /--prompt TEXT is required/],
     ["missing output", ["generate", "--model", TINY_PACKAGE, "--prompt", "x"], /--output PATH is required/],
-    ["latents of the wrong shape", ["generate", ...base, "--prompt", "x", "--prior-latents", path.join(TINY_CASES, "t2i-num-images-2", "prior_latents.npy")], /--prior-latents: unexpected latents shape, got \[2, 32\], expected \[1, 32\]/],
-    ["step noise of the wrong shape", ["generate", ...base, "--prompt", "x", "--decoder-step-noise", path.join(TINY_CASES, "t2i-basic", "decoder_step_noise.npy")], /--decoder-step-noise/],
+    [
+      "latents of the wrong shape",
+      ["generate", ...base, "--prompt", "x", "--prior-latents", path.join(TINY_CASES, "t2i-num-images-2", "prior_latents.npy")],
+      /--prior-latents: unexpected latents shape, got \[2, 32\], expected \[1, 32\]/,
+    ],
+    [
+      "step noise of the wrong shape",
+      ["generate", ...base, "--prompt", "x", "--decoder-step-noise", path.join(TINY_CASES, "t2i-basic", "decoder_step_noise.npy")],
+      /--decoder-step-noise/,
+    ],
     ["unreadable image", ["variation", ...base, "--image", notImage], /not-image\.png/],
     ["missing image file", ["variation", ...base, "--image", path.join(tmp, "none.png")], /no such file/],
     ["steps < 1", ["generate", ...base, "--prompt", "x", "--decoder-num-inference-steps", "0"], /--decoder-num-inference-steps must be at least 1/],
-    ["one super-res step", ["generate", ...base, "--prompt", "x", "--super-res-num-inference-steps", "1"], /--super-res-num-inference-steps must be an integer of at least 2/],
+    [
+      "one super-res step",
+      ["generate", ...base, "--prompt", "x", "--super-res-num-inference-steps", "1"],
+      /--super-res-num-inference-steps must be an integer of at least 2/,
+    ],
     ["non-finite guidance", ["generate", ...base, "--prompt", "x", "--prior-guidance-scale", "inf"], /--prior-guidance-scale must be a finite number/],
     ["a non-integer seed", ["generate", ...base, "--prompt", "x", "--seed", "1.5"], /--seed must be an integer/],
     ["bad device", ["generate", ...base, "--prompt", "x", "--device", "tpu"], /--device must be one of auto, cpu, cuda/],

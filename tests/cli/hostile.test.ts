@@ -61,7 +61,11 @@ describeWithFixtures("unclip CLI refuses hostile input with exit 2 and one line"
 
   it("an output or intermediates path under /proc, or below a file, before anything runs", async () => {
     expectOneLine(await unclip(base("/proc/unclip/out.png")), 2, /^unclip generate: --output: \/proc\/unclip is on procfs, where files cannot be written$/);
-    expectOneLine(await unclip([...base(), "--save-intermediates", "/proc/x"]), 2, /^unclip generate: --save-intermediates: \/proc\/x is on procfs, where files cannot be written$/);
+    expectOneLine(
+      await unclip([...base(), "--save-intermediates", "/proc/x"]),
+      2,
+      /^unclip generate: --save-intermediates: \/proc\/x is on procfs, where files cannot be written$/,
+    );
     const file = path.join(tmp, "a-file");
     writeFileSync(file, "x");
     expectOneLine(await unclip(base(path.join(file, "out.png"))), 2, /^unclip generate: --output: .*a-file is a file, not a directory$/);
@@ -71,13 +75,22 @@ describeWithFixtures("unclip CLI refuses hostile input with exit 2 and one line"
   });
 
   it("unknown flags, typos with extra dashes included", async () => {
-    expectOneLine(await unclip(["generate", "----model", TINY_PACKAGE, "--prompt", "x", "--output", "o.png"]), 2, /^unclip generate: unknown flag "----model" \(did you mean "--model"\?\)$/);
+    expectOneLine(
+      await unclip(["generate", "----model", TINY_PACKAGE, "--prompt", "x", "--output", "o.png"]),
+      2,
+      /^unclip generate: unknown flag "----model" \(did you mean "--model"\?\)$/,
+    );
     expectOneLine(await unclip(["generate", "--modle", TINY_PACKAGE, "--prompt", "x", "--output", "o.png"]), 2, /^unclip generate: Unknown option '--modle'$/);
     expectOneLine(await unclip(["run", "wf.json", "---set", "a.b=1"]), 2, /^unclip run: unknown flag "---set"/);
   });
 
   it("non-finite or absurd guidance", async () => {
-    for (const [flag, value] of [["--decoder-guidance-scale", "1e30"], ["--prior-guidance-scale=-5", ""], ["--decoder-guidance-scale", "Infinity"], ["--prior-guidance-scale", "nan"]]) {
+    for (const [flag, value] of [
+      ["--decoder-guidance-scale", "1e30"],
+      ["--prior-guidance-scale=-5", ""],
+      ["--decoder-guidance-scale", "Infinity"],
+      ["--prior-guidance-scale", "nan"],
+    ]) {
       const r = await unclip([...base(), ...(value ? [flag, value] : [flag])]);
       expectOneLine(r, 2, new RegExp(`^unclip generate: ${flag.split("=")[0]} must be (between 0 and 100|a finite number)`));
     }
@@ -89,7 +102,17 @@ describeWithFixtures("unclip CLI refuses hostile input with exit 2 and one line"
     const latents = new Float32Array(3 * 32 * 32).fill(3e38);
     const file = path.join(tmp, "nan.npy");
     writeFileSync(file, writeNpy({ dtype: "float32", shape: [1, 3, 32, 32], data: latents }));
-    const r = await unclip([...base(), "--decoder-latents", file, "--decoder-num-inference-steps", "3", "--super-res-num-inference-steps", "2", "--prior-num-inference-steps", "2"]);
+    const r = await unclip([
+      ...base(),
+      "--decoder-latents",
+      file,
+      "--decoder-num-inference-steps",
+      "3",
+      "--super-res-num-inference-steps",
+      "2",
+      "--prior-num-inference-steps",
+      "2",
+    ]);
     expectOneLine(r, 1, /^unclip generate: the decoder stage produced NaN values at step 1 of 3; the run was stopped/);
     latents[7] = Number.NaN;
     writeFileSync(file, writeNpy({ dtype: "float32", shape: [1, 3, 32, 32], data: latents }));
@@ -97,7 +120,15 @@ describeWithFixtures("unclip CLI refuses hostile input with exit 2 and one line"
   });
 
   it("a successful run prints nothing on stderr with --quiet (no onnxruntime log lines)", async () => {
-    const r = await unclip([...base(path.join(tmp, "ok.png")), "--prior-num-inference-steps", "2", "--decoder-num-inference-steps", "2", "--super-res-num-inference-steps", "2"]);
+    const r = await unclip([
+      ...base(path.join(tmp, "ok.png")),
+      "--prior-num-inference-steps",
+      "2",
+      "--decoder-num-inference-steps",
+      "2",
+      "--super-res-num-inference-steps",
+      "2",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
   });
@@ -107,6 +138,10 @@ describe("unclip run", () => {
   it("refuses an output directory under /proc with one line, exit 2", async () => {
     const wf = path.join(tmp, "wf.json");
     writeFileSync(wf, "{}");
-    expectOneLine(await unclip(["run", wf, "--output-dir", "/proc/unclip"]), 2, /^unclip run: --output-dir: \/proc\/unclip is on procfs, where files cannot be written$/);
+    expectOneLine(
+      await unclip(["run", wf, "--output-dir", "/proc/unclip"]),
+      2,
+      /^unclip run: --output-dir: \/proc\/unclip is on procfs, where files cannot be written$/,
+    );
   });
 });

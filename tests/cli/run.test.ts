@@ -34,24 +34,40 @@ function unclip(args: string[], cwd = tmp): Promise<{ code: number; stdout: stri
 }
 
 const tinySets = [
-  "--set", "package.package=unclip-tiny",
-  "--set", "priorScheduler.numInferenceSteps=2",
-  "--set", "decoderScheduler.numInferenceSteps=2",
-  "--set", "superResScheduler.numInferenceSteps=2",
-  "--set", "seed.seed=31",
-  "--set", "tokenizer.prompt=a green star",
+  "--set",
+  "package.package=unclip-tiny",
+  "--set",
+  "priorScheduler.numInferenceSteps=2",
+  "--set",
+  "decoderScheduler.numInferenceSteps=2",
+  "--set",
+  "superResScheduler.numInferenceSteps=2",
+  "--set",
+  "seed.seed=31",
+  "--set",
+  "tokenizer.prompt=a green star",
 ];
 
 describe("unclip run: refusals", () => {
   it("names every bad --set and every validation problem, one per line, exit 2", async () => {
     const r = await unclip([
-      "run", workflowFile, "--models-dir", fakeModels, "--quiet",
-      "--set", "package.package=pkg",
-      "--set", "nosuchnode.seed=1",
-      "--set", "decoder.nosuchparam=1",
-      "--set", "decoder.guidanceScale=loud",
-      "--set", "priorScheduler.numInferenceSteps=1",
-      "--set", "missing-equals",
+      "run",
+      workflowFile,
+      "--models-dir",
+      fakeModels,
+      "--quiet",
+      "--set",
+      "package.package=pkg",
+      "--set",
+      "nosuchnode.seed=1",
+      "--set",
+      "decoder.nosuchparam=1",
+      "--set",
+      "decoder.guidanceScale=loud",
+      "--set",
+      "priorScheduler.numInferenceSteps=1",
+      "--set",
+      "missing-equals",
     ]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
@@ -75,8 +91,16 @@ describe("unclip run: refusals", () => {
   it("refuses a file that is not a workflow, or not there, in one line, exit 2", async () => {
     const cases: [string, string, RegExp][] = [
       ["not-json.json", "{ nodes: ", /not-json\.json: not valid JSON/],
-      ["wrong-format.json", JSON.stringify({ format: "other", version: 1, nodes: [], links: [] }), /wrong-format\.json: "format" must be "unclip-studio\/workflow", not "other"/],
-      ["newer.json", JSON.stringify({ ...templateByName("Text to image"), version: 99 }), /newer\.json: workflow format version 99 is newer than this app supports/],
+      [
+        "wrong-format.json",
+        JSON.stringify({ format: "other", version: 1, nodes: [], links: [] }),
+        /wrong-format\.json: "format" must be "unclip-studio\/workflow", not "other"/,
+      ],
+      [
+        "newer.json",
+        JSON.stringify({ ...templateByName("Text to image"), version: 99 }),
+        /newer\.json: workflow format version 99 is newer than this app supports/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       writeFileSync(path.join(tmp, name), text);
@@ -118,7 +142,9 @@ describe("unclip run: refusals", () => {
 
 describe("unclip run without models", () => {
   it("reads a Load Image path relative to the working directory and saves under a safe file name", async () => {
-    const red = await sharp({ create: { width: 6, height: 4, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
+    const red = await sharp({ create: { width: 6, height: 4, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+      .png()
+      .toBuffer();
     writeFileSync(path.join(tmp, "red.png"), red);
     const wf = {
       format: "unclip-studio/workflow",
@@ -167,7 +193,9 @@ describeWithFixtures("unclip run on unclip-tiny", () => {
     expect(again.stderr).toBe("");
     expect(again.stdout).toBe(`${path.join(out, "save-0-1.png")}\n`);
     const first = await sharp(png).raw().toBuffer();
-    const second = await sharp(await readFile(path.join(out, "save-0-1.png"))).raw().toBuffer();
+    const second = await sharp(await readFile(path.join(out, "save-0-1.png")))
+      .raw()
+      .toBuffer();
     expect(second.equals(first)).toBe(true);
   });
 });

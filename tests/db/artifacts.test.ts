@@ -59,23 +59,13 @@ describe("artifact store", () => {
 
   it("refuses bad input without writing anything", async () => {
     const run = await enqueueRun({ snapshot: snap });
-    await expect(saveArtifact({ runId: run.id, nodeId: "n", kind: "image", data: Buffer.from("not a png") })).rejects.toThrow(
-      /not a PNG/,
-    );
-    await expect(saveArtifact({ runId: run.id, nodeId: "n", kind: "image", data: png(2, 2), width: 3 })).rejects.toThrow(
-      /does not match the PNG's 2×2/,
-    );
-    await expect(saveArtifact({ runId: run.id, nodeId: "n", kind: "video" as never, data: png(2, 2) })).rejects.toBeInstanceOf(
-      InputError,
-    );
+    await expect(saveArtifact({ runId: run.id, nodeId: "n", kind: "image", data: Buffer.from("not a png") })).rejects.toThrow(/not a PNG/);
+    await expect(saveArtifact({ runId: run.id, nodeId: "n", kind: "image", data: png(2, 2), width: 3 })).rejects.toThrow(/does not match the PNG's 2×2/);
+    await expect(saveArtifact({ runId: run.id, nodeId: "n", kind: "video" as never, data: png(2, 2) })).rejects.toBeInstanceOf(InputError);
     await expect(saveArtifact({ runId: run.id, nodeId: "", kind: "image", data: png(2, 2) })).rejects.toBeInstanceOf(InputError);
     await expect(saveArtifact({ runId: run.id, nodeId: "n", kind: "image", data: new Uint8Array(0) })).rejects.toThrow(/empty/);
-    await expect(saveArtifact({ runId: "../../etc", nodeId: "n", kind: "image", data: png(2, 2) })).rejects.toThrow(
-      /runId is not a valid id/,
-    );
-    await expect(saveArtifact({ runId: "nosuchrun", nodeId: "n", kind: "image", data: png(2, 2) })).rejects.toThrow(
-      "run nosuchrun not found",
-    );
+    await expect(saveArtifact({ runId: "../../etc", nodeId: "n", kind: "image", data: png(2, 2) })).rejects.toThrow(/runId is not a valid id/);
+    await expect(saveArtifact({ runId: "nosuchrun", nodeId: "n", kind: "image", data: png(2, 2) })).rejects.toThrow("run nosuchrun not found");
     expect(existsSync(path.join(artifactsRoot(), run.id))).toBe(false);
     expect(existsSync(path.join(artifactsRoot(), "nosuchrun"))).toBe(false);
   });

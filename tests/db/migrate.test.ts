@@ -4,14 +4,7 @@ import path from "node:path";
 import { createClient, type Value } from "@libsql/client";
 import { describe, expect, it } from "vitest";
 import { closeDb, getDb } from "../../server/db/client";
-import {
-  MIGRATIONS_TABLE,
-  MigrationError,
-  migrateSqlite,
-  migrationChecksum,
-  migrationsDir,
-  readMigrationFiles,
-} from "../../server/db/migrate";
+import { MIGRATIONS_TABLE, MigrationError, migrateSqlite, migrationChecksum, migrationsDir, readMigrationFiles } from "../../server/db/migrate";
 import { getEnv, readEnv, resetEnv } from "../../server/env";
 import { parseLastLine, REPO_ROOT, runChildAsync, switchDataDir, useTempDataDir } from "./helpers";
 
@@ -106,10 +99,7 @@ describe("migrations", () => {
 
   it("rolls back a failing migration completely and records nothing", async () => {
     const dir = copyMigrations("failing-migrations");
-    writeFileSync(
-      path.join(dir, "0099_broken.sql"),
-      'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" VALUES (1);\n',
-    );
+    writeFileSync(path.join(dir, "0099_broken.sql"), 'CREATE TABLE "Half" ("id" TEXT NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" VALUES (1);\n');
     const dbFile = path.join(dataDir(), "..", "failing.db");
     await expect(migrateSqlite(fileUrl(dbFile), { dir })).rejects.toMatchObject({
       code: "migration_failed",

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../server/db/client";
 import { enqueueRun, getRun } from "../../server/db/runs";
-import {
-  createWorkflow,
-  deleteWorkflow,
-  duplicateWorkflow,
-  getWorkflow,
-  listWorkflows,
-  renameWorkflow,
-  updateWorkflow,
-} from "../../server/db/workflows";
+import { createWorkflow, deleteWorkflow, duplicateWorkflow, getWorkflow, listWorkflows, renameWorkflow, updateWorkflow } from "../../server/db/workflows";
 import { InputError } from "../../server/errors";
 import { useTempDataDir } from "./helpers";
 

@@ -118,14 +118,17 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await expect.poll(() => page.getByTestId("workflow-list").textContent()).toContain("Renamed workflow");
     expect(await page.getByTestId("workflow-list").textContent()).not.toContain("Copy of it");
     await screenshot(page, "06-open-dialog");
-    await page.getByTestId("workflow-list").getByRole("button", { name: /^Renamed workflow/ }).click();
+    await page
+      .getByTestId("workflow-list")
+      .getByRole("button", { name: /^Renamed workflow/ })
+      .click();
     // the deleted copy is still on the canvas, now unsaved: opening another asks first
     await page.getByRole("dialog").getByRole("button", { name: "Discard" }).click();
     await expect.poll(() => page.getByTestId("workflow-name").textContent()).toContain("Renamed workflow");
 
     // export as JSON and import it back
     const [download] = await Promise.all([page.waitForEvent("download"), menu(page, "Export JSON")]);
-    const exported = JSON.parse(readFileSync((await download.path()), "utf8")) as { nodes: { id: string; params: Record<string, unknown> }[] };
+    const exported = JSON.parse(readFileSync(await download.path(), "utf8")) as { nodes: { id: string; params: Record<string, unknown> }[] };
     expect(exported).toMatchObject({ format: "unclip-studio/workflow", version: 1, name: "Renamed workflow" });
     expect(exported.nodes.find((n) => n.id === "tokenizer")!.params.prompt).toBe("a saved prompt");
     await menu(page, "New");
@@ -156,7 +159,11 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     expect(await edgeCount(page)).toBe(edges);
     await expect.poll(() => page.getByTestId("notices").textContent()).toMatch(/already has a wire/);
     // a node into itself
-    await dragBetween(page, await centre(handle(page, "priorScheduler", "source", "scheduler")), await centre(handle(page, "priorScheduler", "target", "scheduler")));
+    await dragBetween(
+      page,
+      await centre(handle(page, "priorScheduler", "source", "scheduler")),
+      await centre(handle(page, "priorScheduler", "target", "scheduler")),
+    );
     expect(await edgeCount(page)).toBe(edges);
     await expect.poll(() => page.getByTestId("notices").textContent()).toMatch(/cannot feed its own input/);
     await page.close();
@@ -215,7 +222,9 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
 
     // copy and paste a connected pair keeps the wire between them
     await node(page, "decoder").locator("header").click();
-    await node(page, "superRes").locator("header").click({ modifiers: ["Control"] });
+    await node(page, "superRes")
+      .locator("header")
+      .click({ modifiers: ["Control"] });
     await page.keyboard.press("Control+c");
     await page.mouse.move(canvas.x + 200, canvas.y + 80);
     await page.keyboard.press("Control+v");
@@ -294,16 +303,23 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     // the image picker uploads the file and keeps the stored name
     await node(page, "image").locator('input[type="file"]').setInputFiles(file);
     await expect
-      .poll(async () => `${await node(page, "image").locator("[data-upload-name]").getAttribute("data-upload-name")} ${await node(page, "image").locator('[data-param="image"]').textContent()}`, { timeout: 20_000 })
+      .poll(
+        async () =>
+          `${await node(page, "image").locator("[data-upload-name]").getAttribute("data-upload-name")} ${await node(page, "image").locator('[data-param="image"]').textContent()}`,
+        { timeout: 20_000 },
+      )
       .toMatch(/^[0-9a-f]{64}\.png /);
     await node(page, "image").locator('img[alt="uploaded"]').waitFor();
 
-    await page.getByTestId("canvas").evaluate((el, bytes) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(bytes)], "made-by-the-app.png", { type: "image/png" }));
-      el.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
-      el.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }, [...png]);
+    await page.getByTestId("canvas").evaluate(
+      (el, bytes) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], "made-by-the-app.png", { type: "image/png" }));
+        el.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+        el.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      [...png],
+    );
     // the uploaded image made the graph unsaved, so replacing it asks first
     await page.getByRole("dialog").getByRole("button", { name: "Discard" }).click();
     await page.waitForSelector('[data-testid="node-prior"]', { timeout: 15_000 });

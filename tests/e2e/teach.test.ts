@@ -62,12 +62,24 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
     await select("decoder");
     await tab("Timeline").click();
     await expect.poll(stepLabel).toContain("step 5 of 5");
-    await expect.poll(() => panel().getByRole("img", { name: /^x_t \(t = 0\)/ }).count()).toBe(1);
+    await expect
+      .poll(() =>
+        panel()
+          .getByRole("img", { name: /^x_t \(t = 0\)/ })
+          .count(),
+      )
+      .toBe(1);
     const slider = panel().getByRole("slider", { name: "Step" });
     await slider.focus();
     await page.keyboard.press("Home");
     await expect.poll(stepLabel).toContain("step 1 of 5 · t = 999");
-    await expect.poll(() => panel().getByRole("img", { name: /^x_t \(t = 999\)/ }).count()).toBe(1);
+    await expect
+      .poll(() =>
+        panel()
+          .getByRole("img", { name: /^x_t \(t = 999\)/ })
+          .count(),
+      )
+      .toBe(1);
     await page.keyboard.press("ArrowRight");
     await expect.poll(stepLabel).toContain("step 2 of 5 · t = 749");
     await screenshot(page, "teach-01-decoder-timeline");
@@ -95,7 +107,13 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
     await select("prior");
     await tab("Trajectory").click();
     await expect.poll(() => panel().locator('[data-testid="trajectory-chart"] .recharts-line').count()).toBe(2);
-    await expect.poll(() => panel().getByRole("img", { name: /predicted image embedding per step \(2 rows/ }).count()).toBe(1);
+    await expect
+      .poll(() =>
+        panel()
+          .getByRole("img", { name: /predicted image embedding per step \(2 rows/ })
+          .count(),
+      )
+      .toBe(1);
     await screenshot(page, "teach-03-prior-trajectory");
   }, 30_000);
 

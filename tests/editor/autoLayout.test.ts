@@ -11,7 +11,8 @@ describe("auto-layout", () => {
     const boxes = out.nodes.map((n) => ({ ...n.position, w: 280, h: 160 }));
     for (let i = 0; i < boxes.length; i++)
       for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i], b = boxes[j];
+        const a = boxes[i],
+          b = boxes[j];
         const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
         expect(overlap).toBe(false);
       }

@@ -39,6 +39,8 @@ describe("connection validation", () => {
 
   it("lets a wildcard input take any type", () => {
     const nodes = [...graph.nodes, { id: "insp", type: "studio" as const, position: { x: 0, y: 0 }, data: { type: "unclip.tensor_inspector", params: {} } }];
-    expect(checkConnection({ source: "prior", sourceHandle: "imageEmbedding", target: "insp", targetHandle: "value" }, { nodes, edges: graph.edges }, CATALOG)).toEqual({ ok: true });
+    expect(
+      checkConnection({ source: "prior", sourceHandle: "imageEmbedding", target: "insp", targetHandle: "value" }, { nodes, edges: graph.edges }, CATALOG),
+    ).toEqual({ ok: true });
   });
 });

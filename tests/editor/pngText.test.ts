@@ -5,7 +5,9 @@ import { addPngTextChunks } from "../../server/unclip/imageOutput";
 import { templateByName } from "../../nodes/core/templates";
 
 async function tinyPng(): Promise<Buffer> {
-  return sharp(Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]), { raw: { width: 2, height: 2, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]), { raw: { width: 2, height: 2, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 describe("PNG tEXt reader", () => {

@@ -17,7 +17,13 @@ describe("run events → node states", () => {
     expect(s.runs.r1.nodes.a).toEqual({ state: "cached", ui: { text: "pkg" } });
     expect(s.runs.r1.nodes.b).toEqual({ state: "running", step: 2, steps: 4, preview: "data:image/png;base64,AAA" });
     expect(s.runs.r1.nodes.c).toEqual({ state: "queued" });
-    s = applyRunEvent(s, { type: "node.finished", runId: "r1", nodeId: "b", ms: 12, ui: { images: [{ id: "x", url: "/api/artifacts/x", width: 8, height: 8, kind: "image" }] } });
+    s = applyRunEvent(s, {
+      type: "node.finished",
+      runId: "r1",
+      nodeId: "b",
+      ms: 12,
+      ui: { images: [{ id: "x", url: "/api/artifacts/x", width: 8, height: 8, kind: "image" }] },
+    });
     s = applyRunEvent(s, { type: "run.finished", runId: "r1", ms: 20, ran: ["b"], cached: ["a"] });
     expect(s.runs.r1.status).toBe("finished");
     expect(s.runs.r1.nodes.b).toMatchObject({ state: "done", ms: 12, ui: { images: [{ url: "/api/artifacts/x" }] } });
@@ -33,7 +39,11 @@ describe("run events → node states", () => {
   });
 
   it("takes the snapshot of active runs", () => {
-    const s = applyRunEvent(emptyRuns(), { type: "snapshot", current: "r9", active: [{ runId: "r9", status: "running", nodes: { n: { state: "running", step: 1, steps: 2 } } }] });
+    const s = applyRunEvent(emptyRuns(), {
+      type: "snapshot",
+      current: "r9",
+      active: [{ runId: "r9", status: "running", nodes: { n: { state: "running", step: 1, steps: 2 } } }],
+    });
     expect(s.runs.r9.status).toBe("running");
     expect(s.runs.r9.nodes.n).toMatchObject({ state: "running", step: 1 });
   });

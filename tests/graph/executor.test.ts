@@ -57,7 +57,14 @@ describe("executor (no model)", () => {
   });
 
   it("refuses an invalid workflow before running anything, with every problem", async () => {
-    const wf = graph([["inspect", "unclip.tensor_inspector"], ["s", "unclip.seed", { seed: -1 }], ["p", "unclip.preview_image"]], [["s.seed", "inspect.value"]]);
+    const wf = graph(
+      [
+        ["inspect", "unclip.tensor_inspector"],
+        ["s", "unclip.seed", { seed: -1 }],
+        ["p", "unclip.preview_image"],
+      ],
+      [["s.seed", "inspect.value"]],
+    );
     const events: RunEvent[] = [];
     const err = await run(services, wf, { onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationFailed);
@@ -67,7 +74,13 @@ describe("executor (no model)", () => {
   });
 
   it("reports a failing node by id, with a node.error event", async () => {
-    const wf = graph([["image", "unclip.load_image", { image: "" }], ["preview", "unclip.preview_image"]], [["image.image", "preview.image"]]);
+    const wf = graph(
+      [
+        ["image", "unclip.load_image", { image: "" }],
+        ["preview", "unclip.preview_image"],
+      ],
+      [["image.image", "preview.image"]],
+    );
     const { events, err } = await (async () => {
       const events: RunEvent[] = [];
       const err = await run(services, wf, { onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
@@ -225,7 +238,12 @@ describeWithFixtures("executor on unclip-tiny", () => {
     });
     await run(services, wf);
     const components = await services.models.load(PACKAGE);
-    const ref = await imageVariation(components, { image: await decodeImage(png, "input.png"), seed: 106, decoderNumInferenceSteps: 2, superResNumInferenceSteps: 2 });
+    const ref = await imageVariation(components, {
+      image: await decodeImage(png, "input.png"),
+      seed: 106,
+      decoderNumInferenceSteps: 2,
+      superResNumInferenceSteps: 2,
+    });
     const saved = services.saved.filter((s) => s.nodeId === "save");
     expect(saved).toHaveLength(1);
     await expectSamePixels(saved[0], ref.images);

@@ -45,7 +45,12 @@ describeWithFixtures("work limits at validation", () => {
     // the largest allowed run passes
     expect(check(tinyTextToImage({ prior: { numImagesPerPrompt: 16 } })).errors).toEqual([]);
     // and the setting raises it
-    expect(validateWorkflow(tinyTextToImage({ prior: { numImagesPerPrompt: 64 } }), registry, { modelsDir: FIXTURES_DIR, limits: { ...limits, maxImagesPerRun: 64 } }).errors).toEqual([]);
+    expect(
+      validateWorkflow(tinyTextToImage({ prior: { numImagesPerPrompt: 64 } }), registry, {
+        modelsDir: FIXTURES_DIR,
+        limits: { ...limits, maxImagesPerRun: 64 },
+      }).errors,
+    ).toEqual([]);
   });
 
   it("counts prompt lines × images per prompt", () => {
@@ -56,7 +61,12 @@ describeWithFixtures("work limits at validation", () => {
   it("refuses steps over the limit on the Scheduler node", () => {
     const { errors } = check(tinyTextToImage({ decoderScheduler: { numInferenceSteps: 1000 } }));
     expect(errors).toEqual([
-      expect.objectContaining({ code: "limit_exceeded", nodeId: "decoderScheduler", param: "numInferenceSteps", message: expect.stringContaining("steps per sampler limit exceeded: 1000 asked for, the limit is 200 (set UNCLIP_MAX_STEPS to raise it)") as unknown }),
+      expect.objectContaining({
+        code: "limit_exceeded",
+        nodeId: "decoderScheduler",
+        param: "numInferenceSteps",
+        message: expect.stringContaining("steps per sampler limit exceeded: 1000 asked for, the limit is 200 (set UNCLIP_MAX_STEPS to raise it)") as unknown,
+      }),
     ]);
   });
 
@@ -64,7 +74,9 @@ describeWithFixtures("work limits at validation", () => {
     const wf = tinyTextToImage();
     wf.meta = { padding: "x".repeat(limits.maxSnapshotBytes) };
     const { errors } = check(wf);
-    expect(errors).toEqual([expect.objectContaining({ code: "limit_exceeded", message: expect.stringContaining("(set UNCLIP_MAX_SNAPSHOT_BYTES to raise it)") as unknown })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ code: "limit_exceeded", message: expect.stringContaining("(set UNCLIP_MAX_SNAPSHOT_BYTES to raise it)") as unknown }),
+    ]);
   });
 
   it("checks Load Image names at validation", () => {
@@ -72,7 +84,14 @@ describeWithFixtures("work limits at validation", () => {
     try {
       const wf = template("Image variation", { package: { package: "unclip-tiny" }, image: { image: `${"a".repeat(64)}.png` } });
       const { errors } = check(wf, { inputFileExists: uploadExistsIn(dir) });
-      expect(errors).toEqual([expect.objectContaining({ code: "input_file_not_found", nodeId: "image", param: "image", message: expect.stringContaining("is not an uploaded file") as unknown })]);
+      expect(errors).toEqual([
+        expect.objectContaining({
+          code: "input_file_not_found",
+          nodeId: "image",
+          param: "image",
+          message: expect.stringContaining("is not an uploaded file") as unknown,
+        }),
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

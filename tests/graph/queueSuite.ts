@@ -132,7 +132,10 @@ export function defineQueueSuite(kind: QueueBackendKind): void {
     return worker;
   }
 
-  async function newQueue(execute: Execute, o: { store?: RunStore; executor?: ExecutorServices } = {}): Promise<{ queue: RunQueueBackend; events: RunEvent[] }> {
+  async function newQueue(
+    execute: Execute,
+    o: { store?: RunStore; executor?: ExecutorServices } = {},
+  ): Promise<{ queue: RunQueueBackend; events: RunEvent[] }> {
     const hub = new EventHub();
     const events: RunEvent[] = [];
     hub.subscribe((e) => events.push(e));
@@ -192,7 +195,12 @@ export function defineQueueSuite(kind: QueueBackendKind): void {
       expect(await status(block)).toBe("cancelled");
       expect(await status(a)).toBe("cancelled");
       expect(await status(b)).toBe("finished");
-      expect(events.filter((e) => e.type === "run.cancelled").map((e) => e.runId).sort()).toEqual([a, block].sort());
+      expect(
+        events
+          .filter((e) => e.type === "run.cancelled")
+          .map((e) => e.runId)
+          .sort(),
+      ).toEqual([a, block].sort());
     });
 
     it("clear() cancels everything still queued, not the running run", async () => {
@@ -210,7 +218,12 @@ export function defineQueueSuite(kind: QueueBackendKind): void {
       expect(fake.order).toEqual(["block"]);
       expect(await status(block)).toBe("finished");
       for (const id of rest) expect(await status(id)).toBe("cancelled");
-      expect(events.filter((e) => e.type === "run.cancelled").map((e) => e.runId).sort()).toEqual([...rest].sort());
+      expect(
+        events
+          .filter((e) => e.type === "run.cancelled")
+          .map((e) => e.runId)
+          .sort(),
+      ).toEqual([...rest].sort());
     });
 
     it("move-to-front changes the order; finished or unknown runs cannot move", async () => {
@@ -234,9 +247,17 @@ export function defineQueueSuite(kind: QueueBackendKind): void {
 
     it("records a failing run as failed with its node, and goes on with the next", async () => {
       const executor = idleExecutor();
-      const { queue, events } = await newQueue((run, signal, onEvent) => executeWorkflow(executor, run.workflow, { runId: run.id, signal, onEvent }), { executor });
+      const { queue, events } = await newQueue((run, signal, onEvent) => executeWorkflow(executor, run.workflow, { runId: run.id, signal, onEvent }), {
+        executor,
+      });
       await queue.start();
-      const failing = graph([["image", "unclip.load_image", { image: "" }], ["preview", "unclip.preview_image"]], [["image.image", "preview.image"]]);
+      const failing = graph(
+        [
+          ["image", "unclip.load_image", { image: "" }],
+          ["preview", "unclip.preview_image"],
+        ],
+        [["image.image", "preview.image"]],
+      );
       const invalid = graph([["inspect", "unclip.tensor_inspector"]]);
       const bad = (await queue.enqueue(failing)).runId;
       const unrunnable = (await queue.enqueue(invalid)).runId;

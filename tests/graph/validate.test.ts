@@ -40,7 +40,12 @@ describe("validation", () => {
       const { errors, plan } = validate(wf);
       expect(errors, t.name).toEqual([]);
       // every node but the note is needed
-      expect(plan!.order.map((n) => n.id).sort(), t.name).toEqual(wf.nodes.filter((n) => n.type !== "unclip.note").map((n) => n.id).sort());
+      expect(plan!.order.map((n) => n.id).sort(), t.name).toEqual(
+        wf.nodes
+          .filter((n) => n.type !== "unclip.note")
+          .map((n) => n.id)
+          .sort(),
+      );
       expect(plan!.outputNodes.length).toBeGreaterThan(0);
     }
   });
@@ -63,14 +68,26 @@ describe("validation", () => {
     const from = only(graph(inspectInt(), [["ghost.value", "inspect.value"]]), "unknown_node");
     expect(from).toMatchObject({ linkId: "l1", nodeId: "inspect" });
     expect(from.message).toContain('"ghost"');
-    const to = only(graph(inspectInt(), [["n.value", "inspect.value"], ["n.value", "ghost.value"]]), "unknown_node");
+    const to = only(
+      graph(inspectInt(), [
+        ["n.value", "inspect.value"],
+        ["n.value", "ghost.value"],
+      ]),
+      "unknown_node",
+    );
     expect(to).toMatchObject({ linkId: "l2", nodeId: "n" });
   });
 
   it("unknown_port: an output or an input the node does not have", () => {
     const out = only(graph(inspectInt(), [["n.nope", "inspect.value"]]), "unknown_port");
     expect(out).toMatchObject({ nodeId: "n", port: "nope", linkId: "l1" });
-    const wf = graph([...inspectInt(), ["m", "unclip.int"]], [["n.value", "inspect.value"], ["m.value", "inspect.extra"]]);
+    const wf = graph(
+      [...inspectInt(), ["m", "unclip.int"]],
+      [
+        ["n.value", "inspect.value"],
+        ["m.value", "inspect.extra"],
+      ],
+    );
     expect(only(wf, "unknown_port")).toMatchObject({ nodeId: "inspect", port: "extra", linkId: "l2" });
   });
 
@@ -78,16 +95,38 @@ describe("validation", () => {
     const e = only(graph([["inspect", "unclip.tensor_inspector"]]), "missing_input");
     expect(e).toMatchObject({ nodeId: "inspect", port: "value" });
     // optional inputs may stay open: the noise node's seed
-    expect(validate(graph([["noise", "unclip.noise"], ["inspect", "unclip.tensor_inspector"]], [["noise.latents", "inspect.value"]])).errors).toEqual([]);
+    expect(
+      validate(
+        graph(
+          [
+            ["noise", "unclip.noise"],
+            ["inspect", "unclip.tensor_inspector"],
+          ],
+          [["noise.latents", "inspect.value"]],
+        ),
+      ).errors,
+    ).toEqual([]);
   });
 
   it("duplicate_input: two links into one input", () => {
-    const wf = graph([...inspectInt(), ["m", "unclip.int"]], [["n.value", "inspect.value"], ["m.value", "inspect.value"]]);
+    const wf = graph(
+      [...inspectInt(), ["m", "unclip.int"]],
+      [
+        ["n.value", "inspect.value"],
+        ["m.value", "inspect.value"],
+      ],
+    );
     expect(only(wf, "duplicate_input")).toMatchObject({ nodeId: "inspect", port: "value", linkId: "l2" });
   });
 
   it("type_mismatch: names the input, and the input is not also reported unconnected", () => {
-    const wf = graph([["seed", "unclip.seed"], ["save", "unclip.save_image"]], [["seed.seed", "save.image"]]);
+    const wf = graph(
+      [
+        ["seed", "unclip.seed"],
+        ["save", "unclip.save_image"],
+      ],
+      [["seed.seed", "save.image"]],
+    );
     const e = only(wf, "type_mismatch");
     expect(e).toMatchObject({ nodeId: "save", port: "image", linkId: "l1" });
     expect(e.message).toMatch(/IMAGE.*SEED/);
@@ -95,16 +134,32 @@ describe("validation", () => {
 
   it("self_link: a node feeding its own input", () => {
     const wf = graph(
-      [["s", "unclip.scheduler"], ["inspect", "unclip.tensor_inspector"]],
-      [["s.scheduler", "s.scheduler"], ["s.scheduler", "inspect.value"]],
+      [
+        ["s", "unclip.scheduler"],
+        ["inspect", "unclip.tensor_inspector"],
+      ],
+      [
+        ["s.scheduler", "s.scheduler"],
+        ["s.scheduler", "inspect.value"],
+      ],
     );
     expect(only(wf, "self_link")).toMatchObject({ nodeId: "s", port: "scheduler", linkId: "l1" });
   });
 
   it("cycle: every node on the cycle, and not the nodes downstream of it", () => {
     const wf = graph(
-      [["a", "unclip.scheduler"], ["b", "unclip.scheduler"], ["c", "unclip.scheduler"], ["inspect", "unclip.tensor_inspector"]],
-      [["a.scheduler", "b.scheduler"], ["b.scheduler", "a.scheduler"], ["b.scheduler", "c.scheduler"], ["c.scheduler", "inspect.value"]],
+      [
+        ["a", "unclip.scheduler"],
+        ["b", "unclip.scheduler"],
+        ["c", "unclip.scheduler"],
+        ["inspect", "unclip.tensor_inspector"],
+      ],
+      [
+        ["a.scheduler", "b.scheduler"],
+        ["b.scheduler", "a.scheduler"],
+        ["b.scheduler", "c.scheduler"],
+        ["c.scheduler", "inspect.value"],
+      ],
     );
     const { errors } = validate(wf);
     expect(codes(errors)).toEqual(["cycle", "cycle"]);
@@ -113,36 +168,67 @@ describe("validation", () => {
   });
 
   it("param_out_of_range: names the parameter", () => {
-    const wf = graph([["s", "unclip.scheduler", { numInferenceSteps: 1 }], ["inspect", "unclip.tensor_inspector"], ["l", "unclip.load_scheduler", { package: "pkg" }]], [
-      ["l.scheduler", "s.scheduler"],
-      ["s.scheduler", "inspect.value"],
-    ]);
+    const wf = graph(
+      [
+        ["s", "unclip.scheduler", { numInferenceSteps: 1 }],
+        ["inspect", "unclip.tensor_inspector"],
+        ["l", "unclip.load_scheduler", { package: "pkg" }],
+      ],
+      [
+        ["l.scheduler", "s.scheduler"],
+        ["s.scheduler", "inspect.value"],
+      ],
+    );
     const e = only(wf, "param_out_of_range");
     expect(e).toMatchObject({ nodeId: "s", param: "numInferenceSteps" });
     expect(e.message).toContain("got 1");
   });
 
   it("param_wrong_type: names the parameter", () => {
-    const e = only(graph(inspectInt().map(([id, type]) => [id, type, id === "n" ? { value: "three" } : {}]), [["n.value", "inspect.value"]]), "param_wrong_type");
+    const e = only(
+      graph(
+        inspectInt().map(([id, type]) => [id, type, id === "n" ? { value: "three" } : {}]),
+        [["n.value", "inspect.value"]],
+      ),
+      "param_wrong_type",
+    );
     expect(e).toMatchObject({ nodeId: "n", param: "value" });
     expect(e.message).toContain('"three"');
   });
 
   for (const bad of ["../x", "/etc", "..", ".", "pkg/../..", `..${path.sep}pkg`]) {
     it(`model_path_outside: package ${JSON.stringify(bad)}`, () => {
-      const wf = graph([["l", "unclip.load_scheduler", { package: bad }], ["inspect", "unclip.tensor_inspector"]], [["l.scheduler", "inspect.value"]]);
+      const wf = graph(
+        [
+          ["l", "unclip.load_scheduler", { package: bad }],
+          ["inspect", "unclip.tensor_inspector"],
+        ],
+        [["l.scheduler", "inspect.value"]],
+      );
       expect(only(wf, "model_path_outside")).toMatchObject({ nodeId: "l", param: "package" });
     });
   }
 
   it("a package path that stays inside the models directory is fine", () => {
-    const wf = graph([["l", "unclip.load_scheduler", { package: "pkg/../pkg" }], ["inspect", "unclip.tensor_inspector"]], [["l.scheduler", "inspect.value"]]);
+    const wf = graph(
+      [
+        ["l", "unclip.load_scheduler", { package: "pkg/../pkg" }],
+        ["inspect", "unclip.tensor_inspector"],
+      ],
+      [["l.scheduler", "inspect.value"]],
+    );
     expect(validate(wf).errors).toEqual([]);
   });
 
   it("model_not_found: a missing folder, or a file that is not a folder", () => {
     for (const name of ["nope", "not-a-folder"]) {
-      const wf = graph([["l", "unclip.load_scheduler", { package: name }], ["inspect", "unclip.tensor_inspector"]], [["l.scheduler", "inspect.value"]]);
+      const wf = graph(
+        [
+          ["l", "unclip.load_scheduler", { package: name }],
+          ["inspect", "unclip.tensor_inspector"],
+        ],
+        [["l.scheduler", "inspect.value"]],
+      );
       const e = only(wf, "model_not_found");
       expect(e).toMatchObject({ nodeId: "l", param: "package" });
       expect(e.message).toContain(name);
@@ -150,7 +236,13 @@ describe("validation", () => {
   });
 
   it("no_output: a graph without an output node", () => {
-    const e = only(graph([["n", "unclip.int"], ["note", "unclip.note"]]), "no_output");
+    const e = only(
+      graph([
+        ["n", "unclip.int"],
+        ["note", "unclip.note"],
+      ]),
+      "no_output",
+    );
     expect(e.nodeId).toBeUndefined();
     expect(only(graph([]), "no_output").code).toBe("no_output");
   });
@@ -176,7 +268,9 @@ describe("validation", () => {
     );
     const { errors, plan } = validate(wf);
     expect(plan).toBeUndefined();
-    expect(codes(errors)).toEqual(["missing_input", "model_path_outside", "param_out_of_range", "param_wrong_type", "type_mismatch", "unknown_node", "unknown_node_type"].sort());
+    expect(codes(errors)).toEqual(
+      ["missing_input", "model_path_outside", "param_out_of_range", "param_wrong_type", "type_mismatch", "unknown_node", "unknown_node_type"].sort(),
+    );
     const at = (code: string) => errors.find((e) => e.code === code)!;
     expect(at("param_out_of_range")).toMatchObject({ nodeId: "s", param: "numInferenceSteps" });
     expect(at("param_wrong_type")).toMatchObject({ nodeId: "s", param: "varianceType" });
@@ -210,7 +304,10 @@ describe("validation", () => {
 
   it("checks the node a rejected link comes from (it was meant to feed the output)", () => {
     const wf = graph(
-      [["seed", "unclip.seed", { seed: -1 }], ["save", "unclip.save_image"]],
+      [
+        ["seed", "unclip.seed", { seed: -1 }],
+        ["save", "unclip.save_image"],
+      ],
       [["seed.seed", "save.image"]],
     );
     const { errors } = validate(wf);
@@ -225,7 +322,10 @@ describe("validation", () => {
         ["noise", "unclip.noise", { shape: "1,3,8,8" }],
         ["seed", "unclip.seed", { seed: 9 }],
       ],
-      [["seed.seed", "noise.seed"], ["noise.latents", "inspect.value"]],
+      [
+        ["seed.seed", "noise.seed"],
+        ["noise.latents", "inspect.value"],
+      ],
     );
     const { errors, plan } = validate(wf);
     expect(errors).toEqual([]);

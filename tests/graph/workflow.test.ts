@@ -42,7 +42,7 @@ describe("workflow format", () => {
   });
 
   it("rejects JSON that is not a workflow object", () => {
-    for (const raw of [null, 5, "[]", [], "\"text\""]) expect(refusal(raw), JSON.stringify(raw)).toBe("a workflow must be a JSON object");
+    for (const raw of [null, 5, "[]", [], '"text"']) expect(refusal(raw), JSON.stringify(raw)).toBe("a workflow must be a JSON object");
   });
 
   it("rejects a wrong or missing format, saying what it found", () => {
@@ -62,7 +62,13 @@ describe("workflow format", () => {
   });
 
   it("rejects duplicate node ids and duplicate link ids", () => {
-    const wf = { ...minimal(), nodes: [{ id: "a", type: "unclip.int" }, { id: "a", type: "unclip.float" }] };
+    const wf = {
+      ...minimal(),
+      nodes: [
+        { id: "a", type: "unclip.int" },
+        { id: "a", type: "unclip.float" },
+      ],
+    };
     expect(refusal(wf)).toBe('node id "a" is used twice');
     const link = { id: "l1", from: { node: "a", port: "value" }, to: { node: "b", port: "value" } };
     expect(refusal({ ...minimal(), links: [link, link] })).toBe('link id "l1" is used twice');
@@ -92,7 +98,9 @@ describe("workflow format", () => {
       const out = upgradeWorkflow(v1, { 1: toV2 }, 2);
       expect(out).toEqual({ format: WORKFLOW_FORMAT, version: 2, nodes: [{ id: "a", type: "t", position: { x: 3, y: 4 } }], links: [] });
       const order: number[] = [];
-      const step = (n: number): WorkflowMigration => (w) => (order.push(n), w);
+      const step =
+        (n: number): WorkflowMigration =>
+        (w) => (order.push(n), w);
       expect(upgradeWorkflow(v1, { 1: step(1), 2: step(2), 3: step(3) }, 4).version).toBe(4);
       expect(order).toEqual([1, 2, 3]);
     });

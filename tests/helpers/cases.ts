@@ -73,5 +73,8 @@ export function diffStats(a: ArrayLike<number>, b: ArrayLike<number>, threshold 
 }
 
 export function readTimesteps(c: GoldenCase): Record<string, { timesteps: number[]; unet_per_step?: string[] }> {
-  return JSON.parse(readFileSync(path.join(c.dir, c.json.timesteps_file ?? "timesteps.json"), "utf8")) as Record<string, { timesteps: number[]; unet_per_step?: string[] }>;
+  return JSON.parse(readFileSync(path.join(c.dir, c.json.timesteps_file ?? "timesteps.json"), "utf8")) as Record<
+    string,
+    { timesteps: number[]; unet_per_step?: string[] }
+  >;
 }

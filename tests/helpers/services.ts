@@ -16,7 +16,10 @@ export { freePort, HAVE_POSTGRES, HAVE_REDIS, startPostgres, startRedis, type Te
 
 /** `describe` that skips, with the reason, when Redis or PostgreSQL binaries are missing. */
 export function describeWithServices(name: string, needs: { redis?: boolean; postgres?: boolean }, body: () => void): void {
-  const missing = [needs.redis && !HAVE_REDIS ? "redis-server (apt-get install redis-server)" : null, needs.postgres && !HAVE_POSTGRES ? `PostgreSQL in ${PG_BIN} (apt-get install postgresql)` : null].filter(Boolean);
+  const missing = [
+    needs.redis && !HAVE_REDIS ? "redis-server (apt-get install redis-server)" : null,
+    needs.postgres && !HAVE_POSTGRES ? `PostgreSQL in ${PG_BIN} (apt-get install postgresql)` : null,
+  ].filter(Boolean);
   if (missing.length === 0) describe(name, body);
   else describe.skip(`${name} [${missing.join(" and ")} not found: skipped]`, () => it("needs the services", () => {}));
 }

@@ -12,11 +12,15 @@ export interface TestWorker {
 }
 
 export async function startWorker(id: string, env: Record<string, string>, o: { leaseSeconds?: number } = {}): Promise<TestWorker> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "bin", "unclip.ts"), "worker", "--id", id, "--device", "cpu", "--lease-seconds", String(o.leaseSeconds ?? 3)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(REPO_ROOT, "bin", "unclip.ts"), "worker", "--id", id, "--device", "cpu", "--lease-seconds", String(o.leaseSeconds ?? 3)],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));

@@ -18,12 +18,39 @@ describe("node declarations", () => {
 
   it("cover the product's node list", () => {
     const required = [
-      "unclip.load_package", "unclip.load_tokenizer", "unclip.load_text_encoder", "unclip.load_prior", "unclip.load_text_proj",
-      "unclip.load_decoder", "unclip.load_super_res", "unclip.load_image_encoder", "unclip.load_image_processor", "unclip.load_scheduler",
-      "unclip.tokenizer", "unclip.text_encoder", "unclip.prior", "unclip.text_proj", "unclip.decoder", "unclip.super_res", "unclip.scheduler",
-      "unclip.load_image", "unclip.clip_image_processor", "unclip.image_encoder", "unclip.interpolate_text", "unclip.interpolate_text_batch",
-      "unclip.interpolate_image", "unclip.interpolate_image_batch", "unclip.noise", "unclip.save_image", "unclip.preview_image",
-      "unclip.tensor_inspector", "unclip.note", "unclip.seed", "unclip.string", "unclip.int", "unclip.float",
+      "unclip.load_package",
+      "unclip.load_tokenizer",
+      "unclip.load_text_encoder",
+      "unclip.load_prior",
+      "unclip.load_text_proj",
+      "unclip.load_decoder",
+      "unclip.load_super_res",
+      "unclip.load_image_encoder",
+      "unclip.load_image_processor",
+      "unclip.load_scheduler",
+      "unclip.tokenizer",
+      "unclip.text_encoder",
+      "unclip.prior",
+      "unclip.text_proj",
+      "unclip.decoder",
+      "unclip.super_res",
+      "unclip.scheduler",
+      "unclip.load_image",
+      "unclip.clip_image_processor",
+      "unclip.image_encoder",
+      "unclip.interpolate_text",
+      "unclip.interpolate_text_batch",
+      "unclip.interpolate_image",
+      "unclip.interpolate_image_batch",
+      "unclip.noise",
+      "unclip.save_image",
+      "unclip.preview_image",
+      "unclip.tensor_inspector",
+      "unclip.note",
+      "unclip.seed",
+      "unclip.string",
+      "unclip.int",
+      "unclip.float",
     ];
     for (const t of required) expect(getDeclaration(t), t).toBeDefined();
   });
@@ -113,7 +140,9 @@ describe("browser safety", () => {
   // nodes/core/* and every nodes/<type>/node.ts run in the editor too: zod and each other only
   // (the import rules of `npm run lint` check the same for the whole tree)
   const nodesDir = path.join(REPO_ROOT, "nodes");
-  const coreFiles = readdirSync(path.join(nodesDir, "core")).filter((f) => f.endsWith(".ts")).map((f) => path.join("core", f));
+  const coreFiles = readdirSync(path.join(nodesDir, "core"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => path.join("core", f));
   const declarationFiles = readdirSync(nodesDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(path.join(nodesDir, e.name, "node.ts")))
     .map((e) => path.join(e.name, "node.ts"));

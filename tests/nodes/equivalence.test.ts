@@ -58,12 +58,20 @@ describeWithFixtures("node templates reproduce the pipelines", () => {
       ...steps(3, 3, 2),
     });
     const c = await harness.loadPackage(PACKAGE);
-    const ref = await text2image(c, { prompt: "a red circle", seed: 1234, priorNumInferenceSteps: 3, decoderNumInferenceSteps: 3, superResNumInferenceSteps: 2 });
+    const ref = await text2image(c, {
+      prompt: "a red circle",
+      seed: 1234,
+      priorNumInferenceSteps: 3,
+      decoderNumInferenceSteps: 3,
+      superResNumInferenceSteps: 2,
+    });
     const images = finalImages(results);
     expect(images.shape).toEqual(ref.images.shape);
     expect(sameBits(images.data, ref.images.data)).toBe(true);
     await expectSavedPngsMatch(ref.images);
-    const embedded = JSON.parse(readPngTextChunks(harness.saved.find((s) => s.nodeId === "save")!.png)["unclip-studio-workflow"]) as { nodes: { id: string; params: Record<string, unknown> }[] };
+    const embedded = JSON.parse(readPngTextChunks(harness.saved.find((s) => s.nodeId === "save")!.png)["unclip-studio-workflow"]) as {
+      nodes: { id: string; params: Record<string, unknown> }[];
+    };
     expect(embedded.nodes.find((n) => n.id === "seed")!.params.seed).toBe(1234);
   });
 
@@ -172,7 +180,13 @@ describeWithFixtures("node templates reproduce the pipelines", () => {
     const of = (node: string) => harness.progress.filter((p) => p.nodeId === node);
     expect(of("prior").map((p) => p.step)).toEqual([0, 1, 2]);
     expect(of("prior").some((p) => p.preview)).toBe(false);
-    expect(of("decoder").map((p) => [p.step, Boolean(p.preview)])).toEqual([[0, false], [1, false], [2, true], [3, false], [4, true]]);
+    expect(of("decoder").map((p) => [p.step, Boolean(p.preview)])).toEqual([
+      [0, false],
+      [1, false],
+      [2, true],
+      [3, false],
+      [4, true],
+    ]);
     const preview = of("decoder")[2].preview!;
     expect(Array.from(preview.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]); // "PNG"
     const decoderSize = (await harness.loadPackage(PACKAGE)).pkg.configs.decoder!.sample_size;
@@ -188,12 +202,19 @@ describeWithFixtures("node templates reproduce the pipelines", () => {
       return push(...items);
     };
     try {
-      const err = await harness.runWorkflow(template, { package: { package: PACKAGE }, tokenizer: { prompt: "y" }, ...steps(2, 6, 2) }).catch((e: unknown) => e);
+      const err = await harness
+        .runWorkflow(template, { package: { package: PACKAGE }, tokenizer: { prompt: "y" }, ...steps(2, 6, 2) })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CancelledError);
     } finally {
       harness.signal = new AbortController().signal;
       harness.progress.push = push;
     }
-    expect(harness.progress.slice(ctxProgress).filter((p) => p.nodeId === "decoder").at(-1)!.step).toBe(2);
+    expect(
+      harness.progress
+        .slice(ctxProgress)
+        .filter((p) => p.nodeId === "decoder")
+        .at(-1)!.step,
+    ).toBe(2);
   });
 });

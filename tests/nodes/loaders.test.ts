@@ -34,20 +34,29 @@ describe("Scheduler node", () => {
 
   it("refuses one step with the scheduler's explanation", async () => {
     await expect(runNode(schedulerRunner, noCtx, { scheduler: baseScheduler() }, { numInferenceSteps: 2 })).resolves.toBeDefined();
-    await expect(runNode(schedulerRunner, noCtx, { scheduler: baseScheduler(), numInferenceSteps: 1 }, {})).rejects.toThrow(/numInferenceSteps must be an integer of at least 2/);
+    await expect(runNode(schedulerRunner, noCtx, { scheduler: baseScheduler(), numInferenceSteps: 1 }, {})).rejects.toThrow(
+      /numInferenceSteps must be an integer of at least 2/,
+    );
   });
 });
 
 describe("inputs", () => {
   it("a part the package lacks fails where it is used, with the package's reason", async () => {
-    const missing = { kind: "missing_component", component: "prior", packageName: "p", message: "/models/p: the Prior output needs the component prior, which model_index.json does not list" };
+    const missing = {
+      kind: "missing_component",
+      component: "prior",
+      packageName: "p",
+      message: "/models/p: the Prior output needs the component prior, which model_index.json does not list",
+    };
     const err = await runNode(priorRunner, noCtx, { prior: missing, scheduler: baseScheduler(), text: {} }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PackageError);
     expect((err as Error).message).toMatch(/needs the component prior/);
   });
 
   it("a miswired input names its port", async () => {
-    await expect(runNode(priorRunner, noCtx, { prior: baseScheduler() }, {})).rejects.toThrow(/input "prior": expected a prior component, got a scheduler value/);
+    await expect(runNode(priorRunner, noCtx, { prior: baseScheduler() }, {})).rejects.toThrow(
+      /input "prior": expected a prior component, got a scheduler value/,
+    );
   });
 });
 
@@ -58,7 +67,11 @@ describeWithFixtures("loaders on the fixture packages", () => {
   it("single-part loaders build the same graph as the package loader, and loader schedulers carry 25/25/7 steps", async () => {
     const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({ id, type, params, position: { x: 0, y: 0 } });
     let n = 0;
-    const link = (from: string, fromPort: string, to: string, toPort: string) => ({ id: `l${++n}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } });
+    const link = (from: string, fromPort: string, to: string, toPort: string) => ({
+      id: `l${++n}`,
+      from: { node: from, port: fromPort },
+      to: { node: to, port: toPort },
+    });
     const pkg = { package: "unclip-tiny" };
     const wf: Workflow = {
       format: WORKFLOW_FORMAT,
@@ -134,7 +147,8 @@ describeWithFixtures("loaders on the fixture packages", () => {
       cond: { promptEmbeds: { dtype: "float32", shape: [1, 32], data: new Float32Array(32) } },
       uncond: {},
     };
-    const err = await runNode(priorRunner, 
+    const err = await runNode(
+      priorRunner,
       ctx,
       { prior: tiny.get("smallPrior")!.outputs.prior, scheduler: tiny.get("pkg")!.outputs.priorScheduler, text: fakeText },
       {},

@@ -97,7 +97,7 @@ describe("Save Image and Preview Image", () => {
   });
 
   it("previews are not saved as images and carry no workflow", async () => {
-    const { ctx, saved } = fakeContext("{\"x\":1}");
+    const { ctx, saved } = fakeContext('{"x":1}');
     await runNode(previewImageRunner, ctx, { image: imageFromPixels(float32([1, 3, 8, 8])) }, {});
     expect(saved[0].info.kind).toBe("preview");
     expect(readPngTextChunks(saved[0].png)[WORKFLOW_PNG_KEYWORD]).toBeUndefined();
@@ -110,7 +110,7 @@ describe("Save Image and Preview Image", () => {
 });
 
 describe("Noise, Seed and primitives", () => {
-  it("draws the named stream, so \"decoder:latents\" is exactly the decoder's own starting noise", async () => {
+  it('draws the named stream, so "decoder:latents" is exactly the decoder\'s own starting noise', async () => {
     const { ctx } = fakeContext();
     const r = await runNode(noiseRunner, ctx, { seed: 11 }, { shape: "1,3,8,8", stream: "decoder:latents", seed: 3 });
     const mine = r.outputs.latents as { shape: number[]; data: Float32Array };

@@ -6,7 +6,12 @@ import { parseParams } from "../../nodes/core/graphRules";
 import type { NodeImplementation, NodeRunContext, NodeResult } from "../../nodes/engine/runContext";
 import { InputError } from "../../server/errors";
 
-export async function runNode(impl: NodeImplementation, ctx: NodeRunContext, inputs: Record<string, unknown>, raw: Record<string, unknown> = {}): Promise<NodeResult> {
+export async function runNode(
+  impl: NodeImplementation,
+  ctx: NodeRunContext,
+  inputs: Record<string, unknown>,
+  raw: Record<string, unknown> = {},
+): Promise<NodeResult> {
   const { values, problems } = parseParams(impl.declaration, raw);
   if (problems.length > 0) {
     throw new InputError(problems[0].code, `${impl.declaration.title}: ${problems[0].message}`, { parameter: problems[0].param });

@@ -79,7 +79,11 @@ describe("slerp", () => {
 describe("interpolate nodes", () => {
   const ctx = {} as NodeRunContext;
   const text = (pooled: number[], hidden: number[], mask: number[]): TextEmbeddingValue => {
-    const rows = { promptEmbeds: float32([1, 2], Float32Array.from(pooled)), hiddenStates: float32([1, 2, 2], Float32Array.from(hidden)), mask: bool([1, 2], Uint8Array.from(mask)) };
+    const rows = {
+      promptEmbeds: float32([1, 2], Float32Array.from(pooled)),
+      hiddenStates: float32([1, 2, 2], Float32Array.from(hidden)),
+      mask: bool([1, 2], Uint8Array.from(mask)),
+    };
     return { kind: "text_embedding", cond: rows, uncond: rows };
   };
 

@@ -53,7 +53,11 @@ describe("templates", () => {
         const seeds = t.nodes.filter((n) => n.type === "unclip.seed");
         expect(seeds).toHaveLength(1);
         const samplers = t.nodes.filter((n) => ["unclip.prior", "unclip.decoder", "unclip.super_res"].includes(n.type));
-        for (const s of samplers) expect(t.links.some((l) => l.from.node === seeds[0].id && l.to.node === s.id && l.to.port === "seed"), s.id).toBe(true);
+        for (const s of samplers)
+          expect(
+            t.links.some((l) => l.from.node === seeds[0].id && l.to.node === s.id && l.to.port === "seed"),
+            s.id,
+          ).toBe(true);
         expect(t.nodes.some((n) => n.type === "unclip.save_image")).toBe(true);
         expect(t.nodes.every((n) => isExecutable(getDeclaration(n.type)) || n.type === "unclip.note")).toBe(true);
       });

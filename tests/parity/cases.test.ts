@@ -112,10 +112,7 @@ describeWithFixtures("reference cases", () => {
           decoder: await comp.scheduler("decoder_scheduler"),
           super_res: await comp.scheduler("super_res_scheduler"),
         };
-        const stepCheck = async (
-          stage: "prior" | "decoder" | "super_res",
-          modelOut: (x: Float32NdArray, t: number, i: number) => Promise<Float32NdArray>,
-        ) => {
+        const stepCheck = async (stage: "prior" | "decoder" | "super_res", modelOut: (x: Float32NdArray, t: number, i: number) => Promise<Float32NdArray>) => {
           const outs = await caseFloat(c, exp[`${stage}_steps_model_output`].file);
           const prevs = await caseFloat(c, exp[`${stage}_steps_prev_sample`].file);
           const latents = await caseFloat(c, c.json.inputs[`${stage}_latents`] as string);

@@ -99,10 +99,14 @@ describeWithServices("workers behind a queue in Redis", { redis: true, postgres:
   it("50 runs over two workers: all finish, each exactly once, records and artifacts all present", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) ids.push((await web.queue.enqueue(tiny(1000 + i))).runId);
-    await until(async () => {
-      for (const id of ids) if ((await getRun(id)).status !== "finished") return false;
-      return true;
-    }, "all 50 runs to finish", 600_000);
+    await until(
+      async () => {
+        for (const id of ids) if ((await getRun(id)).status !== "finished") return false;
+        return true;
+      },
+      "all 50 runs to finish",
+      600_000,
+    );
     await web.queue.idle();
     await expectFinishedOnce(ids);
     const runs = await Promise.all(ids.map((id) => getRun(id)));

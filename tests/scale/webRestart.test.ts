@@ -53,14 +53,21 @@ describeWithServices("web server restart with workers", { redis: true, postgres:
       const long = tinyWorkflow(textToImage, { decoderSteps: 150 });
       const decoderId = nodesOfType(long, "unclip.decoder")[0].id;
       const { runId } = await client.runs.enqueue.mutate({ workflow: long });
-      await recorder.waitFor((e) => e.type === "node.progress" && e.runId === runId && e.nodeId === decoderId, "the decoder to be sampling on the worker", 90_000);
+      await recorder.waitFor(
+        (e) => e.type === "node.progress" && e.runId === runId && e.nodeId === decoderId,
+        "the decoder to be sampling on the worker",
+        90_000,
+      );
       expect((await client.runs.get.query({ id: runId })).workerId).toBe("w1");
 
       const beforeRestart = recorder.mark();
       await server.restart("SIGKILL");
 
       // the subscription reconnects and its snapshot shows the run still running
-      const snapshot = (await recorder.waitFor(isSnapshot, "a snapshot after reconnecting", 30_000, beforeRestart)) as Extract<StreamEvent, { type: "snapshot" }>;
+      const snapshot = (await recorder.waitFor(isSnapshot, "a snapshot after reconnecting", 30_000, beforeRestart)) as Extract<
+        StreamEvent,
+        { type: "snapshot" }
+      >;
       const active = snapshot.active as { runId: string; status: string }[];
       expect(active.find((s) => s.runId === runId)?.status).toBe("running");
       expect(recorder.errors).toEqual([]);

@@ -13,7 +13,14 @@ import { describeWithFixtures } from "../helpers/fixtures";
 interface NodeTrace {
   format: string;
   nodeId: string;
-  ports: Record<string, { kind: string; entries: { name: string; shape: number[]; min: number; max: number; mean: number; std: number; histogram: { counts: number[] } }[]; pictures: { url: string }[] }>;
+  ports: Record<
+    string,
+    {
+      kind: string;
+      entries: { name: string; shape: number[]; min: number; max: number; mean: number; std: number; histogram: { counts: number[] } }[];
+      pictures: { url: string }[];
+    }
+  >;
   stage?: StageTrace;
   frames?: FramesTrace;
 }

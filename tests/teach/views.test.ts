@@ -68,7 +68,15 @@ describe("explain view", () => {
     runId: "r1",
     nodeId: "decoder",
     ms: 1234.5,
-    ports: { image: { kind: "image", pictures: [], entries: [{ name: "pixels", shape: [1, 3, 64, 64], dtype: "float32", count: 12288, nonFinite: 0, min: -1, max: 1, mean: 0.0123456, std: 0.5, histogram: null }] } },
+    ports: {
+      image: {
+        kind: "image",
+        pictures: [],
+        entries: [
+          { name: "pixels", shape: [1, 3, 64, 64], dtype: "float32", count: 12288, nonFinite: 0, min: -1, max: 1, mean: 0.0123456, std: 0.5, histogram: null },
+        ],
+      },
+    },
     stage: { guidanceScale: 8, timesteps: [999, 500, 0], steps: [{}, {}, {}] },
   } as unknown as NodeTrace;
 

@@ -226,7 +226,7 @@ describeWithFixtures("broken copies of unclip-tiny", () => {
   });
 
   describe("config values", () => {
-    it("a field of the wrong type (decoder sample_size \"big\")", async () => {
+    it('a field of the wrong type (decoder sample_size "big")', async () => {
       const dir = copyPackage(TINY_PACKAGE);
       const file = path.join(dir, "decoder", "config.json");
       editJson(file, (j) => (j.sample_size = "big"));

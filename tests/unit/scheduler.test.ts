@@ -4,15 +4,12 @@ import { SchedulerError, UnCLIPScheduler, roundHalfEven } from "../../server/unc
 import { caseFloat, discoverCases, maxAbsDiff, readTimesteps } from "../helpers/cases";
 import { describeWithFixtures, TINY_PACKAGE } from "../helpers/fixtures";
 
-const karlo = (over: Record<string, unknown> = {}) =>
-  UnCLIPScheduler.fromConfig({ beta_schedule: "squaredcos_cap_v2", num_train_timesteps: 1000, ...over });
+const karlo = (over: Record<string, unknown> = {}) => UnCLIPScheduler.fromConfig({ beta_schedule: "squaredcos_cap_v2", num_train_timesteps: 1000, ...over });
 
 describe("UnCLIPScheduler.set_timesteps", () => {
   it("matches diffusers' respacing with numpy's half-to-even rounding", () => {
     const s = karlo();
-    expect(s.timesteps(25)).toEqual([
-      999, 957, 916, 874, 832, 791, 749, 708, 666, 624, 583, 541, 500, 458, 416, 375, 333, 291, 250, 208, 166, 125, 83, 42, 0,
-    ]);
+    expect(s.timesteps(25)).toEqual([999, 957, 916, 874, 832, 791, 749, 708, 666, 624, 583, 541, 500, 458, 416, 375, 333, 291, 250, 208, 166, 125, 83, 42, 0]);
     expect(s.timesteps(7)).toEqual([999, 832, 666, 500, 333, 166, 0]);
     expect(s.timesteps(2)).toEqual([999, 0]);
     expect(roundHalfEven(166.5)).toBe(166);

@@ -77,7 +77,10 @@ function priorInputs(batch: number, seed: number) {
   const f = (shape: number[], s: number): Float32NdArray => ({
     dtype: "float32",
     shape,
-    data: randn(shape.reduce((x, y) => x * y, 1), s),
+    data: randn(
+      shape.reduce((x, y) => x * y, 1),
+      s,
+    ),
   });
   const mask = new Uint8Array(batch * L);
   for (let b = 0; b < batch; b++) mask.fill(1, b * L, b * L + 3 + 5 * b);

@@ -45,17 +45,14 @@ describeWithFixtures("ClipTokenizer against transformers' slow CLIPTokenizer", (
     expect(tok.padTokenId).toBe(49407);
   });
 
-  it.each(cases.map((c, i) => [i, JSON.stringify(c.text).slice(0, 60), c] as const))(
-    "case %i %s",
-    (_i, _label, c) => {
-      const enc = tok.encode(c.text);
-      expect(enc.inputIds).toEqual(c.input_ids);
-      expect(enc.attentionMask).toEqual(c.attention_mask);
-      expect(enc.truncated).toBe(c.truncated);
-      expect(enc.numTokensUntruncated).toBe(c.num_tokens_untruncated);
-      expect(tok.tokenize(c.text)).toEqual(c.bpe_tokens);
-    },
-  );
+  it.each(cases.map((c, i) => [i, JSON.stringify(c.text).slice(0, 60), c] as const))("case %i %s", (_i, _label, c) => {
+    const enc = tok.encode(c.text);
+    expect(enc.inputIds).toEqual(c.input_ids);
+    expect(enc.attentionMask).toEqual(c.attention_mask);
+    expect(enc.truncated).toBe(c.truncated);
+    expect(enc.numTokensUntruncated).toBe(c.num_tokens_untruncated);
+    expect(tok.tokenize(c.text)).toEqual(c.bpe_tokens);
+  });
 
   it("encodeBatch gives row-major int64 ids and a 0/1 mask equal to encode()", () => {
     const picked = cases.filter((c) => c.truncated || c.text === "" || c.text.startsWith("a photo"));

@@ -92,7 +92,10 @@ describe("upscaleBicubicAntialias", () => {
       [[1, 2, 6, 4], 9, 13],
       [[1, 1, 3, 5], 3, 11],
     ] as [number[], number, number][]) {
-      const src = randomImage(shape.reduce((a, b) => a * b, 1), outH * 31 + outW);
+      const src = randomImage(
+        shape.reduce((a, b) => a * b, 1),
+        outH * 31 + outW,
+      );
       const out = upscaleBicubicAntialias(src, shape, outH, outW);
       expect(out.length).toBe(shape[0] * shape[1] * outH * outW);
       expect(maxAbsDiff(out, reference(src, shape, outH, outW))).toBeLessThan(1e-6);

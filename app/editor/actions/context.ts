@@ -28,7 +28,8 @@ export function actionContext(client: ActionContext["client"], trpc: ActionConte
     queryClient,
     notify: (text, tone) => useUi.getState().notify(text, tone),
     refreshList: () => queryClient.invalidateQueries({ queryKey: trpc.workflows.list.queryKey() }),
-    mayDiscard: async () => !isDirty(useGraph.getState()) || (await askConfirm("Unsaved changes", "The current workflow has unsaved changes. Discard them?", "Discard", true)),
+    mayDiscard: async () =>
+      !isDirty(useGraph.getState()) || (await askConfirm("Unsaved changes", "The current workflow has unsaved changes. Discard them?", "Discard", true)),
     loadGraph(wf, info, saved = true) {
       useGraph.getState().load(wf, info, { saved });
       useUi.getState().setProblems([]);

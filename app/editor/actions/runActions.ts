@@ -20,7 +20,11 @@ export function runActions({ client, notify }: ActionContext) {
       const wf = useGraph.getState().toWorkflow();
       useUi.getState().setProblems([]);
       try {
-        const { runId, position } = await client.runs.enqueue.mutate({ workflow: wf, workflowId: g.workflow.id, options: { previewEvery: PREVIEW_EVERY, trace: useUi.getState().traceRuns } });
+        const { runId, position } = await client.runs.enqueue.mutate({
+          workflow: wf,
+          workflowId: g.workflow.id,
+          options: { previewEvery: PREVIEW_EVERY, trace: useUi.getState().traceRuns },
+        });
         const runnable = wf.nodes.filter((n) => isExecutable(g.catalog.get(n.type))).map((n) => n.id);
         useRuns.getState().queued(runId, runnable);
         notify(position > 1 ? `Queued (position ${position})` : "Running…", "info");

@@ -15,8 +15,7 @@ export interface ConnectionAttempt {
 }
 
 export type ConnectionVerdict =
-  | { ok: true }
-  | { ok: false; code: Extract<ValidationCode, "self_link" | "type_mismatch" | "duplicate_input" | "cycle" | "unknown_port">; reason: string };
+  { ok: true } | { ok: false; code: Extract<ValidationCode, "self_link" | "type_mismatch" | "duplicate_input" | "cycle" | "unknown_port">; reason: string };
 
 export function checkConnection(
   c: ConnectionAttempt,

@@ -36,7 +36,7 @@ type EditorMeta = { seedModes?: Record<string, Record<string, SeedMode>> };
 
 function editorMeta(wf: Workflow): EditorMeta {
   const m = wf.meta?.editor;
-  return typeof m === "object" && m !== null ? (m) : {};
+  return typeof m === "object" && m !== null ? m : {};
 }
 
 export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {

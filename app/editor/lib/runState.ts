@@ -61,8 +61,15 @@ function asUi(ui: unknown): NodeUi | undefined {
   if (typeof ui !== "object" || ui === null) return undefined;
   const u = ui as Record<string, unknown>;
   const images = Array.isArray(u.images) ? (u.images as ArtifactImage[]).filter((i) => typeof i?.url === "string") : undefined;
-  const trace = typeof u.trace === "object" && u.trace !== null && typeof (u.trace as { url?: unknown }).url === "string" ? (u.trace as { id: string; url: string }) : undefined;
-  return { ...(images?.length ? { images } : {}), ...(typeof u.text === "string" ? { text: u.text } : {}), ...(trace ? { trace: { id: trace.id, url: trace.url } } : {}) };
+  const trace =
+    typeof u.trace === "object" && u.trace !== null && typeof (u.trace as { url?: unknown }).url === "string"
+      ? (u.trace as { id: string; url: string })
+      : undefined;
+  return {
+    ...(images?.length ? { images } : {}),
+    ...(typeof u.text === "string" ? { text: u.text } : {}),
+    ...(trace ? { trace: { id: trace.id, url: trace.url } } : {}),
+  };
 }
 
 function isRunView(v: unknown): v is RunView {
@@ -93,7 +100,7 @@ export function applyRunEvent(s: RunsState, e: StreamEvent): RunsState {
       let next = s;
       for (const a of e.active) {
         if (!isRunView(a)) continue;
-        next = withRun(next, a.runId, (r) => ({ ...r, status: a.status, nodes: { ...r.nodes, ...(a.nodes) } }));
+        next = withRun(next, a.runId, (r) => ({ ...r, status: a.status, nodes: { ...r.nodes, ...a.nodes } }));
       }
       return next;
     }

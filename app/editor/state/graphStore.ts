@@ -40,7 +40,11 @@ interface GraphState extends GraphDoc {
   /** Call when a drag starts: the positions before it become one undo step. */
   beginDrag: () => void;
   connect: (c: Connection) => ReturnType<typeof checkConnection>;
-  addNode: (type: string, position: { x: number; y: number }, attach?: { nodeId: string; handle: string; from: "output" | "input"; port: string }) => string | null;
+  addNode: (
+    type: string,
+    position: { x: number; y: number },
+    attach?: { nodeId: string; handle: string; from: "output" | "input"; port: string },
+  ) => string | null;
   setParam: (nodeId: string, name: string, value: unknown) => void;
   setSeedMode: (nodeId: string, name: string, mode: SeedMode) => void;
   setTitle: (nodeId: string, title: string) => void;
@@ -117,7 +121,13 @@ export const useGraph = create<GraphState>()((set, get) => {
       const verdict = checkConnection(c, s, s.catalog);
       if (!verdict.ok) return verdict;
       const sourceType = s.nodes.find((n) => n.id === c.source)?.data.type;
-      const edge = makeEdge(nextLinkId(new Set(s.edges.map((e) => e.id))), { node: c.source, port: c.sourceHandle! }, { node: c.target, port: c.targetHandle! }, sourceType, s.catalog);
+      const edge = makeEdge(
+        nextLinkId(new Set(s.edges.map((e) => e.id))),
+        { node: c.source, port: c.sourceHandle! },
+        { node: c.target, port: c.targetHandle! },
+        sourceType,
+        s.catalog,
+      );
       change((st) => ({ edges: [...st.edges, edge] }));
       return verdict;
     },
@@ -143,7 +153,16 @@ export const useGraph = create<GraphState>()((set, get) => {
             : { source: id, sourceHandle: attach.port, target: attach.nodeId, targetHandle: attach.handle };
         if (checkConnection(conn, { nodes, edges }, s.catalog).ok) {
           const sourceType = nodes.find((n) => n.id === conn.source)?.data.type;
-          edges = [...edges, makeEdge(nextLinkId(new Set(edges.map((e) => e.id))), { node: conn.source, port: conn.sourceHandle }, { node: conn.target, port: conn.targetHandle }, sourceType, s.catalog)];
+          edges = [
+            ...edges,
+            makeEdge(
+              nextLinkId(new Set(edges.map((e) => e.id))),
+              { node: conn.source, port: conn.sourceHandle },
+              { node: conn.target, port: conn.targetHandle },
+              sourceType,
+              s.catalog,
+            ),
+          ];
         }
       }
       change(() => ({ nodes, edges }));

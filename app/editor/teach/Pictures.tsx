@@ -3,7 +3,19 @@
 import { useEffect, useRef } from "react";
 import { chwToRgba } from "./lib/traceMath";
 
-export function TensorPicture({ values, shape, range = [-1, 1], label, size = 112 }: { values: Float32Array; shape: number[]; range?: [number, number]; label: string; size?: number }) {
+export function TensorPicture({
+  values,
+  shape,
+  range = [-1, 1],
+  label,
+  size = 112,
+}: {
+  values: Float32Array;
+  shape: number[];
+  range?: [number, number];
+  label: string;
+  size?: number;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const canvas = ref.current;
@@ -50,7 +62,13 @@ export function EmbeddingStrips({ rows, label, highlight }: { rows: Float32Array
   }, [rows, highlight]);
   return (
     <figure className="flex min-w-0 flex-1 flex-col gap-1">
-      <canvas ref={ref} aria-label={label} role="img" className="studio-pixel w-full rounded bg-slate-950" style={{ height: Math.max(10, Math.min(140, rows.length * 10)) }} />
+      <canvas
+        ref={ref}
+        aria-label={label}
+        role="img"
+        className="studio-pixel w-full rounded bg-slate-950"
+        style={{ height: Math.max(10, Math.min(140, rows.length * 10)) }}
+      />
       <figcaption className="text-[11px] text-slate-400">{label}</figcaption>
     </figure>
   );

@@ -54,7 +54,11 @@ function ExplainView({ decl, params, trace }: { decl: CatalogNode; params: Recor
         {text.text}
       </p>
       {text.missing.some((m) => !m.startsWith("params.")) && <p className="text-[12px] text-slate-500">The … fill in after a run with tracing on.</p>}
-      {trace && <p className="text-[11px] text-slate-500">Numbers from run {trace.runId}; the node took {Math.round(trace.ms)} ms.</p>}
+      {trace && (
+        <p className="text-[11px] text-slate-500">
+          Numbers from run {trace.runId}; the node took {Math.round(trace.ms)} ms.
+        </p>
+      )}
     </div>
   );
 }
@@ -82,7 +86,11 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
     <div className="flex h-full min-h-0 flex-col">
       <div className="flex flex-none items-center gap-3 border-b border-slate-800 px-3">
         <h2 className="py-2 text-sm font-semibold text-slate-100">
-          {title} <span className="font-mono text-[11px] font-normal text-slate-500">{nodeId}{port ? ` · ${port}` : ""}</span>
+          {title}{" "}
+          <span className="font-mono text-[11px] font-normal text-slate-500">
+            {nodeId}
+            {port ? ` · ${port}` : ""}
+          </span>
         </h2>
         <div role="tablist" aria-label="Teaching views" className="flex">
           {views.map((v) => (
@@ -119,7 +127,13 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
           ports.map((p) => {
             const summary = trace.ports[p];
             const label = decl.outputs.find((o) => o.name === p)?.label ?? p;
-            return summary ? <InspectView key={p} summary={summary} title={`${title} → ${label}`} /> : <p key={p} className="text-[12px] text-slate-400">Nothing recorded for {label}.</p>;
+            return summary ? (
+              <InspectView key={p} summary={summary} title={`${title} → ${label}`} />
+            ) : (
+              <p key={p} className="text-[12px] text-slate-400">
+                Nothing recorded for {label}.
+              </p>
+            );
           })}
       </div>
     </div>
@@ -143,9 +157,12 @@ export function TeachPanel() {
       ) : (
         <div className="p-4 text-[13px] leading-relaxed text-slate-300">
           <p>
-            <b>Teaching views.</b> Select a sampler (Prior, Decoder, Super-Res) to step through its denoising, a Scheduler to see its noise schedule, or a wire to inspect the tensor on it.
+            <b>Teaching views.</b> Select a sampler (Prior, Decoder, Super-Res) to step through its denoising, a Scheduler to see its noise schedule, or a wire
+            to inspect the tensor on it.
           </p>
-          <p className="mt-1 text-slate-400">Views fill in from runs made with <b>Trace runs</b> on (or nodes with <b>Trace this node</b> ticked); ordinary runs record nothing.</p>
+          <p className="mt-1 text-slate-400">
+            Views fill in from runs made with <b>Trace runs</b> on (or nodes with <b>Trace this node</b> ticked); ordinary runs record nothing.
+          </p>
         </div>
       )}
     </section>

@@ -193,7 +193,14 @@ export function ImageWidget(p: WidgetProps<string>) {
       >
         Choose…
       </button>
-      <input ref={input} type="file" accept="image/png,image/jpeg,image/webp" className="hidden" aria-label={`${p.param.label} file`} onChange={(e) => void choose(e.target.files?.[0])} />
+      <input
+        ref={input}
+        type="file"
+        accept="image/png,image/jpeg,image/webp"
+        className="hidden"
+        aria-label={`${p.param.label} file`}
+        onChange={(e) => void choose(e.target.files?.[0])}
+      />
     </div>
   );
 }

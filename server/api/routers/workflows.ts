@@ -33,12 +33,10 @@ export const workflowsRouter = router({
     .input(z.object({ id: Id, name: Name.optional() }))
     .mutation(({ ctx, input }) => ctx.db.workflows.duplicateWorkflow(input.id, input.name)),
   /** Import a workflow JSON (any supported format version; older ones are migrated). */
-  import: publicProcedure
-    .input(z.object({ json: z.string().max(10_000_000), name: Name.optional() }))
-    .mutation(({ ctx, input }) => {
-      const graph = parseWorkflow(input.json);
-      return ctx.db.workflows.createWorkflow(input.name ?? graph.name ?? "Imported workflow", JSON.stringify(graph), WORKFLOW_VERSION);
-    }),
+  import: publicProcedure.input(z.object({ json: z.string().max(10_000_000), name: Name.optional() })).mutation(({ ctx, input }) => {
+    const graph = parseWorkflow(input.json);
+    return ctx.db.workflows.createWorkflow(input.name ?? graph.name ?? "Imported workflow", JSON.stringify(graph), WORKFLOW_VERSION);
+  }),
   /** The workflow as a JSON document (current format version). */
   export: publicProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
     const w = await ctx.db.workflows.getWorkflow(input.id);

@@ -52,7 +52,11 @@ export function predictX0(sample: Float32Array, prediction: Float32Array, alphaP
 }
 
 /** Channels-first [c, h, w] values → RGBA bytes, mapping [lo, hi] to 0–255 (one channel grey). */
-export function chwToRgba(values: Float32Array, shape: number[], range: [number, number] = [-1, 1]): { width: number; height: number; rgba: Uint8ClampedArray } {
+export function chwToRgba(
+  values: Float32Array,
+  shape: number[],
+  range: [number, number] = [-1, 1],
+): { width: number; height: number; rgba: Uint8ClampedArray } {
   const [c, h, w] = shape;
   const rgba = new Uint8ClampedArray(w * h * 4);
   const [lo, hi] = range;

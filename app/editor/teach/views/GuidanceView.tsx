@@ -52,11 +52,29 @@ export function GuidanceView({ stage }: { stage: StageTrace }) {
   const range: [number, number] = [-m, m];
   return (
     <div className="space-y-3" data-testid="guidance-view">
-      <StepSlider step={Math.min(step, n - 1)} steps={n} onChange={setStep} playing={playing} onPlaying={setPlaying} describe={`step ${Math.min(step, n - 1) + 1} of ${n} · t = ${s.timestep}`} />
+      <StepSlider
+        step={Math.min(step, n - 1)}
+        steps={n}
+        onChange={setStep}
+        playing={playing}
+        onPlaying={setPlaying}
+        describe={`step ${Math.min(step, n - 1) + 1} of ${n} · t = ${s.timestep}`}
+      />
       <div className="flex items-center gap-2 text-xs text-slate-300">
         <label htmlFor="guidance-scale">Guidance scale s</label>
-        <input id="guidance-scale" type="range" min={0} max={15} step={0.5} value={scale} onChange={(e) => setScale(Number(e.target.value))} className="w-56 accent-sky-400" />
-        <span className="font-mono" data-testid="guidance-scale">{formatNumber(scale)}</span>
+        <input
+          id="guidance-scale"
+          type="range"
+          min={0}
+          max={15}
+          step={0.5}
+          value={scale}
+          onChange={(e) => setScale(Number(e.target.value))}
+          className="w-56 accent-sky-400"
+        />
+        <span className="font-mono" data-testid="guidance-scale">
+          {formatNumber(scale)}
+        </span>
         <button type="button" className="rounded border border-slate-700 px-2 py-0.5 hover:bg-slate-800" onClick={() => setScale(runScale)}>
           this run: {formatNumber(runScale)}
         </button>
@@ -84,7 +102,12 @@ export function GuidanceView({ stage }: { stage: StageTrace }) {
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={curve} margin={{ top: 4, right: 12, bottom: 14, left: 0 }}>
             <CartesianGrid stroke="#1e293b" />
-            <XAxis dataKey="scale" stroke="#64748b" fontSize={10} label={{ value: "guidance scale", position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }} />
+            <XAxis
+              dataKey="scale"
+              stroke="#64748b"
+              fontSize={10}
+              label={{ value: "guidance scale", position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }}
+            />
             <YAxis stroke="#64748b" fontSize={10} width={40} />
             <Tooltip contentStyle={{ background: "#0f172a", border: "1px solid #334155", fontSize: 11 }} formatter={(v) => formatNumber(Number(v))} />
             <Line type="monotone" dataKey="std" name="spread of x̂₀ (std)" stroke="#38bdf8" dot={false} isAnimationActive={false} />

@@ -13,7 +13,10 @@ function Histogram({ h }: { h: NonNullable<PortSummary["entries"][number]["histo
         <BarChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
           <XAxis dataKey="from" stroke="#64748b" fontSize={9} tickFormatter={(v) => formatNumber(Number(v))} />
           <YAxis stroke="#64748b" fontSize={9} width={36} />
-          <Tooltip contentStyle={{ background: "#0f172a", border: "1px solid #334155", fontSize: 11 }} labelFormatter={(v) => `from ${formatNumber(Number(v))}`} />
+          <Tooltip
+            contentStyle={{ background: "#0f172a", border: "1px solid #334155", fontSize: 11 }}
+            labelFormatter={(v) => `from ${formatNumber(Number(v))}`}
+          />
           <Bar dataKey="count" fill="#38bdf8" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>

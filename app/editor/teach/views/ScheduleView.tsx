@@ -25,7 +25,15 @@ function useScheduleInput(nodeId: string) {
   const edges = useGraph((s) => s.edges);
   return useMemo(() => {
     const wf = graphToWorkflow({ nodes, edges });
-    return { nodeId, workflow: { ...wf, name: undefined, meta: undefined, nodes: wf.nodes.map((n) => ({ id: n.id, type: n.type, params: n.params, position: { x: 0, y: 0 } })) } };
+    return {
+      nodeId,
+      workflow: {
+        ...wf,
+        name: undefined,
+        meta: undefined,
+        nodes: wf.nodes.map((n) => ({ id: n.id, type: n.type, params: n.params, position: { x: 0, y: 0 } })),
+      },
+    };
   }, [nodeId, nodes, edges]);
 }
 
@@ -81,7 +89,14 @@ export function ScheduleView({ nodeId }: { nodeId: string }) {
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart data={data} margin={{ top: 4, right: 12, bottom: 14, left: 0 }}>
             <CartesianGrid stroke="#1e293b" />
-            <XAxis dataKey="t" type="number" domain={[0, s.numTrainTimesteps - 1]} stroke="#64748b" fontSize={10} label={{ value: "training timestep t", position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }} />
+            <XAxis
+              dataKey="t"
+              type="number"
+              domain={[0, s.numTrainTimesteps - 1]}
+              stroke="#64748b"
+              fontSize={10}
+              label={{ value: "training timestep t", position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }}
+            />
             <YAxis stroke="#64748b" fontSize={10} width={40} domain={[0, 1]} />
             <Tooltip contentStyle={TOOLTIP} formatter={(v) => formatNumber(Number(v))} />
             <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} />

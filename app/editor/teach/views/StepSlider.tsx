@@ -2,7 +2,21 @@
 /** A step scrubber with play/pause: the shared control of the per-step views. */
 import { useEffect } from "react";
 
-export function StepSlider({ step, steps, onChange, playing, onPlaying, describe }: { step: number; steps: number; onChange: (i: number) => void; playing: boolean; onPlaying: (p: boolean) => void; describe: string }) {
+export function StepSlider({
+  step,
+  steps,
+  onChange,
+  playing,
+  onPlaying,
+  describe,
+}: {
+  step: number;
+  steps: number;
+  onChange: (i: number) => void;
+  playing: boolean;
+  onPlaying: (p: boolean) => void;
+  describe: string;
+}) {
   useEffect(() => {
     if (!playing) return;
     const timer = setInterval(() => onChange(step + 1 >= steps ? 0 : step + 1), 350);

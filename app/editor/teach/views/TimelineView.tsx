@@ -31,24 +31,36 @@ export function TimelineView({ stage }: { stage: StageTrace }) {
           <>
             <TensorPicture values={sample} shape={s.sample.shape} label={`x_t (t = ${s.timestep}): the noisy sample`} />
             <TensorPicture values={x0} shape={s.predOriginalSample.shape} label="x̂₀: the clean image predicted at this step" />
-            <TensorPicture values={prediction} shape={s.modelOutput.shape} range={[-absMax(prediction), absMax(prediction)]} label={stage.scheduler.predictionType === "epsilon" ? "ε̂: the noise the model sees" : "the model's prediction"} />
+            <TensorPicture
+              values={prediction}
+              shape={s.modelOutput.shape}
+              range={[-absMax(prediction), absMax(prediction)]}
+              label={stage.scheduler.predictionType === "epsilon" ? "ε̂: the noise the model sees" : "the model's prediction"}
+            />
           </>
         ) : (
           <div className="flex w-full flex-col gap-2">
             <EmbeddingStrips rows={[sample]} label={`x_t at t = ${s.timestep} (normalised prior latents, ${sample.length} values)`} />
             <EmbeddingStrips rows={[x0]} label="x̂₀: the clean embedding the prior predicts (normalised)" />
-            {predicted.length > 0 && <EmbeddingStrips rows={predicted} highlight={i} label="every step's prediction in CLIP space (rows = steps, this step bright)" />}
+            {predicted.length > 0 && (
+              <EmbeddingStrips rows={predicted} highlight={i} label="every step's prediction in CLIP space (rows = steps, this step bright)" />
+            )}
           </div>
         )}
         <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 self-center text-[12px]">
           <dt className="text-slate-500">stage</dt>
-          <dd className="text-slate-200">{stage.stage}{stage.batch > 1 ? ` (image 1 of ${stage.batch})` : ""}</dd>
+          <dd className="text-slate-200">
+            {stage.stage}
+            {stage.batch > 1 ? ` (image 1 of ${stage.batch})` : ""}
+          </dd>
           <dt className="text-slate-500">ᾱ_t</dt>
           <dd className="font-mono text-slate-200">{formatNumber(s.alphaProdT)}</dd>
           {s.unet && (
             <>
               <dt className="text-slate-500">UNet</dt>
-              <dd className="font-mono text-amber-300" data-testid="timeline-unet">{s.unet}</dd>
+              <dd className="font-mono text-amber-300" data-testid="timeline-unet">
+                {s.unet}
+              </dd>
             </>
           )}
           {s.meanVarianceFraction !== null && (
@@ -68,7 +80,10 @@ export function TimelineView({ stage }: { stage: StageTrace }) {
       {stage.stage === "super_res" && (
         <ol className="flex flex-wrap gap-1" aria-label="UNet per step">
           {stage.steps.map((x) => (
-            <li key={x.index} className={`rounded px-1.5 text-[10px] ${x.index === i ? "ring-1 ring-sky-400" : ""} ${x.unet === "super_res_last" ? "bg-amber-500/30 text-amber-200" : "bg-slate-800 text-slate-300"}`}>
+            <li
+              key={x.index}
+              className={`rounded px-1.5 text-[10px] ${x.index === i ? "ring-1 ring-sky-400" : ""} ${x.unet === "super_res_last" ? "bg-amber-500/30 text-amber-200" : "bg-slate-800 text-slate-300"}`}
+            >
               {x.timestep}: {x.unet === "super_res_last" ? "last" : "first"}
             </li>
           ))}
