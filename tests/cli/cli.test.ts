@@ -1,5 +1,4 @@
 /** The `unclip` command line, run as a real process. */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,21 +6,13 @@ import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { readNpyFile } from "../../server/unclip/npy";
 import { callArg, caseArray, diffStats, discoverCases, type GoldenCase } from "../helpers/cases";
-import { describeWithFixtures, FIXTURES_DIR, REPO_ROOT, SMALL_PACKAGE, TINY_CASES, TINY_PACKAGE } from "../helpers/fixtures";
+import { describeWithFixtures, FIXTURES_DIR, SMALL_PACKAGE, TINY_CASES, TINY_PACKAGE } from "../helpers/fixtures";
+import { runUnclip } from "../helpers/cli";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "unclip-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function unclip(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin/unclip.mjs"), ...args], { cwd: REPO_ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const unclip = (args: string[]) => runUnclip(args);
 
 /** CLI arguments reproducing a reference case (its inputs, latents and step noise). */
 function caseArgs(c: GoldenCase): string[] {

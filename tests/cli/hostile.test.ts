@@ -3,36 +3,19 @@
  * input) or 1 (a stage going non-finite) with exactly one line on stderr and no stack trace,
  * without hanging — every process is killed (and the test failed) if it runs past a bound.
  */
-import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeNpy } from "../../server/unclip/npy";
-import { describeWithFixtures, REPO_ROOT, TINY_PACKAGE } from "../helpers/fixtures";
+import { describeWithFixtures, TINY_PACKAGE } from "../helpers/fixtures";
+import { runUnclip } from "../helpers/cli";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "unclip-cli-hostile-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Run the CLI; a process still running after `boundMs` is killed and reported as hung. */
-function unclip(args: string[], boundMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin/unclip.mjs"), ...args], { cwd: REPO_ROOT });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`unclip ${args.slice(0, 3).join(" ")} … hung (killed after ${boundMs} ms); stderr:\n${stderr}`));
-    }, boundMs);
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+const unclip = (args: string[], boundMs = 60_000) => runUnclip(args, { boundMs });
 
 function expectOneLine(r: { code: number; stderr: string }, code: number, pattern: RegExp) {
   expect(r.code, r.stderr).toBe(code);

@@ -1,5 +1,4 @@
 /** `unclip run`: a saved workflow executed headless, as a real process. */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
@@ -10,7 +9,8 @@ import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
 import { templateByName } from "../../nodes/core/templates";
 import { parseWorkflow } from "../../nodes/core/workflow";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
-import { describeWithFixtures, FIXTURES_DIR, REPO_ROOT } from "../helpers/fixtures";
+import { describeWithFixtures, FIXTURES_DIR } from "../helpers/fixtures";
+import { runUnclip } from "../helpers/cli";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "unclip-cli-run-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -22,16 +22,7 @@ mkdirSync(path.join(fakeModels, "pkg"), { recursive: true });
 const workflowFile = path.join(tmp, "text-to-image.json");
 writeFileSync(workflowFile, JSON.stringify(templateByName("Text to image"), null, 2));
 
-function unclip(args: string[], cwd = tmp): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bin/unclip.mjs"), ...args], { cwd });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const unclip = (args: string[], cwd = tmp) => runUnclip(args, { cwd });
 
 const tinySets = [
   "--set",
