@@ -3,7 +3,7 @@ import { runDecoder } from "../../server/unclip/decoderStage";
 import { checkGuidance } from "../../server/unclip/pipelineOptions";
 import { decoderNode } from "./node";
 import { imageFromPixels } from "../engine/images";
-import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
+import { handleInput, kindInput, samplerOptions, schedulerInput } from "../engine/inputs";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
 import { defineRunner } from "../engine/runContext";
@@ -23,20 +23,7 @@ export const decoderRunner = defineRunner(decoderNode, async (ctx, inputs, p) =>
     );
   }
   const tracing = stageTracing(ctx, "decoder", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, true));
-  const pixels = await runDecoder(
-    decoder.components,
-    conditioning,
-    {
-      numInferenceSteps: scheduler.numInferenceSteps,
-      guidanceScale: p.guidanceScale,
-      seed: seedFor(inputs, p),
-      latents: optionalFloatTensor(inputs, "latents"),
-      stepNoise: optionalFloatTensor(inputs, "stepNoise"),
-      scheduler: scheduler.scheduler,
-      stepsName: "numInferenceSteps",
-    },
-    tracing.hooks,
-  );
+  const pixels = await runDecoder(decoder.components, conditioning, { ...samplerOptions(inputs, p, scheduler), guidanceScale: p.guidanceScale }, tracing.hooks);
   tracing.finish();
   const image = imageFromPixels(pixels);
   return { outputs: { image }, ui: { text: `${pixels.shape[0]} × ${image.width}×${image.height}` } };

@@ -78,3 +78,18 @@ export function seedFor(inputs: Inputs, params: { seed: number }): number {
   checkSeed(seed);
   return seed;
 }
+
+/**
+ * What every sampler node passes its stage: the scheduler's step count and schedule, the seed
+ * (an input overrides the parameter), and the optional starting latents and per-step noise.
+ */
+export function samplerOptions(inputs: Inputs, params: { seed: number }, scheduler: SchedulerValue) {
+  return {
+    numInferenceSteps: scheduler.numInferenceSteps,
+    seed: seedFor(inputs, params),
+    latents: optionalFloatTensor(inputs, "latents"),
+    stepNoise: optionalFloatTensor(inputs, "stepNoise"),
+    scheduler: scheduler.scheduler,
+    stepsName: "numInferenceSteps",
+  };
+}

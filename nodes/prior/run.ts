@@ -3,7 +3,7 @@ import { arrangeTextRows } from "../../server/unclip/encodePrompt";
 import { checkCount, checkGuidance } from "../../server/unclip/pipelineOptions";
 import { runPrior } from "../../server/unclip/priorStage";
 import { shapeString } from "../../server/unclip/tensor";
-import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
+import { handleInput, kindInput, samplerOptions, schedulerInput } from "../engine/inputs";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
 import { priorNode } from "./node";
@@ -24,20 +24,7 @@ export const priorRunner = defineRunner(priorNode, async (ctx, inputs, p) => {
   }
   const conditioning = arrangeTextRows(text.cond, text.uncond, p.numImagesPerPrompt, p.classifierFreeGuidance);
   const tracing = stageTracing(ctx, "prior", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, false));
-  const embeds = await runPrior(
-    prior.components,
-    conditioning,
-    {
-      numInferenceSteps: scheduler.numInferenceSteps,
-      guidanceScale: p.guidanceScale,
-      seed: seedFor(inputs, p),
-      latents: optionalFloatTensor(inputs, "latents"),
-      stepNoise: optionalFloatTensor(inputs, "stepNoise"),
-      scheduler: scheduler.scheduler,
-      stepsName: "numInferenceSteps",
-    },
-    tracing.hooks,
-  );
+  const embeds = await runPrior(prior.components, conditioning, { ...samplerOptions(inputs, p, scheduler), guidanceScale: p.guidanceScale }, tracing.hooks);
   if (ctx.trace) {
     // the recorded item's own prompt: the first row of the conditional half
     const row = conditioning.cfg ? conditioning.batch : 0;

@@ -2,7 +2,7 @@ import { InputError } from "../../server/errors";
 import { runSuperRes } from "../../server/unclip/superResStage";
 import { clamp, shapeString } from "../../server/unclip/tensor";
 import { imageFromPixels } from "../engine/images";
-import { handleInput, kindInput, optionalFloatTensor, schedulerInput, seedFor } from "../engine/inputs";
+import { handleInput, kindInput, samplerOptions, schedulerInput } from "../engine/inputs";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
 import { defineRunner } from "../engine/runContext";
@@ -24,19 +24,7 @@ export const superResRunner = defineRunner(superResNode, async (ctx, inputs, p) 
     );
   }
   const tracing = stageTracing(ctx, "super_res", scheduler.scheduler, null, samplerHooks(ctx, true));
-  const latents = await runSuperRes(
-    superRes.components,
-    image.pixels,
-    {
-      numInferenceSteps: scheduler.numInferenceSteps,
-      seed: seedFor(inputs, p),
-      latents: optionalFloatTensor(inputs, "latents"),
-      stepNoise: optionalFloatTensor(inputs, "stepNoise"),
-      scheduler: scheduler.scheduler,
-      stepsName: "numInferenceSteps",
-    },
-    tracing.hooks,
-  );
+  const latents = await runSuperRes(superRes.components, image.pixels, samplerOptions(inputs, p, scheduler), tracing.hooks);
   tracing.finish();
   // clamping first gives the same 8-bit pixels as the pipeline's clamp after x/2 + 1/2
   const out = imageFromPixels(clamp(latents, -1, 1));
