@@ -17,6 +17,6 @@ export type RunEvent =
   | { type: "node.cached"; runId: string; nodeId: string; ui?: unknown }
   | { type: "node.finished"; runId: string; nodeId: string; ms: number; ui?: unknown }
   | { type: "node.progress"; runId: string; nodeId: string; step: number; steps: number; timestep?: number; preview?: string }
-  | { type: "node.error"; runId: string; nodeId: string; message: string; port?: string };
+  | { type: "node.error"; runId: string; nodeId: string; code: string; message: string; port?: string };
 
 export type RunEventListener = (e: RunEvent) => void;

@@ -194,7 +194,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
     } catch (err) {
       if (err instanceof CancelledError || signal.aborted) throw err instanceof CancelledError ? err : new CancelledError();
       const failure = new NodeFailed(node.id, err);
-      emit({ type: "node.error", runId: o.runId, nodeId: node.id, message: failure.message, port: failure.where.port });
+      emit({ type: "node.error", runId: o.runId, nodeId: node.id, code: failure.code, message: failure.message, port: failure.where.port });
       throw failure;
     }
     const ms = performance.now() - t0;

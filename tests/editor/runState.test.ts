@@ -31,7 +31,7 @@ describe("run events → node states", () => {
   });
 
   it("puts a failure on the node and port it names", () => {
-    let s = applyRunEvent(emptyRuns(), { type: "node.error", runId: "r2", nodeId: "d", message: "boom", port: "image" });
+    let s = applyRunEvent(emptyRuns(), { type: "node.error", runId: "r2", nodeId: "d", code: "bad_image", message: "boom", port: "image" });
     s = applyRunEvent(s, { type: "run.failed", runId: "r2", error: { code: "x", message: "d: boom", nodeId: "d" } });
     expect(s.runs.r2.nodes.d).toEqual({ state: "error", message: "boom", port: "image" });
     s = applyRunEvent(s, { type: "run.failed", runId: "r3", error: { code: "missing_input", message: "m", nodeId: "e", port: "tokens" } });
