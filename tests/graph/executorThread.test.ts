@@ -113,6 +113,20 @@ describeWithFixtures("runs on the executor thread (in-process queue)", () => {
     expect(Buffer.compare(fromThread, Buffer.from(fromMain.png))).toBe(0);
   });
 
+  it("stores the teaching traces the thread records, through the main thread", async () => {
+    const { runId } = await services.queue.enqueue(tinyTextToImage({ seed: { seed: 13, randomize: false } }), { trace: true });
+    await until(() => !!ended(runId), "the run to end");
+    expect(ended(runId)?.type).toBe("run.finished");
+    const { traces } = await caller().teach.traces({ runId });
+    expect(traces.map((t) => t.nodeId)).toEqual(expect.arrayContaining(["decoder", "superRes"]));
+    const decoder = traces.find((t) => t.nodeId === "decoder")!;
+    const json = JSON.parse(await readFile(path.join(dataDir(), (await getRun(runId)).artifacts.find((a) => a.id === decoder.id)!.path), "utf8")) as {
+      runId: string;
+      nodeId: string;
+    };
+    expect(json).toMatchObject({ runId, nodeId: "decoder" });
+  });
+
   it("fails the run of a thread that dies with a clear error, and runs the next on a new thread", async () => {
     const starts = services.thread!.starts;
     const long = tinyTextToImage({ prior: { numImagesPerPrompt: 16 }, decoderScheduler: { numInferenceSteps: 200 }, seed: { seed: 3, randomize: false } });
