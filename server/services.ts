@@ -134,6 +134,8 @@ export function getServices(): Promise<Services> {
     const services = createServices();
     await getDb();
     await services.queue.start();
+    // the executor thread loads while the server starts, not during the first run
+    services.thread?.warm();
     return services;
   })().catch((err) => {
     globalForServices.__unclipServices = undefined;

@@ -56,6 +56,8 @@ export class ExecutorThread {
   private nextRequest = 0;
   private state: ThreadState = EMPTY_STATE;
   private closed = false;
+  /** Whether the current thread has loaded (a thread that dies before is a broken setup, not a crash). */
+  private ready = false;
   /** How many threads were started so far (a restart after a crash makes two). */
   starts = 0;
 
@@ -89,6 +91,11 @@ export class ExecutorThread {
       worker.postMessage({ type: "run", runId: run.id, workflow: run.workflow, options: run.options } satisfies ToThread);
     });
   };
+
+  /** Start the thread now rather than with the first run (the server at start: a broken setup shows at once). */
+  warm(): void {
+    if (!this.closed) this.thread().catch((err: unknown) => console.error(`executor thread: ${(err as Error)?.message ?? String(err)}`));
+  }
 
   /** The thread's cache, as it last reported it (answered at once, even mid-step). */
   cacheStats(): { entries: number; bytes: number } {
@@ -170,10 +177,17 @@ export class ExecutorThread {
     // likewise, so that a restarted thread finds it loaded and initialised.
     await Promise.all([import("sharp"), import("onnxruntime-node")]);
     const workerData: ThreadData = { modelsDir: this.o.modelsDir, device: this.o.device, cacheBytes: this.o.cacheBytes, traces: !!this.o.saveTrace };
-    const worker = new Worker(this.o.bootFile, { workerData, name: "unclip-executor" });
+    // no inherited execArgv: the parent's flags (a loader, --input-type, …) are not the thread's
+    // business, and boot.mjs registers the one loader it needs
+    const worker = new Worker(this.o.bootFile, { workerData, name: "unclip-executor", execArgv: [] });
     this.starts += 1;
+    this.ready = false;
     let failure: string | null = null;
-    worker.on("message", (m: FromThread) => this.receive(worker, m));
+    worker.on("message", (m: FromThread) => {
+      // the thread's first message (its state) says it has loaded
+      this.ready = true;
+      this.receive(worker, m);
+    });
     worker.on("error", (err) => (failure = err?.message ?? String(err)));
     worker.on("messageerror", (err) => console.error(`executor thread: a message could not be read: ${err.message}`));
     worker.on("exit", (code) => this.exited(worker, failure ?? `exit code ${code}`));
@@ -188,17 +202,12 @@ export class ExecutorThread {
     this.worker = null;
     this.state = EMPTY_STATE;
     for (const resolve of [...this.requests.values()]) resolve(0);
-    if (this.runs.size > 0 && !this.closed) console.error(`executor thread stopped mid-run (${reason}); the next run starts a new one`);
+    const message = this.ready
+      ? `the run stopped because the thread executing it ended (${reason}); its results are lost, and the next run starts on a new thread`
+      : `the executor thread could not start (${reason}); set UNCLIP_EXECUTOR_THREAD=0 to execute runs on the server's main thread`;
+    if (!this.closed && (this.runs.size > 0 || !this.ready)) console.error(`executor thread: ${message}`);
     for (const run of [...this.runs.values()]) {
-      run.reject(
-        this.closed
-          ? new CancelledError("the server is stopping")
-          : new UnclipError(
-              "runtime",
-              "executor_thread_stopped",
-              `the run stopped because the thread executing it ended (${reason}); its results are lost, and the next run starts on a new thread`,
-            ),
-      );
+      run.reject(this.closed ? new CancelledError("the server is stopping") : new UnclipError("runtime", "executor_thread_stopped", message));
     }
   }
 

@@ -7,15 +7,18 @@
  * tRPC router called in-process).
  */
 import { readFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../nodes/core/runEvents";
 import { appRouter } from "../../server/api/root";
 import { getRun } from "../../server/db/runs";
 import { repositories } from "../../server/db/repositories";
+import { UnclipError } from "../../server/errors";
+import { ExecutorThread } from "../../server/executorThread/executorThread";
 import { createServices, type Services } from "../../server/services";
 import { describeWithFixtures } from "../helpers/fixtures";
-import { graph, run, template, testExecutor, tinyTextToImage, useTempDataDir } from "./helpers";
+import { graph, noiseGraph, run, template, testExecutor, tinyTextToImage, useTempDataDir } from "./helpers";
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -24,6 +27,32 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("an executor thread that cannot start", () => {
+  it("fails the run saying so, and names the setting that runs on the main thread instead", async () => {
+    const thread = new ExecutorThread({
+      bootFile: path.join(os.tmpdir(), "no-such-dir", "boot.mjs"),
+      modelsDir: os.tmpdir(),
+      device: "cpu",
+      cacheBytes: 1 << 20,
+      readUpload: () => Promise.reject(new Error("no uploads here")),
+      saveImage: () => Promise.reject(new Error("no images here")),
+    });
+    try {
+      const err = await thread
+        .execute({ id: "r1", workflow: noiseGraph(), options: {} }, new AbortController().signal, () => {})
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(UnclipError);
+      expect(err).toMatchObject({ code: "executor_thread_stopped" });
+      expect((err as Error).message).toMatch(/^the executor thread could not start \(.*no-such-dir.*\); set UNCLIP_EXECUTOR_THREAD=0/);
+    } finally {
+      await thread.stop();
+    }
+  });
+});
 
 describeWithFixtures("runs on the executor thread (in-process queue)", () => {
   const dataDir = useTempDataDir();
