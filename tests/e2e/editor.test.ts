@@ -22,7 +22,8 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   let runPrompt = "";
 
   beforeAll(async () => {
-    server = await startServer({ modelsDir: FIXTURES_DIR });
+    // the cancel test asks for 1000 decoder steps (above the default limit of 200) to stay busy long enough
+    server = await startServer({ modelsDir: FIXTURES_DIR, env: { UNCLIP_MAX_STEPS: "1000" } });
     browser = await launchBrowser();
   }, 120_000);
 
