@@ -53,7 +53,7 @@ module.exports = {
       severity: "error",
       comment: "The inference core, runtime and node runners know nothing of the database, queue, API or Next.",
       from: { path: "^(server/(unclip|runtime)|nodes/)" },
-      to: { path: "^(server/(db|queue|api|worker|graph|services|executorServices)|app/|node_modules/(next|@prisma|bullmq|ioredis|@trpc)/)" },
+      to: { path: "^(server/(db|queue|api|worker|graph|services|executorServices|executorThread)|app/|node_modules/(next|@prisma|bullmq|ioredis|@trpc)/)" },
     },
     {
       name: "runtime-below-unclip",
@@ -67,7 +67,7 @@ module.exports = {
       severity: "error",
       comment: "The executor is driven by the queue and the API, never the other way round.",
       from: { path: "^server/graph/" },
-      to: { path: "^(server/(db|queue|api|worker|services)|app/)" },
+      to: { path: "^(server/(db|queue|api|worker|services|executorThread)|app/)" },
     },
     {
       name: "nothing-imports-app",

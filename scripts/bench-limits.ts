@@ -5,7 +5,9 @@
  * UNCLIP_MAX_IMAGES_PER_RUN images (default 16) and the default 25/25/7 steps goes through the
  * queue while an API call (`runs.pending` through the tRPC router, the editor's polling call)
  * is made every 50 ms. Prints the API latency p50/p95/max during the run, then cancels it and
- * prints how long the cancel took to land (and at which step), and the process's peak RSS.
+ * prints how long the cancel took to land (and at which step), the mean time of a sampler step
+ * meanwhile (so that moving work off the main thread is seen not to slow the run) and the
+ * process's peak RSS. Runs execute on the executor thread unless UNCLIP_EXECUTOR_THREAD=0.
  * `--full` lets the run finish before cancelling a second one; `--json` adds one JSON line.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -77,7 +79,13 @@ function probeApi() {
 }
 
 const events: RunEvent[] = [];
-services.hub.emitter.on("event", (e: RunEvent) => events.push(e));
+/** When each step of the measured run was reported. */
+const stepTimes: number[] = [];
+let measuring: string | null = null;
+services.hub.emitter.on("event", (e: RunEvent) => {
+  events.push(e);
+  if (e.type === "node.progress" && e.runId === measuring) stepTimes.push(performance.now());
+});
 const waitFor = (pred: (e: RunEvent) => boolean) =>
   new Promise<RunEvent>((resolve) => {
     const seen = events.find(pred);
@@ -105,11 +113,14 @@ if (values.full) {
 for (const n of wf.nodes) if (n.type === "unclip.seed") n.params = { ...n.params, seed: 4242, randomize: false };
 const { runId } = await caller.runs.enqueue({ workflow: wf });
 await waitFor((e) => e.type === "node.progress" && e.runId === runId && e.nodeId === "decoder" && (e.step ?? 0) >= 1);
+measuring = runId;
 const stopProbe = probeApi();
 const windowMs = Number(values.window) * 1000;
 const until = performance.now() + windowMs;
 while (performance.now() < until && !events.some(ended(runId))) await new Promise((r) => setTimeout(r, 100));
 const latencies = await stopProbe();
+measuring = null;
+const stepMs = stepTimes.length > 1 ? (stepTimes.at(-1)! - stepTimes[0]) / (stepTimes.length - 1) : NaN;
 
 const progress = () => events.filter((e): e is Extract<RunEvent, { type: "node.progress" }> => e.type === "node.progress" && e.runId === runId).at(-1);
 const atCancel = progress();
@@ -123,6 +134,7 @@ const peakRssMb = process.resourceUsage().maxRSS / 1024;
 const result = {
   images,
   model: values.model,
+  executor: services.thread ? "thread" : "main thread",
   api_calls: latencies.length,
   api_p50_ms: Number(percentile(latencies, 50).toFixed(1)),
   api_p95_ms: Number(percentile(latencies, 95).toFixed(1)),
@@ -131,14 +143,19 @@ const result = {
   cancel_end: end.type,
   cancel_at: atCancel ? `${atCancel.nodeId} step ${atCancel.step}/${atCancel.steps}` : null,
   stopped_at: atEnd ? `${atEnd.nodeId} step ${atEnd.step}/${atEnd.steps}` : null,
+  step_ms: Math.round(stepMs),
+  steps_measured: stepTimes.length,
   peak_rss_mb: Math.round(peakRssMb),
   full_run_ms: fullRunMs === undefined ? undefined : Math.round(fullRunMs),
 };
-console.log(`\nlargest allowed run: ${images} images (UNCLIP_MAX_IMAGES_PER_RUN), ${values.model}, steps 25/25/7, through the queue`);
+console.log(
+  `\nlargest allowed run: ${images} images (UNCLIP_MAX_IMAGES_PER_RUN), ${values.model}, steps 25/25/7, through the queue (executed on the ${result.executor})`,
+);
 console.log(
   `  API latency while it runs   p50 ${result.api_p50_ms} ms, p95 ${result.api_p95_ms} ms, max ${result.api_max_ms} ms (${latencies.length} calls of runs.pending)`,
 );
 console.log(`  cancel                      ${result.cancel_ms} ms to ${end.type} (asked at ${result.cancel_at}, last step reported ${result.stopped_at})`);
+console.log(`  sampler step meanwhile      ${result.step_ms} ms on average (${result.steps_measured} steps reported)`);
 console.log(`  peak RSS                    ${result.peak_rss_mb} MB${fullRunMs ? ` (full run ${(fullRunMs / 1000).toFixed(1)} s)` : ""}`);
 if (values.json) console.log(JSON.stringify(result));
 

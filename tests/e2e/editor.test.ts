@@ -22,7 +22,7 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   let runPrompt = "";
 
   beforeAll(async () => {
-    // the cancel test keeps a run busy with 1,000 decoder steps: above the default limit (200)
+    // the cancel test asks for 1000 decoder steps (above the default limit of 200) to stay busy long enough
     server = await startServer({ modelsDir: FIXTURES_DIR, env: { UNCLIP_MAX_STEPS: "1000" } });
     browser = await launchBrowser();
   }, 120_000);

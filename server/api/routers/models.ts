@@ -17,7 +17,7 @@ export const modelsRouter = router({
   list: publicProcedure.query(async ({ ctx }): Promise<ModelListing[]> => {
     const dir = ctx.services.env.modelsDir;
     if (!existsSync(dir)) return [];
-    const loaded = new Set(ctx.services.models.loaded());
+    const loaded = new Set(ctx.services.engine.loadedPackages());
     const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(path.join(dir, e.name, "model_index.json")));
     const out: ModelListing[] = [];
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -33,8 +33,6 @@ export const modelsRouter = router({
   }),
   /** Release every loaded model session (frees memory); the next run loads them again. */
   unload: publicProcedure.mutation(async ({ ctx }) => {
-    const count = ctx.services.models.loaded().length;
-    await ctx.services.models.unload();
-    return { unloaded: count };
+    return { unloaded: await ctx.services.engine.unloadModels() };
   }),
 });
