@@ -10,8 +10,11 @@ import { useMemo, useState } from "react";
 import type { CatalogNode } from "../../../nodes/core/types";
 import { useGraph } from "../state/graphStore";
 import { useUi } from "../state/uiStore";
+import { GLOSSARY } from "../../../nodes/core/glossary";
+import { Term } from "./Term";
 import { fillExplain } from "./lib/explain";
 import type { NodeTrace } from "./lib/nodeTrace";
+import { requestedIndex, useTeachRequest } from "./teachRequest";
 import { useNodeTrace } from "./useTraces";
 import { GuidanceView } from "./views/GuidanceView";
 import { InspectView } from "./views/InspectView";
@@ -50,6 +53,7 @@ function ExplainView({ decl, params, trace }: { decl: CatalogNode; params: Recor
       <p className="rounded bg-slate-950 px-3 py-2 font-mono text-[13px] text-sky-200" data-testid="explain-formula">
         {formula.text}
       </p>
+      <SymbolsIn text={decl.explain.formula} />
       <p className="text-[13px] leading-relaxed text-slate-300" data-testid="explain-text">
         {text.text}
       </p>
@@ -63,6 +67,26 @@ function ExplainView({ decl, params, trace }: { decl: CatalogNode; params: Recor
   );
 }
 
+/** A written symbol (ᾱ_t, x_t), not an English word that would match inside ordinary text. */
+const isSymbol = (a: string) => a.includes("_") || [...a].some((ch) => ch.charCodeAt(0) > 127);
+
+/** The glossary entries whose symbols a formula uses (hover each for its definition). */
+function SymbolsIn({ text }: { text: string }) {
+  const used = GLOSSARY.filter((e) => [e.term, ...(e.aliases ?? [])].some((a) => a.length >= 2 && isSymbol(a) && text.includes(a)));
+  if (!used.length) return null;
+  return (
+    <p className="text-[11px] text-slate-400" data-testid="explain-symbols">
+      Symbols:{" "}
+      {used.map((e, i) => (
+        <span key={e.id}>
+          {i > 0 && " · "}
+          <Term id={e.id} />
+        </span>
+      ))}
+    </p>
+  );
+}
+
 function TraceSwitch({ nodeId, on }: { nodeId: string; on: boolean }) {
   return (
     <label className="flex items-center gap-1.5 text-[12px] text-slate-300" title="Record this node's steps on every run (saved with the workflow)">
@@ -72,14 +96,30 @@ function TraceSwitch({ nodeId, on }: { nodeId: string; on: boolean }) {
   );
 }
 
+/** Why a view a lesson asked for is not there (it needs data the node's trace does not have). */
+function missingViewReason(view: View, traced: boolean): string {
+  if (!traced) return "it fills in once this node has run with tracing on.";
+  if (view === "guidance") return "this run used no classifier-free guidance (scale 1 or guidance off), so there is no unconditional half to show.";
+  if (view === "trajectory") return "only the prior and interpolation nodes record a path through CLIP space.";
+  if (view === "timeline") return "only samplers (prior, decoder, super-res) record steps.";
+  return "this node's trace holds nothing for it.";
+}
+
 function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
   const node = useGraph((s) => s.nodes.find((n) => n.id === nodeId));
   const decl = useGraph((s) => (node ? s.catalog.get(node.data.type) : undefined));
   const { trace, loading, error } = useNodeTrace(nodeId);
   const views = useMemo(() => viewsFor(decl, trace), [decl, trace]);
-  const [chosen, setChosen] = useState<View | null>(port ? "inspect" : null);
+  const request = useTeachRequest((s) => (s.request?.nodeId === nodeId && !port ? s.request : null));
+  const [chosen, setChosen] = useState<{ view: View; seq: number } | null>(port ? { view: "inspect", seq: 0 } : null);
   if (!node || !decl) return null;
-  const view = chosen && views.includes(chosen) ? chosen : views.includes("timeline") ? "timeline" : views.includes("schedule") ? "schedule" : "explain";
+  // a lesson's request wins until the student picks a tab after it
+  const wanted = request && (!chosen || chosen.seq < request.seq) ? request.view : chosen?.view;
+  const view: View =
+    wanted && views.includes(wanted) ? wanted : views.includes("timeline") ? "timeline" : views.includes("schedule") ? "schedule" : "explain";
+  const n = trace?.stage?.steps.length ?? 1;
+  const initialStep = request && request.view === view ? requestedIndex(request.step, n) : 0;
+  const viewKey = `${view}:${request?.seq ?? 0}:${trace?.runId ?? ""}`;
   const title = node.data.title ?? decl.title;
   const ports = port ? [port] : Object.keys(trace?.ports ?? {});
   return (
@@ -99,7 +139,7 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
               type="button"
               role="tab"
               aria-selected={v === view}
-              onClick={() => setChosen(v)}
+              onClick={() => setChosen({ view: v, seq: request?.seq ?? 0 })}
               className={`border-b-2 px-2.5 py-2 text-xs outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-400 ${v === view ? "border-sky-400 text-slate-100" : "border-transparent text-slate-400 hover:text-slate-200"}`}
             >
               {LABELS[v]}
@@ -111,14 +151,19 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto p-3" role="tabpanel" aria-label={LABELS[view]}>
         {error && <p className="mb-2 text-[12px] text-red-300">{error}</p>}
+        {wanted && wanted !== view && !loading && (
+          <p className="mb-2 text-[12px] text-amber-200" data-testid="view-missing">
+            No {LABELS[wanted]} view for this node yet: {missingViewReason(wanted, Boolean(trace))}
+          </p>
+        )}
         {!trace && !loading && view !== "schedule" && isExecutable(decl) && (
           <p className="mb-2 text-[12px] text-slate-400">
             No trace of this node yet: turn on <b>Trace runs</b> in the toolbar (or <b>Trace this node</b>) and press Run to record every step.
           </p>
         )}
         {view === "explain" && <ExplainView decl={decl} params={node.data.params} trace={trace} />}
-        {view === "timeline" && trace?.stage && <TimelineView stage={trace.stage} />}
-        {view === "guidance" && trace?.stage && <GuidanceView stage={trace.stage} />}
+        {view === "timeline" && trace?.stage && <TimelineView key={viewKey} stage={trace.stage} initialStep={initialStep} />}
+        {view === "guidance" && trace?.stage && <GuidanceView key={viewKey} stage={trace.stage} nodeId={nodeId} initialStep={initialStep} />}
         {view === "trajectory" && trace?.stage?.embedding && <PriorTrajectoryView stage={trace.stage} />}
         {view === "trajectory" && trace?.frames && <FramesView frames={trace.frames} />}
         {view === "schedule" && <ScheduleView nodeId={nodeId} />}
@@ -131,7 +176,8 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
               <InspectView key={p} summary={summary} title={`${title} → ${label}`} />
             ) : (
               <p key={p} className="text-[12px] text-slate-400">
-                Nothing recorded for {label}.
+                Nothing recorded for {label}: it is not a tensor (a model component, scheduler settings or text), so there are no numbers to summarise. Select a
+                wire that carries a tensor, or a node whose output is one.
               </p>
             );
           })}
