@@ -1,8 +1,8 @@
 "use client";
 /** The /learn page: every lesson in order, with this browser's progress through it. */
 import Link from "next/link";
-import { useEffect, useState } from "react";
-import { type LessonProgress, readAllProgress } from "./lib/progress";
+import { useMemo, useSyncExternalStore } from "react";
+import { type LessonProgress, parseAllProgress, progressSnapshot, subscribeProgress } from "./lib/progress";
 
 export interface LessonCard {
   id: string;
@@ -18,9 +18,9 @@ function progressText(p: LessonProgress | undefined, steps: number): string {
 }
 
 export function LessonList({ lessons }: { lessons: LessonCard[] }) {
-  const [progress, setProgress] = useState<Record<string, LessonProgress>>({});
-  // localStorage exists only in the browser, after hydration
-  useEffect(() => setProgress(readAllProgress()), []);
+  // localStorage exists only in the browser: the server renders "not started"
+  const raw = useSyncExternalStore(subscribeProgress, progressSnapshot, () => "");
+  const progress = useMemo(() => parseAllProgress(raw), [raw]);
   return (
     <main className="mx-auto min-h-screen max-w-3xl bg-slate-950 px-6 py-8 text-slate-200">
       <nav className="mb-4 flex gap-4 text-[13px] text-sky-300">

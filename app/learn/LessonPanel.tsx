@@ -7,7 +7,7 @@
  * Runs are traced (the lesson turns "Trace runs" on), so the views have data.
  */
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { Lesson, LessonStep, ParamSetting } from "../../nodes/core/lessons/schema";
 import type { Workflow } from "../../nodes/core/workflow";
 import { useTeachRequest } from "../editor/teach/teachRequest";
@@ -17,7 +17,7 @@ import { useRuns } from "../editor/state/runStore";
 import { useUi } from "../editor/state/uiStore";
 import { errorMessage, useTRPCClient, validationErrorsOf } from "../trpc/client";
 import { sourceAt, upstreamOf, workflowOf } from "./lib/lessonGraph";
-import { EMPTY_PROGRESS, type LessonProgress, readProgress, writeProgress } from "./lib/progress";
+import { EMPTY_PROGRESS, type LessonProgress, parseAllProgress, progressOf, progressSnapshot, subscribeProgress, writeProgress } from "./lib/progress";
 import { Markdown } from "./Markdown";
 
 type RunState = { state: "idle" } | { state: "running" } | { state: "done"; ms: number } | { state: "failed"; message: string };
@@ -90,7 +90,9 @@ function Question({ step, index, chosen, onChoose }: { step: LessonStep; index: 
       ))}
       {chosen !== undefined && (
         <div className="rounded bg-slate-800/70 p-2 text-[12px]" data-testid="lesson-answer">
-          <p className={chosen === q.answer ? "text-emerald-300" : "text-amber-200"}>{chosen === q.answer ? "Right." : `Not quite: the answer is “${q.choices[q.answer]}”.`}</p>
+          <p className={chosen === q.answer ? "text-emerald-300" : "text-amber-200"}>
+            {chosen === q.answer ? "Right." : `Not quite: the answer is “${q.choices[q.answer]}”.`}
+          </p>
           <Markdown>{q.explanation}</Markdown>
           {step.action && <p className="text-slate-400">Now run it and compare.</p>}
         </div>
@@ -101,9 +103,11 @@ function Question({ step, index, chosen, onChoose }: { step: LessonStep; index: 
 
 export function LessonPanel({ lesson }: { lesson: Lesson }) {
   const ready = useGraph((s) => s.catalog.size > 0);
-  const [progress, setProgress] = useState<LessonProgress>(EMPTY_PROGRESS);
-  const [loaded, setLoaded] = useState(false);
-  const [run, setRun] = useState<RunState>({ state: "idle" });
+  // null while the server renders (no localStorage there): the lesson starts once the browser has read it
+  const raw = useSyncExternalStore(subscribeProgress, progressSnapshot, () => null);
+  const loaded = raw !== null;
+  const progress = useMemo(() => progressOf(parseAllProgress(raw ?? ""), lesson.id, lesson.steps.length), [raw, lesson]);
+  const [runs, setRuns] = useState<{ key: string; state: RunState } | null>(null);
   const [skipped, setSkipped] = useState<number | null>(null);
   /** Bumped by Reset lesson, so step 1 is entered afresh even when the student is on it. */
   const [epoch, setEpoch] = useState(0);
@@ -113,19 +117,11 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
   const index = progress.step;
   const step = lesson.steps[index];
 
-  // progress is read after mounting: localStorage does not exist while the server renders
-  useEffect(() => {
-    setProgress(readProgress(lesson.id, n));
-    setLoaded(true);
-  }, [lesson.id, n]);
-
-  const save = useCallback(
-    (p: LessonProgress) => {
-      setProgress(p);
-      writeProgress(lesson.id, p);
-    },
-    [lesson.id],
-  );
+  const save = useCallback((p: LessonProgress) => writeProgress(lesson.id, p), [lesson.id]);
+  // a run's state belongs to the step (and reset) it was started in
+  const stepKey = `${index}:${epoch}`;
+  const run: RunState = runs?.key === stepKey ? runs.state : { state: "idle" };
+  const setRun = (state: RunState) => setRuns({ key: stepKey, state });
 
   // entering a step: its graph, parameters and view
   useEffect(() => {
@@ -146,7 +142,6 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
     useUi.getState().setTeachOpen(true);
     applySettings(lesson.steps[index].set);
     showView(lesson.steps[index]);
-    setRun({ state: "idle" });
   }, [ready, loaded, lesson, index, epoch]);
 
   // locked parameters go back to the lesson's value when edited
@@ -192,7 +187,9 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
 
   const highlight = useMemo(
     () =>
-      (step?.highlight ?? []).map((id) => `.react-flow__node[data-id="${CSS.escape(id)}"]{outline:3px solid #facc15;outline-offset:3px;border-radius:8px}`).join("\n"),
+      (step?.highlight ?? [])
+        .map((id) => `.react-flow__node[data-id="${CSS.escape(id)}"]{outline:3px solid #facc15;outline-offset:3px;border-radius:8px}`)
+        .join("\n"),
     [step],
   );
 
@@ -227,9 +224,7 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
         </h2>
         <Markdown>{step.text}</Markdown>
         {step.lock?.length ? (
-          <p className="text-[11px] text-slate-400">
-            Locked in this step: {step.lock.map((l) => `${l.node} → ${l.param}`).join(", ")}
-          </p>
+          <p className="text-[11px] text-slate-400">Locked in this step: {step.lock.map((l) => `${l.node} → ${l.param}`).join(", ")}</p>
         ) : null}
         {step.question && (
           <Question
@@ -241,10 +236,21 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
         )}
         {step.action && (
           <div className="flex items-center gap-2">
-            <button type="button" className={`${button} border-sky-600 bg-sky-900/40`} disabled={run.state === "running"} onClick={() => void perform()} data-testid="lesson-action">
+            <button
+              type="button"
+              className={`${button} border-sky-600 bg-sky-900/40`}
+              disabled={run.state === "running"}
+              onClick={() => void perform()}
+              data-testid="lesson-action"
+            >
               ▶ {step.action.label ?? (step.action.kind === "run" ? "Run" : `Run up to ${step.action.node}`)}
             </button>
-            <span className="text-[12px] text-slate-400" data-testid="lesson-run-state" data-state={run.state}>
+            <span
+              className="text-[12px] text-slate-400"
+              data-testid="lesson-run-state"
+              data-state={run.state}
+              data-ms={run.state === "done" ? run.ms : undefined}
+            >
               {run.state === "running" ? "running…" : run.state === "done" ? `done in ${(run.ms / 1000).toFixed(1)} s` : run.state === "failed" ? "" : ""}
             </span>
           </div>
@@ -255,7 +261,13 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
             <p className="text-[11px] font-semibold text-emerald-300 uppercase">Experiment</p>
             <Markdown>{step.experiment.prompt}</Markdown>
             {(step.experiment.set?.length || step.experiment.run) && (
-              <button type="button" className={button} disabled={run.state === "running"} onClick={() => void perform(true)} data-testid="lesson-experiment-try">
+              <button
+                type="button"
+                className={button}
+                disabled={run.state === "running"}
+                onClick={() => void perform(true)}
+                data-testid="lesson-experiment-try"
+              >
                 Try it{step.experiment.set?.length ? `: ${step.experiment.set.map((s) => `${s.param} = ${String(s.value)}`).join(", ")}` : ""}
                 {step.experiment.run ? " and run" : ""}
               </button>

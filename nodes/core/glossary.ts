@@ -28,7 +28,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     id: "beta",
     term: "β_t",
     aliases: ["β", "beta"],
-    definition: "The variance of the noise added by the single forward step from t − 1 to t. The noise schedule is the list of β_t over the training timesteps.",
+    definition:
+      "The variance of the noise added by the single forward step from t − 1 to t. The noise schedule is the list of β_t over the training timesteps.",
     formula: String.raw`q(x_t \mid x_{t-1}) = \mathcal N\!\left(\sqrt{1-\beta_t}\,x_{t-1},\ \beta_t I\right)`,
   },
   {
@@ -114,7 +115,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     id: "guidance-scale",
     term: "guidance scale",
     aliases: ["s", "scale"],
-    definition: "The s in classifier-free guidance. 0 gives the unconditional prediction, 1 the conditional one, above 1 exaggerates what the prompt adds (sharper, truer to the prompt, less varied).",
+    definition:
+      "The s in classifier-free guidance. 0 gives the unconditional prediction, 1 the conditional one, above 1 exaggerates what the prompt adds (sharper, truer to the prompt, less varied).",
   },
   {
     id: "conditional",
@@ -126,7 +128,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     id: "unconditional",
     term: "unconditional",
     aliases: ["uncond", "u", "ε_u"],
-    definition: "The model's prediction with an empty conditioning (the empty prompt, a zero image embedding): the 'without the prompt' half of classifier-free guidance.",
+    definition:
+      "The model's prediction with an empty conditioning (the empty prompt, a zero image embedding): the 'without the prompt' half of classifier-free guidance.",
   },
   {
     id: "cond-minus-uncond",
@@ -138,18 +141,21 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     id: "clip-text-embedding",
     term: "CLIP text embedding",
     aliases: ["text embedding", "z_t"],
-    definition: "The vector the CLIP text encoder makes from a prompt's tokens (one per prompt, plus one hidden state per token). Sentences with similar meaning get nearby vectors.",
+    definition:
+      "The vector the CLIP text encoder makes from a prompt's tokens (one per prompt, plus one hidden state per token). Sentences with similar meaning get nearby vectors.",
   },
   {
     id: "clip-image-embedding",
     term: "CLIP image embedding",
     aliases: ["image embedding", "z_i"],
-    definition: "The vector CLIP's image encoder makes from a picture, in the same space as text embeddings. The prior predicts one from text; variations read it off a picture.",
+    definition:
+      "The vector CLIP's image encoder makes from a picture, in the same space as text embeddings. The prior predicts one from text; variations read it off a picture.",
   },
   {
     id: "prior",
     term: "prior",
-    definition: "A diffusion model over CLIP space: from the text embedding (and token states) it samples a CLIP image embedding of one picture the prompt could describe.",
+    definition:
+      "A diffusion model over CLIP space: from the text embedding (and token states) it samples a CLIP image embedding of one picture the prompt could describe.",
   },
   {
     id: "text-proj",
@@ -161,7 +167,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     id: "decoder",
     term: "decoder",
-    definition: "The diffusion UNet that paints the small picture (64 px in Karlo, 32 px in the toy model) from noise, conditioned on the image embedding through text_proj.",
+    definition:
+      "The diffusion UNet that paints the small picture (64 px in Karlo, 32 px in the toy model) from noise, conditioned on the image embedding through text_proj.",
   },
   {
     id: "super-resolution",
@@ -173,7 +180,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     id: "scheduler",
     term: "scheduler",
-    definition: "The rule that turns the model's prediction at one timestep into the sample at the next (here unCLIP's scheduler), and chooses which timesteps to visit.",
+    definition:
+      "The rule that turns the model's prediction at one timestep into the sample at the next (here unCLIP's scheduler), and chooses which timesteps to visit.",
   },
   {
     id: "latents",
@@ -184,7 +192,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   {
     id: "seed",
     term: "seed",
-    definition: "The number that fixes the random noise (starting latents and each step's fresh noise). Same seed, same picture; another seed, another picture of the same prompt.",
+    definition:
+      "The number that fixes the random noise (starting latents and each step's fresh noise). Same seed, same picture; another seed, another picture of the same prompt.",
   },
 ];
 

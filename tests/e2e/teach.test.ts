@@ -58,20 +58,9 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
     await node(page, "save").locator("img[data-output-image]").first().waitFor({ timeout: 150_000 });
   }, 200_000);
 
-  it("decoder timeline: the slider changes the step shown, with x_t and x̂₀ pictures", async () => {
+  it("decoder timeline: opens at step 1 (pure noise) and the slider changes the step shown, with x_t and x̂₀ pictures", async () => {
     await select("decoder");
     await tab("Timeline").click();
-    await expect.poll(stepLabel).toContain("step 5 of 5");
-    await expect
-      .poll(() =>
-        panel()
-          .getByRole("img", { name: /^x_t \(t = 0\)/ })
-          .count(),
-      )
-      .toBe(1);
-    const slider = panel().getByRole("slider", { name: "Step" });
-    await slider.focus();
-    await page.keyboard.press("Home");
     await expect.poll(stepLabel).toContain("step 1 of 5 · t = 999");
     await expect
       .poll(() =>
@@ -80,14 +69,41 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
           .count(),
       )
       .toBe(1);
+    const slider = panel().getByRole("slider", { name: "Step" });
+    await slider.focus();
     await page.keyboard.press("ArrowRight");
     await expect.poll(stepLabel).toContain("step 2 of 5 · t = 749");
+    await page.keyboard.press("End");
+    await expect.poll(stepLabel).toContain("step 5 of 5");
+    await expect
+      .poll(() =>
+        panel()
+          .getByRole("img", { name: /^x_t \(t = 0\)/ })
+          .count(),
+      )
+      .toBe(1);
+    await expect.poll(() => panel().getByRole("img", { name: "ε̂: the noise the model predicts" }).count()).toBe(1);
     await screenshot(page, "teach-01-decoder-timeline");
   }, 60_000);
+
+  it("a picture enlarges on click, with the step slider under it", async () => {
+    await panel().getByRole("img", { name: "x̂₀: the clean image predicted at this step" }).click();
+    const dialog = page.getByRole("dialog", { name: /Enlarged: x̂₀/ });
+    await dialog.waitFor();
+    const box = await dialog.getByRole("img").boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    await dialog.getByRole("slider", { name: "Step" }).focus();
+    await page.keyboard.press("Home");
+    await expect.poll(() => dialog.getByTestId("step-label").textContent()).toContain("step 1 of 5");
+    await screenshot(page, "teach-01b-enlarged");
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+  }, 30_000);
 
   it("decoder guidance: the formula carries the scale, and the scale slider recomputes the guided result", async () => {
     await tab("Guidance").click();
     await expect.poll(() => panel().getByTestId("guidance-formula").textContent()).toContain("uncond + 8 · (cond − uncond)");
+    await expect.poll(() => panel().getByTestId("guidance-what-if").textContent()).toContain("one-step what-if");
     await expect.poll(() => panel().locator('[data-testid="guidance-chart"] .recharts-line').count()).toBeGreaterThan(0);
     const scale = panel().getByLabel("Guidance scale s");
     await scale.focus();
@@ -120,11 +136,11 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
   it("super-res timeline marks which UNet ran at each step", async () => {
     await select("superRes");
     await tab("Timeline").click();
-    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_last");
+    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_first");
     const slider = panel().getByRole("slider", { name: "Step" });
     await slider.focus();
-    await page.keyboard.press("Home");
-    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_first");
+    await page.keyboard.press("End");
+    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_last");
   }, 30_000);
 
   it("schedule view follows the Scheduler node's step count", async () => {

@@ -50,7 +50,13 @@ function Enlarged({
         className="flex max-h-full flex-col items-center gap-3 rounded-lg border border-slate-700 bg-slate-900 p-4"
         onClick={(e) => e.stopPropagation()}
       >
-        <canvas ref={ref} role="img" aria-label={`${label} (enlarged)`} className="studio-pixel rounded bg-slate-950" style={{ width: "min(70vh, 80vw)", height: "min(70vh, 80vw)" }} />
+        <canvas
+          ref={ref}
+          role="img"
+          aria-label={`${label} (enlarged)`}
+          className="studio-pixel rounded bg-slate-950"
+          style={{ width: "min(70vh, 80vw)", height: "min(70vh, 80vw)" }}
+        />
         <p className="text-sm text-slate-200">{label}</p>
         {controls && <div className="w-full min-w-[28rem]">{controls}</div>}
         <button type="button" onClick={onClose} className="rounded border border-slate-600 px-3 py-1 text-xs text-slate-200 hover:bg-slate-800">
@@ -81,7 +87,12 @@ export function TensorPicture({
   const [big, setBig] = useState(false);
   return (
     <figure className="flex flex-none flex-col items-center gap-1">
-      <button type="button" onClick={() => setBig(true)} title="Click to enlarge" className="cursor-zoom-in rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400">
+      <button
+        type="button"
+        onClick={() => setBig(true)}
+        title="Click to enlarge"
+        className="cursor-zoom-in rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-400"
+      >
         <canvas ref={ref} aria-label={label} role="img" className="studio-pixel rounded bg-slate-950" style={{ width: size, height: size }} />
       </button>
       <figcaption className="max-w-[9rem] text-center text-[11px] leading-tight text-slate-400">{label}</figcaption>

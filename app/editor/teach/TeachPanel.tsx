@@ -115,10 +115,9 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
   if (!node || !decl) return null;
   // a lesson's request wins until the student picks a tab after it
   const wanted = request && (!chosen || chosen.seq < request.seq) ? request.view : chosen?.view;
-  const view: View =
-    wanted && views.includes(wanted) ? wanted : views.includes("timeline") ? "timeline" : views.includes("schedule") ? "schedule" : "explain";
+  const view: View = wanted && views.includes(wanted) ? wanted : views.includes("timeline") ? "timeline" : views.includes("schedule") ? "schedule" : "explain";
   const n = trace?.stage?.steps.length ?? 1;
-  const initialStep = request && request.view === view ? requestedIndex(request.step, n) : 0;
+  const initialStep = request && request.view === view ? requestedIndex(request.step, n) : undefined;
   const viewKey = `${view}:${request?.seq ?? 0}:${trace?.runId ?? ""}`;
   const title = node.data.title ?? decl.title;
   const ports = port ? [port] : Object.keys(trace?.ports ?? {});

@@ -12,7 +12,10 @@ export function Term({ id, children }: { id: string; children?: ReactNode }) {
   if (!entry) return <>{children ?? id}</>;
   return (
     <span className="group/term relative inline-block" data-term={entry.id}>
-      <span tabIndex={0} className="cursor-help underline decoration-slate-500 decoration-dotted underline-offset-2 outline-none focus-visible:ring-1 focus-visible:ring-sky-400">
+      <span
+        tabIndex={0}
+        className="cursor-help underline decoration-slate-500 decoration-dotted underline-offset-2 outline-none focus-visible:ring-1 focus-visible:ring-sky-400"
+      >
         {children ?? entry.term}
       </span>
       <span

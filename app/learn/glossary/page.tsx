@@ -14,7 +14,9 @@ export default function GlossaryPage() {
         <Link href="/">Editor</Link>
       </nav>
       <h1 className="text-2xl font-semibold text-slate-50">Glossary</h1>
-      <p className="mt-1 text-[14px] text-slate-400">The symbols and terms of the teaching views. In the views, hover a dotted-underlined symbol for its definition.</p>
+      <p className="mt-1 text-[14px] text-slate-400">
+        The symbols and terms of the teaching views. In the views, hover a dotted-underlined symbol for its definition.
+      </p>
       <dl className="mt-6 space-y-4" data-testid="glossary">
         {GLOSSARY.map((e) => (
           <div key={e.id} id={e.id} className="rounded border border-slate-800 bg-slate-900 p-3" data-testid={`glossary-${e.id}`}>

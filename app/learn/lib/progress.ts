@@ -29,11 +29,34 @@ function storage(): Storage | null {
 
 function isProgress(v: unknown): v is LessonProgress {
   const p = v as LessonProgress;
-  return typeof p === "object" && p !== null && Number.isInteger(p.step) && Number.isInteger(p.furthest) && typeof p.done === "boolean" && typeof p.answers === "object";
+  return (
+    typeof p === "object" &&
+    p !== null &&
+    Number.isInteger(p.step) &&
+    Number.isInteger(p.furthest) &&
+    typeof p.done === "boolean" &&
+    typeof p.answers === "object"
+  );
 }
 
-export function readAllProgress(): Record<string, LessonProgress> {
-  const raw = storage()?.getItem(KEY);
+const listeners = new Set<() => void>();
+
+/** For useSyncExternalStore: changes made here and in other tabs (the storage event). */
+export function subscribeProgress(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener("storage", listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener("storage", listener);
+  };
+}
+
+/** The stored text (a string compares by value, so an unchanged store does not re-render). */
+export function progressSnapshot(): string {
+  return storage()?.getItem(KEY) ?? "";
+}
+
+export function parseAllProgress(raw: string): Record<string, LessonProgress> {
   if (!raw || raw.length > MAX_BYTES) return {};
   try {
     const all = JSON.parse(raw) as Record<string, unknown>;
@@ -43,8 +66,12 @@ export function readAllProgress(): Record<string, LessonProgress> {
   }
 }
 
-export function readProgress(lessonId: string, steps: number): LessonProgress {
-  const p = readAllProgress()[lessonId];
+export function readAllProgress(): Record<string, LessonProgress> {
+  return parseAllProgress(progressSnapshot());
+}
+
+export function progressOf(all: Record<string, LessonProgress>, lessonId: string, steps: number): LessonProgress {
+  const p = all[lessonId];
   if (!p) return EMPTY_PROGRESS;
   const clamp = (n: number) => Math.max(0, Math.min(steps - 1, n));
   return { ...p, step: clamp(p.step), furthest: clamp(p.furthest) };
@@ -56,4 +83,5 @@ export function writeProgress(lessonId: string, p: LessonProgress | null): void 
   else delete all[lessonId];
   const json = JSON.stringify(all);
   if (json.length <= MAX_BYTES) storage()?.setItem(KEY, json);
+  for (const l of listeners) l();
 }

@@ -1,14 +1,14 @@
 /**
- * The shipped lessons: one JSON file each in ./data, listed here once (a test fails when a file
+ * The shipped lessons: one JSON file each in ./files, listed here once (a test fails when a file
  * in the folder is missing from this list). Parsed at load, so a malformed lesson stops the build
  * and the tests with a message naming the lesson, the step and the field.
  */
-import decoder from "./data/decoder.json";
-import guidance from "./data/guidance.json";
-import interpolation from "./data/interpolation.json";
-import prior from "./data/prior.json";
-import superres from "./data/superres.json";
-import wordsToNumbers from "./data/words-to-numbers.json";
+import decoder from "./files/decoder.json";
+import guidance from "./files/guidance.json";
+import interpolation from "./files/interpolation.json";
+import prior from "./files/prior.json";
+import superres from "./files/superres.json";
+import wordsToNumbers from "./files/words-to-numbers.json";
 import { type Lesson, parseLesson } from "./schema";
 
 /** File name (without .json) → its content. */

@@ -58,10 +58,7 @@ const experiment = z.strictObject({
 });
 
 /** Where a step's graph comes from: a template by name, or a whole workflow in the lesson file. */
-const source = z.union([
-  z.strictObject({ template: z.string().min(1).max(200) }),
-  z.strictObject({ workflow: z.record(z.string(), z.unknown()) }),
-]);
+const source = z.union([z.strictObject({ template: z.string().min(1).max(200) }), z.strictObject({ workflow: z.record(z.string(), z.unknown()) })]);
 
 export const lessonStepSchema = z.strictObject({
   title: z.string().min(1).max(120),
@@ -147,7 +144,8 @@ export function checkLessonReferences(lesson: Lesson, ctx: LessonContext): void 
     const needParam = (field: string, node: string, param: string) => {
       needNode(field, node);
       const params = ctx.paramsOf(graph.get(node)!) ?? [];
-      if (!params.includes(param)) throw new LessonError(lesson.id, at(field), `the node "${node}" has no parameter "${param}" (it has ${params.join(", ") || "none"})`);
+      if (!params.includes(param))
+        throw new LessonError(lesson.id, at(field), `the node "${node}" has no parameter "${param}" (it has ${params.join(", ") || "none"})`);
     };
     step.highlight?.forEach((n, k) => needNode(`highlight[${k}]`, n));
     step.set?.forEach((s, k) => needParam(`set[${k}]`, s.node, s.param));

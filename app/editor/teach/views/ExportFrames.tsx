@@ -52,7 +52,12 @@ export function ExportFrames({ stage }: { stage: StageTrace }) {
   return (
     <div className="flex flex-wrap items-center gap-2 text-[12px] text-slate-300" data-testid="export-frames">
       <span>Export every step of</span>
-      <select aria-label="Frames to export" value={source} onChange={(e) => setSource(e.target.value as FrameSource)} className="rounded bg-slate-800 px-1 py-0.5">
+      <select
+        aria-label="Frames to export"
+        value={source}
+        onChange={(e) => setSource(e.target.value as FrameSource)}
+        className="rounded bg-slate-800 px-1 py-0.5"
+      >
         {SOURCES.map((s) => (
           <option key={s.value} value={s.value}>
             {s.label}

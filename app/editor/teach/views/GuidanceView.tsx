@@ -32,12 +32,13 @@ const STD_COLOUR = "#38bdf8";
 const CLIPPED_COLOUR = "#f97316";
 const RUN_COLOUR = "#facc15";
 
-export function GuidanceView({ stage, nodeId, initialStep = 0 }: { stage: StageTrace; nodeId: string; initialStep?: number }) {
+export function GuidanceView({ stage, nodeId, initialStep }: { stage: StageTrace; nodeId: string; initialStep?: number }) {
   const n = stage.steps.length;
   const runScale = stage.guidanceScale ?? 1;
   const actions = useEditorActions();
   const hasScaleParam = useGraph((g) => g.nodes.find((x) => x.id === nodeId)?.data.params.guidanceScale !== undefined);
-  const [step, setStep] = useState(initialStep);
+  // unasked, a middle step: there the prompt's contribution is plain to see (at step 1 both halves are mostly noise)
+  const [step, setStep] = useState(initialStep ?? Math.floor(n / 2));
   const [playing, setPlaying] = useState(false);
   const [scale, setScale] = useState(runScale);
   const s = stage.steps[Math.min(step, n - 1)];
@@ -76,9 +77,8 @@ export function GuidanceView({ stage, nodeId, initialStep = 0 }: { stage: StageT
         {formatNumber(runScale)} at every step; to see a whole run at another scale, re-run the sampler with it.
       </p>
       <div className="flex flex-wrap items-center gap-2 text-xs text-slate-300">
-        <label htmlFor="guidance-scale">
-          <Term id="guidance-scale">Guidance scale s</Term>
-        </label>
+        <label htmlFor="guidance-scale">Guidance scale s</label>
+        <Term id="guidance-scale">(?)</Term>
         <input
           id="guidance-scale"
           type="range"
@@ -140,7 +140,14 @@ export function GuidanceView({ stage, nodeId, initialStep = 0 }: { stage: StageT
       <div className="w-full max-w-xl space-y-1">
         <Key
           items={[
-            { colour: STD_COLOUR, label: <>spread of <Term id="x-0">x̂₀</Term> (standard deviation)</> },
+            {
+              colour: STD_COLOUR,
+              label: (
+                <>
+                  spread of <Term id="x-0">x̂₀</Term> (standard deviation)
+                </>
+              ),
+            },
             { colour: CLIPPED_COLOUR, label: <>share of x̂₀ values clipped to ±{formatNumber(stage.scheduler.clipSampleRange)}</> },
             { colour: RUN_COLOUR, dashed: true, label: <>the run&apos;s scale ({formatNumber(runScale)})</> },
           ]}

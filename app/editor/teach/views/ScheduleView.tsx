@@ -49,8 +49,8 @@ function LearnedVariance({ schedulerId }: { schedulerId: string }) {
   return (
     <div className="h-36 w-full max-w-xl" data-testid="variance-chart">
       <p className="text-[12px] text-slate-400">
-        <Term id="variance">learned_range</Term>, last run of {consumer}: 0 = <Term id="beta-tilde" /> (the posterior variance), 1 = <Term id="beta" />; bars: the mean
-        fraction the model chose at each <Term id="timestep" /> of the run
+        <Term id="variance">learned_range</Term>, last run of {consumer}: 0 = <Term id="beta-tilde" /> (the posterior variance), 1 = <Term id="beta" />; bars:
+        the mean fraction the model chose at each <Term id="timestep" /> of the run
       </p>
       <ResponsiveContainer width="100%" height="85%">
         <BarChart data={data} margin={{ top: 4, right: 12, bottom: 4, left: 0 }}>
@@ -100,9 +100,30 @@ export function ScheduleView({ nodeId }: { nodeId: string }) {
       </p>
       <Key
         items={[
-          { colour: "#38bdf8", label: <><Term id="alpha-bar" /> — signal kept</> },
-          { colour: "#f97316", label: <><Term id="beta" /> — noise added per training step</> },
-          { colour: "#a3e635", label: <><Term id="sigma" /> = √<Term id="beta-tilde" /></> },
+          {
+            colour: "#38bdf8",
+            label: (
+              <>
+                <Term id="alpha-bar" /> — signal kept
+              </>
+            ),
+          },
+          {
+            colour: "#f97316",
+            label: (
+              <>
+                <Term id="beta" /> — noise added per training step
+              </>
+            ),
+          },
+          {
+            colour: "#a3e635",
+            label: (
+              <>
+                <Term id="sigma" /> = √<Term id="beta-tilde" />
+              </>
+            ),
+          },
           { colour: "#facc15", dot: true, label: <>inference steps (their ᾱ)</> },
           { colour: "#f472b6", dot: true, label: <>σ of each (skipping) step</> },
         ]}
@@ -120,7 +141,7 @@ export function ScheduleView({ nodeId }: { nodeId: string }) {
               label={{ value: "training timestep t", position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }}
             />
             <YAxis stroke="#64748b" fontSize={10} width={40} domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} />
-            <Tooltip contentStyle={TOOLTIP} labelFormatter={(v) => `t = ${String(v)}`} formatter={(v) => formatNumber(Number(v))} />
+            <Tooltip contentStyle={TOOLTIP} labelFormatter={(v) => `t = ${formatNumber(Number(v))}`} formatter={(v) => formatNumber(Number(v))} />
             <Line dataKey="alphaBar" name="ᾱ_t (signal kept)" stroke="#38bdf8" dot={false} connectNulls isAnimationActive={false} />
             <Line dataKey="beta" name="β_t" stroke="#f97316" dot={false} connectNulls isAnimationActive={false} />
             <Line dataKey="sigma" name="σ_t = √β̃_t" stroke="#a3e635" dot={false} connectNulls isAnimationActive={false} />

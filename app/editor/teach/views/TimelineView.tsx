@@ -27,27 +27,28 @@ export function TimelineView({ stage, initialStep = 0 }: { stage: StageTrace; in
   const predicted = useMemo(() => stage.embedding?.predicted.map(decodeTensor) ?? [], [stage]);
   const describe = `step ${i + 1} of ${n} · t = ${s.timestep}${s.prevTimestep !== null ? ` → ${s.prevTimestep}` : " → 0"}`;
   const slider = <StepSlider step={i} steps={n} onChange={setStep} playing={playing} onPlaying={setPlaying} describe={describe} />;
+  const sliderCopy = <StepSlider step={i} steps={n} onChange={setStep} playing={playing} onPlaying={setPlaying} describe={describe} drivesPlayback={false} />;
   const predRange = useMemo<[number, number]>(() => [-absMax(prediction), absMax(prediction)], [prediction]);
   return (
     <div className="space-y-3" data-testid="timeline-view">
       {slider}
       {i === 0 && spatial && (
         <p className="text-[12px] text-slate-400">
-          Step 1 starts from pure noise: at the last training timestep almost no signal is left (<Term id="alpha-bar" /> ≈ {formatNumber(s.alphaProdT)}), so noise is what
-          the model was trained to clean up there. Press Play to run the sampling forward.
+          Step 1 starts from pure noise: at the last training timestep almost no signal is left (<Term id="alpha-bar" /> ≈ {formatNumber(s.alphaProdT)}), so
+          noise is what the model was trained to clean up there. Press Play to run the sampling forward.
         </p>
       )}
       <div className="flex flex-wrap items-start gap-4">
         {spatial ? (
           <>
-            <TensorPicture values={sample} shape={s.sample.shape} label={`x_t (t = ${s.timestep}): the noisy sample`} controls={slider} />
-            <TensorPicture values={x0} shape={s.predOriginalSample.shape} label="x̂₀: the clean image predicted at this step" controls={slider} />
+            <TensorPicture values={sample} shape={s.sample.shape} label={`x_t (t = ${s.timestep}): the noisy sample`} controls={sliderCopy} />
+            <TensorPicture values={x0} shape={s.predOriginalSample.shape} label="x̂₀: the clean image predicted at this step" controls={sliderCopy} />
             <TensorPicture
               values={prediction}
               shape={s.modelOutput.shape}
               range={predRange}
               label={stage.scheduler.predictionType === "epsilon" ? "ε̂: the noise the model predicts" : "the model's prediction"}
-              controls={slider}
+              controls={sliderCopy}
             />
           </>
         ) : (
