@@ -16,7 +16,7 @@ import { useGraph } from "../editor/state/graphStore";
 import { useRuns } from "../editor/state/runStore";
 import { useUi } from "../editor/state/uiStore";
 import { errorMessage, useTRPCClient, validationErrorsOf } from "../trpc/client";
-import { sourceAt, upstreamOf, workflowOf } from "./lib/lessonGraph";
+import { runToWorkflow, sourceAt, workflowOf } from "./lib/lessonGraph";
 import { EMPTY_PROGRESS, type LessonProgress, parseAllProgress, progressOf, progressSnapshot, subscribeProgress, writeProgress } from "./lib/progress";
 import { Markdown } from "./Markdown";
 
@@ -51,7 +51,9 @@ function useLessonRunner() {
       const g = useGraph.getState();
       g.drawRandomSeeds();
       const whole = useGraph.getState().toWorkflow();
-      const wf: Workflow = to ? upstreamOf(whole, to) : whole;
+      const port = to ? g.catalog.get(whole.nodes.find((x) => x.id === to)?.type ?? "")?.outputs[0]?.name : undefined;
+      if (to && !port) return { state: "failed", message: `the node "${to}" has no output to run up to` };
+      const wf: Workflow = to && port ? runToWorkflow(whole, to, port) : whole;
       try {
         const { runId } = await client.runs.enqueue.mutate({ workflow: wf, workflowId: null, options: { previewEvery: 5, trace: true } });
         useRuns.getState().queued(
@@ -112,6 +114,8 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
   /** Bumped by Reset lesson, so step 1 is entered afresh even when the student is on it. */
   const [epoch, setEpoch] = useState(0);
   const loadedSource = useRef<string | null>(null);
+  /** True while a step is being entered: its own loading and settings are not edits to undo. */
+  const entering = useRef(false);
   const runTo = useLessonRunner();
   const n = lesson.steps.length;
   const index = progress.step;
@@ -126,6 +130,7 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
   // entering a step: its graph, parameters and view
   useEffect(() => {
     if (!ready || !loaded) return;
+    entering.current = true;
     const { source, from } = sourceAt(lesson, index);
     const key = `${from}:${JSON.stringify(source)}`;
     if (loadedSource.current !== key) {
@@ -141,23 +146,33 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
     useUi.getState().setTraceRuns(true);
     useUi.getState().setTeachOpen(true);
     applySettings(lesson.steps[index].set);
+    // the lesson's own settings are not the student's unsaved work: leaving asks nothing
+    useGraph.getState().markSaved({ id: null, name: `Lesson: ${lesson.title}` });
+    entering.current = false;
     showView(lesson.steps[index]);
   }, [ready, loaded, lesson, index, epoch]);
 
-  // locked parameters go back to the lesson's value when edited
+  // locked parameters go back to the lesson's value when edited: the step's own setting, else the
+  // value the parameter had once the step's graph was there (never "undefined" before it loads)
   useEffect(() => {
     const locks = step?.lock ?? [];
     if (!locks.length) return;
-    const values = new Map(locks.map((l) => [`${l.node}.${l.param}`, useGraph.getState().nodes.find((x) => x.id === l.node)?.data.params[l.param]]));
-    return useGraph.subscribe((s) => {
+    const key = (node: string, param: string) => `${node}.${param}`;
+    const wanted = new Map<string, unknown>((step.set ?? []).map((s) => [key(s.node, s.param), s.value]));
+    const enforce = (nodes: ReturnType<typeof useGraph.getState>["nodes"]) => {
       for (const l of locks) {
-        const want = values.get(`${l.node}.${l.param}`);
-        const node = s.nodes.find((x) => x.id === l.node);
-        if (node && node.data.params[l.param] !== want) {
-          useGraph.getState().setParam(l.node, l.param, want);
-          useUi.getState().notify(`This step keeps ${l.node} → ${l.param} at ${String(want)}.`);
+        const value = nodes.find((x) => x.id === l.node)?.data.params[l.param];
+        if (value === undefined) continue;
+        const k = key(l.node, l.param);
+        if (!wanted.has(k)) wanted.set(k, value);
+        else if (value !== wanted.get(k)) {
+          useGraph.getState().setParam(l.node, l.param, wanted.get(k));
+          useUi.getState().notify(`This step keeps ${l.node} → ${l.param} at ${String(wanted.get(k))}.`);
         }
       }
+    };
+    return useGraph.subscribe((s) => {
+      if (!entering.current) enforce(s.nodes);
     });
   }, [step]);
 
@@ -188,7 +203,7 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
   const highlight = useMemo(
     () =>
       (step?.highlight ?? [])
-        .map((id) => `.react-flow__node[data-id="${CSS.escape(id)}"]{outline:3px solid #facc15;outline-offset:3px;border-radius:8px}`)
+        .map((id) => `.react-flow__node[data-id=${JSON.stringify(id)}]{outline:3px solid #facc15;outline-offset:3px;border-radius:8px}`)
         .join("\n"),
     [step],
   );

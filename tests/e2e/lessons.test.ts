@@ -37,6 +37,7 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     server = await startServer({ modelsDir: path.join(REPO_ROOT, "models") });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on("dialog", (d) => void d.accept());
     page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
     page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
   }, 120_000);
@@ -93,6 +94,15 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
           await expect
             .poll(() => panel().getByTestId("lesson-answer").textContent())
             .toContain(q.answer === 0 ? "Right." : `the answer is “${q.choices[q.answer]}”`);
+        }
+        for (const l of step.lock ?? []) {
+          // an edit of a locked parameter snaps back to the lesson's value
+          const input = page.locator(`.react-flow__node[data-id="${l.node}"] [data-param="${l.param}"] input[type="number"]`);
+          const before = await input.inputValue();
+          await input.fill(String(Number(before) + 2));
+          await input.press("Enter");
+          await expect.poll(() => input.inputValue()).toBe(before);
+          await expect.poll(() => page.getByText(`This step keeps ${l.node} → ${l.param} at ${before}.`).count()).toBeGreaterThan(0);
         }
         if (step.action) await runAndWait(lesson.id, panel().getByTestId("lesson-action"));
         if (step.experiment?.run) await runAndWait(lesson.id, panel().getByTestId("lesson-experiment-try"));
@@ -152,10 +162,13 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
       expect(await tip.textContent()).toContain(glossaryEntry(id)!.definition);
     }
     await screenshot(page, "lesson-hover-guidance");
-    // the Schedule view of the decoder's scheduler
-    await teach().getByRole("tab").first().waitFor();
-    await page.locator('.react-flow__node[data-id="decoderScheduler"] header').click();
-    await teach().getByRole("tab", { name: "Schedule", exact: true }).click();
+    // the decoder lesson's step 2 opens the Schedule view of the decoder's scheduler
+    await page.goto(`${server.url}/learn/decoder-from-noise`);
+    await page.waitForSelector(".react-flow__node", { timeout: 60_000 });
+    await panel().getByRole("button", { name: "Reset lesson" }).click();
+    await panel().getByRole("button", { name: "Next", exact: true }).click();
+    await expect.poll(() => teach().locator('[role="tab"][aria-selected="true"]').textContent()).toBe("Schedule");
+    await teach().getByTestId("schedule-chart").waitFor({ timeout: 30_000 });
     for (const id of ["alpha-bar", "beta", "sigma"]) {
       const term = teach().locator(`[aria-label="Colour key"] [data-term="${id}"]`).first();
       await term.hover();

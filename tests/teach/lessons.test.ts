@@ -6,7 +6,8 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { sourceAt, upstreamOf, workflowOf } from "../../app/learn/lib/lessonGraph";
+import { PROBE_ID, runToWorkflow, sourceAt, upstreamOf, workflowOf } from "../../app/learn/lib/lessonGraph";
+import { checkWorkflow } from "../../nodes/core/graphRules";
 import { GLOSSARY, REQUIRED_TERMS, glossaryEntry } from "../../nodes/core/glossary";
 import { LESSONS, LESSON_FILES } from "../../nodes/core/lessons";
 import { type Lesson, LessonError, checkLessonReferences, parseLesson } from "../../nodes/core/lessons/schema";
@@ -102,6 +103,11 @@ describe("lesson graph helpers", () => {
     expect(up.nodes.map((n) => n.id).sort()).toEqual(["package", "textEncoder", "tokenizer"]);
     expect(up.links.every((l) => up.nodes.some((n) => n.id === l.from.node) && up.nodes.some((n) => n.id === l.to.node))).toBe(true);
     expect(() => upstreamOf(wf, "nope")).toThrow('no node "nope"');
+    // with its probe it is a valid workflow whose plan is exactly that part
+    const probe = runToWorkflow(wf, "textEncoder", "embedding");
+    const { errors, plan } = checkWorkflow(probe, (type) => NODE_DECLARATIONS.find((d) => d.type === type));
+    expect(errors).toEqual([]);
+    expect(plan!.order.map((p) => p.id).sort()).toEqual(["package", PROBE_ID, "textEncoder", "tokenizer"].sort());
   });
 });
 

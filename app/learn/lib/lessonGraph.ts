@@ -4,7 +4,11 @@
  */
 import type { Lesson, LessonSource } from "../../../nodes/core/lessons/schema";
 import { templateByName } from "../../../nodes/core/templates";
+import { tensorInspectorNode } from "../../../nodes/tensorInspector/node";
 import { parseWorkflow, type Workflow } from "../../../nodes/core/workflow";
+
+/** The id of the Tensor Inspector a "run to" adds (never on the canvas). */
+export const PROBE_ID = "lesson-probe";
 
 /** The source in effect at step `index` (0-based): the last `load` at or before it, else the lesson's start. */
 export function sourceAt(lesson: Lesson, index: number): { source: LessonSource; from: number } {
@@ -25,7 +29,21 @@ export function workflowOf(source: LessonSource, lessonId: string): Workflow {
   return parseWorkflow(source.workflow);
 }
 
-/** The node and every node it depends on, with the links between them: what running up to it needs. */
+/**
+ * What "run up to this node" sends: the node, everything upstream of it, and a Tensor Inspector on
+ * its `port` output — a workflow runs only what an output node needs, and the inspector (which
+ * takes any value) is the output that needs exactly this node.
+ */
+export function runToWorkflow(wf: Workflow, nodeId: string, port: string): Workflow {
+  const up = upstreamOf(wf, nodeId);
+  return {
+    ...up,
+    nodes: [...up.nodes, { id: PROBE_ID, type: tensorInspectorNode.type, params: {}, position: { x: 0, y: 0 } }],
+    links: [...up.links, { id: `${PROBE_ID}-link`, from: { node: nodeId, port }, to: { node: PROBE_ID, port: "value" } }],
+  };
+}
+
+/** The node and every node it depends on, with the links between them. */
 export function upstreamOf(wf: Workflow, nodeId: string): Workflow {
   if (!wf.nodes.some((n) => n.id === nodeId)) throw new Error(`no node "${nodeId}" in the workflow`);
   const keep = new Set([nodeId]);
