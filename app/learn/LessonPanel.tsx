@@ -10,6 +10,7 @@ import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { Lesson, LessonStep, ParamSetting } from "../../nodes/core/lessons/schema";
 import type { Workflow } from "../../nodes/core/workflow";
+import { useClassroom } from "../editor/teach/classroom";
 import { useTeachRequest } from "../editor/teach/teachRequest";
 import { isExecutable } from "../../nodes/core/graphRules";
 import { useGraph } from "../editor/state/graphStore";
@@ -105,6 +106,7 @@ function Question({ step, index, chosen, onChoose }: { step: LessonStep; index: 
 
 export function LessonPanel({ lesson }: { lesson: Lesson }) {
   const ready = useGraph((s) => s.catalog.size > 0);
+  const projector = useClassroom((s) => s.projector);
   // null while the server renders (no localStorage there): the lesson starts once the browser has read it
   const raw = useSyncExternalStore(subscribeProgress, progressSnapshot, () => null);
   const loaded = raw !== null;
@@ -211,7 +213,13 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
   if (!step) return null;
   const skippedQ = skipped !== null ? lesson.steps[skipped]?.question : undefined;
   return (
-    <aside className="flex w-[360px] flex-none flex-col border-r border-slate-800 bg-slate-900" aria-label="Lesson" data-testid="lesson-panel">
+    <aside
+      className="flex w-[360px] flex-none flex-col border-r border-slate-800 bg-slate-900"
+      aria-label="Lesson"
+      data-testid="lesson-panel"
+      // after hydration only: the server cannot know this browser's setting
+      data-projector={loaded && projector ? "" : undefined}
+    >
       {highlight && <style>{highlight}</style>}
       <header className="flex-none border-b border-slate-800 px-3 py-2">
         <Link href="/learn" className="text-[11px] text-sky-300 hover:underline">

@@ -180,6 +180,38 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     expect(errors).toEqual([]);
   }, 180_000);
 
+  it("a pinned run is shown next to the next one in the views; projector mode turns the drawer light and large", async () => {
+    await page.goto(`${server.url}/learn/decoder-from-noise`);
+    await page.waitForSelector(".react-flow__node", { timeout: 60_000 });
+    await panel().getByRole("button", { name: "Reset lesson" }).click();
+    await panel().getByRole("button", { name: "Next", exact: true }).click();
+    await panel().getByRole("button", { name: "Next", exact: true }).click();
+    await expect.poll(stepText).toBe("Step 3 of 5");
+    await runAndWait("pinned", panel().getByTestId("lesson-action"));
+    await teach().getByRole("button", { name: "Pin this run to compare" }).click();
+    await panel().getByRole("button", { name: "Next", exact: true }).click();
+    await panel().getByRole("button", { name: "Next", exact: true }).click();
+    await expect.poll(stepText).toBe("Step 5 of 5");
+    await runAndWait("pinned", panel().getByTestId("lesson-experiment-try"));
+    const compare = teach().getByTestId("compare-runs");
+    await compare.waitFor({ timeout: 30_000 });
+    const labels = await compare.getByTestId("step-label").allTextContents();
+    expect(labels).toHaveLength(2);
+    expect(labels[0]).toContain("of 25");
+    expect(labels[1]).toContain("step 5 of 5");
+    await teach().getByLabel("Projector").check();
+    await expect.poll(() => teach().getAttribute("data-projector")).toBe("");
+    expect(await teach().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(255, 255, 255)");
+    await expect.poll(() => panel().getAttribute("data-projector")).toBe("");
+    await screenshot(page, "lesson-compare-projector");
+    await teach().getByLabel("Projector").uncheck();
+    await teach()
+      .getByRole("button", { name: /^Unpin run/ })
+      .click();
+    await expect.poll(() => teach().getByTestId("compare-runs").count()).toBe(0);
+    expect(errors).toEqual([]);
+  }, 180_000);
+
   it("/learn/glossary defines every listed term", async () => {
     await page.goto(`${server.url}/learn/glossary`);
     await page.getByTestId("glossary").waitFor();

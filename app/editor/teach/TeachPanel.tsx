@@ -14,8 +14,10 @@ import { GLOSSARY } from "../../../nodes/core/glossary";
 import { Term } from "./Term";
 import { fillExplain } from "./lib/explain";
 import type { NodeTrace } from "./lib/nodeTrace";
+import { useClassroom } from "./classroom";
+import "./projector.css";
 import { requestedIndex, useTeachRequest } from "./teachRequest";
-import { useNodeTrace } from "./useTraces";
+import { useNodeTrace, useTraceAt } from "./useTraces";
 import { GuidanceView } from "./views/GuidanceView";
 import { InspectView } from "./views/InspectView";
 import { ScheduleView } from "./views/ScheduleView";
@@ -108,7 +110,9 @@ function missingViewReason(view: View, traced: boolean): string {
 function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
   const node = useGraph((s) => s.nodes.find((n) => n.id === nodeId));
   const decl = useGraph((s) => (node ? s.catalog.get(node.data.type) : undefined));
-  const { trace, loading, error } = useNodeTrace(nodeId);
+  const { trace, loading, error, url } = useNodeTrace(nodeId);
+  const pinned = useClassroom((s) => s.pinned[nodeId] ?? null);
+  const { trace: pinnedTrace } = useTraceAt(pinned?.url ?? null);
   const views = useMemo(() => viewsFor(decl, trace), [decl, trace]);
   const request = useTeachRequest((s) => (s.request?.nodeId === nodeId && !port ? s.request : null));
   const [chosen, setChosen] = useState<{ view: View; seq: number } | null>(port ? { view: "inspect", seq: 0 } : null);
@@ -121,9 +125,35 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
   const viewKey = `${view}:${request?.seq ?? 0}:${trace?.runId ?? ""}`;
   const title = node.data.title ?? decl.title;
   const ports = port ? [port] : Object.keys(trace?.ports ?? {});
+  const compare = view !== "schedule" && pinnedTrace && trace && pinnedTrace.runId !== trace.runId && pinnedTrace.nodeId === trace.nodeId ? pinnedTrace : null;
+  const renderView = (t: NodeTrace | null, slot: string) => (
+    <>
+      {view === "explain" && <ExplainView decl={decl} params={node.data.params} trace={t} />}
+      {view === "timeline" && t?.stage && <TimelineView key={`${viewKey}:${slot}`} stage={t.stage} initialStep={initialStep} />}
+      {view === "guidance" && t?.stage && <GuidanceView key={`${viewKey}:${slot}`} stage={t.stage} nodeId={nodeId} initialStep={initialStep} />}
+      {view === "trajectory" && t?.stage?.embedding && <PriorTrajectoryView stage={t.stage} />}
+      {view === "trajectory" && t?.frames && <FramesView frames={t.frames} />}
+      {view === "schedule" && <ScheduleView nodeId={nodeId} />}
+      {view === "inspect" &&
+        t &&
+        ports.map((p) => {
+          const summary = t.ports[p];
+          const label = decl.outputs.find((o) => o.name === p)?.label ?? p;
+          return summary ? (
+            <InspectView key={p} summary={summary} title={`${title} → ${label}`} />
+          ) : (
+            <p key={p} className="text-[12px] text-slate-400">
+              Nothing recorded for {label}: it is not a tensor (a model component, scheduler settings or text), so there are no numbers to summarise. Select a
+              wire that carries a tensor, or a node whose output is one.
+            </p>
+          );
+        })}
+    </>
+  );
+
   return (
     <div className="flex h-full min-h-0 flex-col">
-      <div className="flex flex-none items-center gap-3 border-b border-slate-800 px-3">
+      <div className="flex flex-none items-center gap-3 border-b border-slate-800 pr-28 pl-3">
         <h2 className="py-2 text-sm font-semibold text-slate-100">
           {title}{" "}
           <span className="font-mono text-[11px] font-normal text-slate-500">
@@ -146,6 +176,16 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
           ))}
         </div>
         <div className="flex-1" />
+        {trace && url && (
+          <button
+            type="button"
+            className="rounded border border-slate-700 px-2 py-0.5 text-[12px] text-slate-200 hover:bg-slate-800"
+            title="Keep this run's trace: the next run of this node is shown next to it in every view"
+            onClick={() => useClassroom.getState().pin(nodeId, pinned ? null : { url, runId: trace.runId })}
+          >
+            {pinned ? `Unpin run ${pinned.runId.slice(0, 8)}` : "Pin this run to compare"}
+          </button>
+        )}
         {isExecutable(decl) && <TraceSwitch nodeId={nodeId} on={Boolean(node.data.trace)} />}
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto p-3" role="tabpanel" aria-label={LABELS[view]}>
@@ -160,28 +200,36 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
             No trace of this node yet: turn on <b>Trace runs</b> in the toolbar (or <b>Trace this node</b>) and press Run to record every step.
           </p>
         )}
-        {view === "explain" && <ExplainView decl={decl} params={node.data.params} trace={trace} />}
-        {view === "timeline" && trace?.stage && <TimelineView key={viewKey} stage={trace.stage} initialStep={initialStep} />}
-        {view === "guidance" && trace?.stage && <GuidanceView key={viewKey} stage={trace.stage} nodeId={nodeId} initialStep={initialStep} />}
-        {view === "trajectory" && trace?.stage?.embedding && <PriorTrajectoryView stage={trace.stage} />}
-        {view === "trajectory" && trace?.frames && <FramesView frames={trace.frames} />}
-        {view === "schedule" && <ScheduleView nodeId={nodeId} />}
-        {view === "inspect" &&
-          trace &&
-          ports.map((p) => {
-            const summary = trace.ports[p];
-            const label = decl.outputs.find((o) => o.name === p)?.label ?? p;
-            return summary ? (
-              <InspectView key={p} summary={summary} title={`${title} → ${label}`} />
-            ) : (
-              <p key={p} className="text-[12px] text-slate-400">
-                Nothing recorded for {label}: it is not a tensor (a model component, scheduler settings or text), so there are no numbers to summarise. Select a
-                wire that carries a tensor, or a node whose output is one.
-              </p>
-            );
-          })}
+        {compare ? (
+          <div className="grid grid-cols-2 gap-4" data-testid="compare-runs">
+            <div className="min-w-0 border-r border-slate-800 pr-3">
+              <p className="mb-2 text-[12px] font-semibold text-amber-200">Pinned: run {compare.runId}</p>
+              {renderView(compare, "pinned")}
+            </div>
+            <div className="min-w-0">
+              <p className="mb-2 text-[12px] font-semibold text-sky-200">Latest: run {trace!.runId}</p>
+              {renderView(trace, "latest")}
+            </div>
+          </div>
+        ) : (
+          renderView(trace, "latest")
+        )}
       </div>
     </div>
+  );
+}
+
+/** Projector mode for the drawer and the lesson panel: large type, high contrast, light background. */
+export function ProjectorSwitch() {
+  const on = useClassroom((s) => s.projector);
+  return (
+    <label
+      className="absolute top-1 right-2 z-10 flex items-center gap-1 rounded bg-slate-900/90 px-1.5 py-0.5 text-[11px] text-slate-300"
+      title="Large type, high contrast and a light background, for a class watching on a projector"
+    >
+      <input type="checkbox" checked={on} onChange={(e) => useClassroom.getState().setProjector(e.target.checked)} className="accent-sky-400" />
+      Projector
+    </label>
   );
 }
 
@@ -192,11 +240,18 @@ export function TeachPanel() {
     return sel.length === 1 ? sel[0].id : null;
   });
   const selectedEdge = useGraph((s) => s.edges.find((e) => e.selected) ?? null);
+  const projector = useClassroom((s) => s.projector);
   if (!open) return null;
   const nodeId = selectedNode ?? selectedEdge?.source ?? null;
   const port = selectedNode ? undefined : (selectedEdge?.sourceHandle ?? undefined);
   return (
-    <section className="h-[340px] flex-none border-t border-slate-800 bg-slate-900/95" aria-label="Teaching views" data-testid="teach-panel">
+    <section
+      className={`relative flex-none border-t border-slate-800 bg-slate-900/95 ${projector ? "h-[62vh]" : "h-[340px]"}`}
+      aria-label="Teaching views"
+      data-testid="teach-panel"
+      data-projector={projector ? "" : undefined}
+    >
+      <ProjectorSwitch />
       {nodeId ? (
         <NodeViews key={`${nodeId}:${port ?? ""}`} nodeId={nodeId} port={port} />
       ) : (
