@@ -168,8 +168,13 @@ export function LessonPanel({ lesson }: { lesson: Lesson }) {
         const k = key(l.node, l.param);
         if (!wanted.has(k)) wanted.set(k, value);
         else if (value !== wanted.get(k)) {
-          useGraph.getState().setParam(l.node, l.param, wanted.get(k));
-          useUi.getState().notify(`This step keeps ${l.node} → ${l.param} at ${String(wanted.get(k))}.`);
+          // on the next task: a field that just committed the edit must render it before it is undone,
+          // or it would keep showing the edited text over the restored value
+          const restore = wanted.get(k);
+          setTimeout(() => {
+            useGraph.getState().setParam(l.node, l.param, restore);
+            useUi.getState().notify(`This step keeps ${l.node} → ${l.param} at ${String(restore)}.`);
+          }, 0);
         }
       }
     };

@@ -194,7 +194,10 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await expect.poll(stepText).toBe("Step 5 of 5");
     await runAndWait("pinned", panel().getByTestId("lesson-experiment-try"));
     const compare = teach().getByTestId("compare-runs");
-    await compare.waitFor({ timeout: 30_000 });
+    await compare.waitFor({ timeout: 30_000 }).catch(async (err: unknown) => {
+      await screenshot(page, "lesson-compare-failed");
+      throw err;
+    });
     const labels = await compare.getByTestId("step-label").allTextContents();
     expect(labels).toHaveLength(2);
     expect(labels[0]).toContain("of 25");

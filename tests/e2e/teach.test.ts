@@ -3,6 +3,8 @@
  * template runs with every node traced, and each view shows that run's data and follows its
  * controls; the traces come back after a reload.
  */
+import { readFileSync } from "node:fs";
+import { decompressFrames, parseGIF } from "gifuct-js";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { templateByName } from "../../nodes/core/templates";
@@ -85,6 +87,22 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
     await expect.poll(() => panel().getByRole("img", { name: "ε̂: the noise the model predicts" }).count()).toBe(1);
     await screenshot(page, "teach-01-decoder-timeline");
   }, 60_000);
+
+  it("the timeline's steps export as an animated GIF (one frame per step) and a PNG strip", async () => {
+    const exportBar = panel().getByTestId("export-frames");
+    const [gif] = await Promise.all([page.waitForEvent("download"), exportBar.getByRole("button", { name: "GIF", exact: true }).click()]);
+    expect(gif.suggestedFilename()).toBe("decoder-x0.gif");
+    const bytes = readFileSync(await gif.path());
+    const frames = decompressFrames(parseGIF(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), false);
+    expect(frames).toHaveLength(5);
+    const [strip] = await Promise.all([page.waitForEvent("download"), exportBar.getByRole("button", { name: "PNG strip", exact: true }).click()]);
+    expect(strip.suggestedFilename()).toBe("decoder-x0-strip.png");
+    expect(
+      readFileSync(await strip.path())
+        .subarray(1, 4)
+        .toString("latin1"),
+    ).toBe("PNG");
+  }, 30_000);
 
   it("a picture enlarges on click, with the step slider under it", async () => {
     await panel().getByRole("img", { name: "x̂₀: the clean image predicted at this step" }).click();
