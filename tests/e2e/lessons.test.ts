@@ -200,7 +200,7 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     });
     const labels = await compare.getByTestId("step-label").allTextContents();
     expect(labels).toHaveLength(2);
-    expect(labels[0]).toContain("of 25");
+    expect(labels[0]).toContain("step 25 of 25");
     expect(labels[1]).toContain("step 5 of 5");
     await teach().getByLabel("Projector").check();
     await expect.poll(() => teach().getAttribute("data-projector")).toBe("");

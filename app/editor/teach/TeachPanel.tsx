@@ -120,8 +120,8 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
   // a lesson's request wins until the student picks a tab after it
   const wanted = request && (!chosen || chosen.seq < request.seq) ? request.view : chosen?.view;
   const view: View = wanted && views.includes(wanted) ? wanted : views.includes("timeline") ? "timeline" : views.includes("schedule") ? "schedule" : "explain";
-  const n = trace?.stage?.steps.length ?? 1;
-  const initialStep = request && request.view === view ? requestedIndex(request.step, n) : undefined;
+  // a lesson's requested step, counted in each trace's own steps (a pinned run may have more)
+  const initialFor = (t: NodeTrace | null) => (request && request.view === view ? requestedIndex(request.step, t?.stage?.steps.length ?? 1) : undefined);
   const viewKey = `${view}:${request?.seq ?? 0}:${trace?.runId ?? ""}`;
   const title = node.data.title ?? decl.title;
   const ports = port ? [port] : Object.keys(trace?.ports ?? {});
@@ -129,8 +129,8 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
   const renderView = (t: NodeTrace | null, slot: string) => (
     <>
       {view === "explain" && <ExplainView decl={decl} params={node.data.params} trace={t} />}
-      {view === "timeline" && t?.stage && <TimelineView key={`${viewKey}:${slot}`} stage={t.stage} initialStep={initialStep} />}
-      {view === "guidance" && t?.stage && <GuidanceView key={`${viewKey}:${slot}`} stage={t.stage} nodeId={nodeId} initialStep={initialStep} />}
+      {view === "timeline" && t?.stage && <TimelineView key={`${viewKey}:${slot}`} stage={t.stage} initialStep={initialFor(t)} />}
+      {view === "guidance" && t?.stage && <GuidanceView key={`${viewKey}:${slot}`} stage={t.stage} nodeId={nodeId} initialStep={initialFor(t)} />}
       {view === "trajectory" && t?.stage?.embedding && <PriorTrajectoryView stage={t.stage} />}
       {view === "trajectory" && t?.frames && <FramesView frames={t.frames} />}
       {view === "schedule" && <ScheduleView nodeId={nodeId} />}
@@ -153,7 +153,7 @@ function NodeViews({ nodeId, port }: { nodeId: string; port?: string }) {
 
   return (
     <div className="flex h-full min-h-0 flex-col">
-      <div className="flex flex-none items-center gap-3 border-b border-slate-800 pr-28 pl-3">
+      <div className="flex flex-none flex-wrap items-center gap-x-3 border-b border-slate-800 pr-28 pl-3">
         <h2 className="py-2 text-sm font-semibold text-slate-100">
           {title}{" "}
           <span className="font-mono text-[11px] font-normal text-slate-500">

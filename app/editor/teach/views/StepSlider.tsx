@@ -33,7 +33,7 @@ export function StepSlider({
     return () => clearTimeout(timer);
   }, [playing, step, steps, onChange, onPlaying, drivesPlayback]);
   return (
-    <div className="flex items-center gap-2">
+    <div className="flex flex-wrap items-center gap-2">
       <button
         type="button"
         onClick={() => {
@@ -54,9 +54,9 @@ export function StepSlider({
           onPlaying(false);
           onChange(Number(e.target.value));
         }}
-        className="min-w-0 flex-1 accent-sky-400"
+        className="min-w-[8rem] flex-1 accent-sky-400"
       />
-      <span className="w-56 flex-none text-right font-mono text-[11px] text-slate-300" data-testid="step-label">
+      <span className="flex-none text-right font-mono text-[11px] text-slate-300" data-testid="step-label">
         {describe}
       </span>
     </div>
