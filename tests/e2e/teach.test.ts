@@ -128,6 +128,8 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
     await page.keyboard.press("Home");
     await expect.poll(() => panel().getByTestId("guidance-formula").textContent()).toContain("uncond + 0 · (cond − uncond)");
     await expect.poll(() => panel().getByRole("img", { name: "guided at s = 0" }).count()).toBe(1);
+    // the what-if can become a real run at that scale
+    await expect.poll(() => panel().getByRole("button", { name: "Re-run with s = 0" }).count()).toBe(1);
     await screenshot(page, "teach-02-decoder-guidance");
   }, 60_000);
 
