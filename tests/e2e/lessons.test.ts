@@ -66,8 +66,11 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     (runTimes[lessonId] ??= []).push(Number(await state.getAttribute("data-ms")));
   }
 
-  it("/learn lists every lesson with a link to its own address", async () => {
-    await page.goto(`${server.url}/learn`);
+  it("/learn (linked from the editor's toolbar) lists every lesson with a link to its own address", async () => {
+    await page.goto(server.url);
+    await page.waitForSelector(".react-flow__node", { timeout: 60_000 });
+    await page.getByRole("link", { name: "Learn", exact: true }).click();
+    await page.waitForURL(`${server.url}/learn`);
     const list = page.getByTestId("lesson-list");
     await list.waitFor();
     expect(await list.locator("li").count()).toBe(LESSONS.length);
