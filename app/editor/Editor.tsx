@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
-import { useEffect, useRef } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import { useTRPC } from "../trpc/client";
 import { Canvas } from "./Canvas";
 import { Dialogs, Notices } from "./Dialogs";
@@ -22,7 +22,8 @@ import { useShortcuts } from "./useShortcuts";
 
 const FIRST_TEMPLATE = "Text to image";
 
-function EditorInner() {
+/** `aside`: a panel left of the canvas (a lesson), which then decides what the editor opens with. */
+function EditorInner({ aside }: { aside?: ReactNode }) {
   const trpc = useTRPC();
   const catalog = useQuery(trpc.nodes.catalog.queryOptions(undefined, { staleTime: Infinity }));
   const actions = useEditorActions();
@@ -36,7 +37,7 @@ function EditorInner() {
   }, [catalog.data]);
 
   useEffect(() => {
-    if (!ready || started.current) return;
+    if (!ready || started.current || aside) return;
     started.current = true;
     const params = new URLSearchParams(window.location.search);
     const id = params.get("w");
@@ -46,7 +47,7 @@ function EditorInner() {
       if (run) return actions.loadRun(run);
       await actions.loadTemplate(FIRST_TEMPLATE);
     })();
-  }, [ready, actions]);
+  }, [ready, actions, aside]);
 
   // leaving with unsaved changes asks first
   useEffect(() => {
@@ -61,6 +62,7 @@ function EditorInner() {
     <div className="flex h-screen flex-col overflow-hidden bg-slate-950 text-slate-200">
       <Toolbar actions={actions} />
       <div className="relative flex min-h-0 flex-1">
+        {aside}
         <main className="relative flex min-w-0 flex-1 flex-col">
           <div className="relative min-h-0 flex-1">
             {catalog.isError ? (
@@ -82,10 +84,10 @@ function EditorInner() {
   );
 }
 
-export function Editor() {
+export function Editor({ aside }: { aside?: ReactNode }) {
   return (
     <ReactFlowProvider>
-      <EditorInner />
+      <EditorInner aside={aside} />
     </ReactFlowProvider>
   );
 }

@@ -134,6 +134,9 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
         Fit view
       </button>
       <TeachControls />
+      <Link href="/learn" className={TOOL} title="Step-by-step lessons on this editor, and the glossary">
+        Learn
+      </Link>
       <Link href="/gallery" className={TOOL}>
         Gallery
       </Link>

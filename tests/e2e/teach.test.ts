@@ -3,6 +3,8 @@
  * template runs with every node traced, and each view shows that run's data and follows its
  * controls; the traces come back after a reload.
  */
+import { readFileSync } from "node:fs";
+import { decompressFrames, parseGIF } from "gifuct-js";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { templateByName } from "../../nodes/core/templates";
@@ -58,20 +60,9 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
     await node(page, "save").locator("img[data-output-image]").first().waitFor({ timeout: 150_000 });
   }, 200_000);
 
-  it("decoder timeline: the slider changes the step shown, with x_t and x̂₀ pictures", async () => {
+  it("decoder timeline: opens at step 1 (pure noise) and the slider changes the step shown, with x_t and x̂₀ pictures", async () => {
     await select("decoder");
     await tab("Timeline").click();
-    await expect.poll(stepLabel).toContain("step 5 of 5");
-    await expect
-      .poll(() =>
-        panel()
-          .getByRole("img", { name: /^x_t \(t = 0\)/ })
-          .count(),
-      )
-      .toBe(1);
-    const slider = panel().getByRole("slider", { name: "Step" });
-    await slider.focus();
-    await page.keyboard.press("Home");
     await expect.poll(stepLabel).toContain("step 1 of 5 · t = 999");
     await expect
       .poll(() =>
@@ -80,20 +71,65 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
           .count(),
       )
       .toBe(1);
+    const slider = panel().getByRole("slider", { name: "Step" });
+    await slider.focus();
     await page.keyboard.press("ArrowRight");
     await expect.poll(stepLabel).toContain("step 2 of 5 · t = 749");
+    await page.keyboard.press("End");
+    await expect.poll(stepLabel).toContain("step 5 of 5");
+    await expect
+      .poll(() =>
+        panel()
+          .getByRole("img", { name: /^x_t \(t = 0\)/ })
+          .count(),
+      )
+      .toBe(1);
+    await expect.poll(() => panel().getByRole("img", { name: "ε̂: the noise the model predicts" }).count()).toBe(1);
     await screenshot(page, "teach-01-decoder-timeline");
   }, 60_000);
+
+  it("the timeline's steps export as an animated GIF (one frame per step) and a PNG strip", async () => {
+    const exportBar = panel().getByTestId("export-frames");
+    const [gif] = await Promise.all([page.waitForEvent("download"), exportBar.getByRole("button", { name: "GIF", exact: true }).click()]);
+    expect(gif.suggestedFilename()).toBe("decoder-x0.gif");
+    const bytes = readFileSync(await gif.path());
+    const frames = decompressFrames(parseGIF(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), false);
+    expect(frames).toHaveLength(5);
+    const [strip] = await Promise.all([page.waitForEvent("download"), exportBar.getByRole("button", { name: "PNG strip", exact: true }).click()]);
+    expect(strip.suggestedFilename()).toBe("decoder-x0-strip.png");
+    expect(
+      readFileSync(await strip.path())
+        .subarray(1, 4)
+        .toString("latin1"),
+    ).toBe("PNG");
+  }, 30_000);
+
+  it("a picture enlarges on click, with the step slider under it", async () => {
+    await panel().getByRole("img", { name: "x̂₀: the clean image predicted at this step" }).click();
+    const dialog = page.getByRole("dialog", { name: /Enlarged: x̂₀/ });
+    await dialog.waitFor();
+    const box = await dialog.getByRole("img").boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    await dialog.getByRole("slider", { name: "Step" }).focus();
+    await page.keyboard.press("Home");
+    await expect.poll(() => dialog.getByTestId("step-label").textContent()).toContain("step 1 of 5");
+    await screenshot(page, "teach-01b-enlarged");
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+  }, 30_000);
 
   it("decoder guidance: the formula carries the scale, and the scale slider recomputes the guided result", async () => {
     await tab("Guidance").click();
     await expect.poll(() => panel().getByTestId("guidance-formula").textContent()).toContain("uncond + 8 · (cond − uncond)");
+    await expect.poll(() => panel().getByTestId("guidance-what-if").textContent()).toContain("one-step what-if");
     await expect.poll(() => panel().locator('[data-testid="guidance-chart"] .recharts-line').count()).toBeGreaterThan(0);
     const scale = panel().getByLabel("Guidance scale s");
     await scale.focus();
     await page.keyboard.press("Home");
     await expect.poll(() => panel().getByTestId("guidance-formula").textContent()).toContain("uncond + 0 · (cond − uncond)");
     await expect.poll(() => panel().getByRole("img", { name: "guided at s = 0" }).count()).toBe(1);
+    // the what-if can become a real run at that scale
+    await expect.poll(() => panel().getByRole("button", { name: "Re-run with s = 0" }).count()).toBe(1);
     await screenshot(page, "teach-02-decoder-guidance");
   }, 60_000);
 
@@ -120,11 +156,11 @@ suite(`teaching views in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () =>
   it("super-res timeline marks which UNet ran at each step", async () => {
     await select("superRes");
     await tab("Timeline").click();
-    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_last");
+    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_first");
     const slider = panel().getByRole("slider", { name: "Step" });
     await slider.focus();
-    await page.keyboard.press("Home");
-    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_first");
+    await page.keyboard.press("End");
+    await expect.poll(() => panel().getByTestId("timeline-unet").textContent()).toBe("super_res_last");
   }, 30_000);
 
   it("schedule view follows the Scheduler node's step count", async () => {

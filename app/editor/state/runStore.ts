@@ -39,7 +39,16 @@ export const useRuns = create<RunStoreState>()((set) => ({
   },
 
   queued(runId, nodeIds) {
-    set((s) => ({ ...markQueued(s, runId, nodeIds), focusRunId: runId }));
+    set((s) => {
+      const next = markQueued(s, runId, nodeIds);
+      // a quick run (all cached) can finish before its enqueue call returns: the node results
+      // that arrived while another run had the focus are this run's outputs all the same
+      const outputs = { ...s.outputs };
+      for (const [id, n] of Object.entries(next.runs[runId]?.nodes ?? {})) {
+        if ((n.state === "done" || n.state === "cached") && n.ui && (n.ui.images?.length || n.ui.text || n.ui.trace)) outputs[id] = n.ui;
+      }
+      return { ...next, focusRunId: runId, outputs };
+    });
   },
 
   clearOutputs() {

@@ -16,8 +16,13 @@ export function useTraceUrl(nodeId: string | null): string | null {
   return live ?? stored.data?.traces.find((t) => t.nodeId === nodeId)?.url ?? null;
 }
 
-export function useNodeTrace(nodeId: string | null): { trace: NodeTrace | null; loading: boolean; error: string | null } {
+export function useNodeTrace(nodeId: string | null): { trace: NodeTrace | null; loading: boolean; error: string | null; url: string | null } {
   const url = useTraceUrl(nodeId);
+  return { ...useTraceAt(url), url };
+}
+
+/** A trace by its artifact address (a pinned run's, for comparison). */
+export function useTraceAt(url: string | null): { trace: NodeTrace | null; loading: boolean; error: string | null } {
   const q = useQuery({
     queryKey: ["node-trace", url],
     enabled: Boolean(url),

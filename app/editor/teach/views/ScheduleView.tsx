@@ -7,10 +7,11 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import { useTRPC } from "../../../trpc/client";
 import { graphToWorkflow } from "../../lib/convert";
 import { useGraph } from "../../state/graphStore";
+import { Key, Term } from "../Term";
 import { formatNumber } from "../lib/explain";
 import { useNodeTrace } from "../useTraces";
 
@@ -47,11 +48,20 @@ function LearnedVariance({ schedulerId }: { schedulerId: string }) {
   const data = stage.steps.filter((s) => s.meanVarianceFraction !== null).map((s) => ({ t: s.timestep, fraction: s.meanVarianceFraction }));
   return (
     <div className="h-36 w-full max-w-xl" data-testid="variance-chart">
-      <p className="text-[12px] text-slate-400">learned_range, last run of {consumer}: 0 = β̃_t (the posterior variance), 1 = β_t</p>
+      <p className="text-[12px] text-slate-400">
+        <Term id="variance">learned_range</Term>, last run of {consumer}: 0 = <Term id="beta-tilde" /> (the posterior variance), 1 = <Term id="beta" />; bars:
+        the mean fraction the model chose at each <Term id="timestep" /> of the run
+      </p>
       <ResponsiveContainer width="100%" height="85%">
         <BarChart data={data} margin={{ top: 4, right: 12, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#1e293b" />
-          <XAxis dataKey="t" stroke="#64748b" fontSize={10} reversed />
+          <XAxis
+            dataKey="t"
+            stroke="#64748b"
+            fontSize={10}
+            reversed
+            label={{ value: "timestep t (run order →)", position: "insideBottom", offset: -2, fill: "#94a3b8", fontSize: 10 }}
+          />
           <YAxis stroke="#64748b" fontSize={10} width={40} domain={[0, 1]} />
           <Tooltip contentStyle={TOOLTIP} formatter={(v) => formatNumber(Number(v))} />
           <Bar dataKey="fraction" name="variance fraction" fill="#a78bfa" isAnimationActive={false} />
@@ -82,9 +92,42 @@ export function ScheduleView({ nodeId }: { nodeId: string }) {
         {s.packageName} · {s.component} · {s.betaSchedule} · {s.varianceType} · prediction {s.predictionType}
         {s.clipSample ? ` · clip ±${formatNumber(s.clipSampleRange)}` : ""}
       </p>
+      <p className="text-[11px] text-slate-400">
+        The <Term id="noise-schedule" /> over the training <Term id="timestep">timesteps</Term>, and the ones this <Term id="scheduler" /> visits:
+      </p>
       <p className="font-mono text-[11px] text-slate-400" data-testid="schedule-timesteps">
         {s.timesteps.length} steps: {s.timesteps.join(", ")}
       </p>
+      <Key
+        items={[
+          {
+            colour: "#38bdf8",
+            label: (
+              <>
+                <Term id="alpha-bar" /> — signal kept
+              </>
+            ),
+          },
+          {
+            colour: "#f97316",
+            label: (
+              <>
+                <Term id="beta" /> — noise added per training step
+              </>
+            ),
+          },
+          {
+            colour: "#a3e635",
+            label: (
+              <>
+                <Term id="sigma" /> = √<Term id="beta-tilde" />
+              </>
+            ),
+          },
+          { colour: "#facc15", dot: true, label: <>inference steps (their ᾱ)</> },
+          { colour: "#f472b6", dot: true, label: <>σ of each (skipping) step</> },
+        ]}
+      />
       <div className="h-48 w-full max-w-2xl" data-testid="schedule-chart">
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart data={data} margin={{ top: 4, right: 12, bottom: 14, left: 0 }}>
@@ -97,9 +140,8 @@ export function ScheduleView({ nodeId }: { nodeId: string }) {
               fontSize={10}
               label={{ value: "training timestep t", position: "insideBottom", offset: -6, fill: "#94a3b8", fontSize: 10 }}
             />
-            <YAxis stroke="#64748b" fontSize={10} width={40} domain={[0, 1]} />
-            <Tooltip contentStyle={TOOLTIP} formatter={(v) => formatNumber(Number(v))} />
-            <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} />
+            <YAxis stroke="#64748b" fontSize={10} width={40} domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} />
+            <Tooltip contentStyle={TOOLTIP} labelFormatter={(v) => `t = ${formatNumber(Number(v))}`} formatter={(v) => formatNumber(Number(v))} />
             <Line dataKey="alphaBar" name="ᾱ_t (signal kept)" stroke="#38bdf8" dot={false} connectNulls isAnimationActive={false} />
             <Line dataKey="beta" name="β_t" stroke="#f97316" dot={false} connectNulls isAnimationActive={false} />
             <Line dataKey="sigma" name="σ_t = √β̃_t" stroke="#a3e635" dot={false} connectNulls isAnimationActive={false} />

@@ -1,5 +1,10 @@
 "use client";
-/** A step scrubber with play/pause: the shared control of the per-step views. */
+/**
+ * A step scrubber with play/pause: the shared control of the per-step views. Play runs forward and
+ * stops at the last step (as sampling does); Play pressed there starts again from step 1. A second
+ * copy of the control (under an enlarged picture) passes `drivesPlayback={false}`, so only one
+ * timer advances the step.
+ */
 import { useEffect } from "react";
 
 export function StepSlider({
@@ -9,6 +14,7 @@ export function StepSlider({
   playing,
   onPlaying,
   describe,
+  drivesPlayback = true,
 }: {
   step: number;
   steps: number;
@@ -16,17 +22,24 @@ export function StepSlider({
   playing: boolean;
   onPlaying: (p: boolean) => void;
   describe: string;
+  drivesPlayback?: boolean;
 }) {
   useEffect(() => {
-    if (!playing) return;
-    const timer = setInterval(() => onChange(step + 1 >= steps ? 0 : step + 1), 350);
-    return () => clearInterval(timer);
-  }, [playing, step, steps, onChange]);
+    if (!playing || !drivesPlayback) return;
+    const timer = setTimeout(() => {
+      if (step + 1 >= steps) onPlaying(false);
+      else onChange(step + 1);
+    }, 350);
+    return () => clearTimeout(timer);
+  }, [playing, step, steps, onChange, onPlaying, drivesPlayback]);
   return (
-    <div className="flex items-center gap-2">
+    <div className="flex flex-wrap items-center gap-2">
       <button
         type="button"
-        onClick={() => onPlaying(!playing)}
+        onClick={() => {
+          if (!playing && step + 1 >= steps) onChange(0);
+          onPlaying(!playing);
+        }}
         className="w-16 flex-none rounded border border-slate-700 px-2 py-0.5 text-xs text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
       >
         {playing ? "❚❚ Pause" : "▶ Play"}
@@ -41,9 +54,9 @@ export function StepSlider({
           onPlaying(false);
           onChange(Number(e.target.value));
         }}
-        className="min-w-0 flex-1 accent-sky-400"
+        className="min-w-[8rem] flex-1 accent-sky-400"
       />
-      <span className="w-56 flex-none text-right font-mono text-[11px] text-slate-300" data-testid="step-label">
+      <span className="flex-none text-right font-mono text-[11px] text-slate-300" data-testid="step-label">
         {describe}
       </span>
     </div>
