@@ -10,8 +10,10 @@ import { useEffect, useRef } from "react";
 import { useTRPC } from "../trpc/client";
 import { Canvas } from "./Canvas";
 import { Dialogs, Notices } from "./Dialogs";
+import { dropFiles } from "./dropFiles";
 import { indexCatalog } from "./lib/types";
 import { Palette } from "./Palette";
+import { ShortcutsOverlay } from "./ShortcutsOverlay";
 import { SidePanel } from "./SidePanel";
 import { TeachPanel } from "./teach/TeachPanel";
 import { isDirty, useGraph } from "./state/graphStore";
@@ -68,7 +70,7 @@ function EditorInner() {
             ) : !ready ? (
               <p className="p-6 text-slate-400">Loading the node catalog…</p>
             ) : (
-              <Canvas onFiles={(files) => files[0] && void actions.importFile(files[0])} />
+              <Canvas onFiles={(files, on) => void dropFiles(files, on, (f) => actions.importFile(f))} />
             )}
           </div>
           {ready && <TeachPanel />}
@@ -77,6 +79,7 @@ function EditorInner() {
       </div>
       <Palette />
       <Dialogs actions={actions} />
+      <ShortcutsOverlay />
       <Notices />
     </div>
   );

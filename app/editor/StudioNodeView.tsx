@@ -13,6 +13,7 @@ import { ParamRow } from "./ParamRow";
 import { useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
+import { useWarnings } from "./useWarnings";
 
 export const NODE_WIDTH = 280;
 
@@ -170,8 +171,27 @@ function Outputs({ id, previewInSlot }: { id: string; previewInSlot: boolean }) 
   );
 }
 
+/** How a bypassed or muted node looks: dimmed, a bypassed one striped. */
+const MODE_STYLE: Record<NonNullable<StudioNode["data"]["mode"]>, { label: string; title: string; className: string; style: React.CSSProperties }> = {
+  bypass: {
+    label: "bypassed",
+    title: "Bypassed (Ctrl+B): does not run; each output passes on the node's first input of the same type",
+    className: "opacity-60",
+    style: { backgroundImage: "repeating-linear-gradient(135deg, rgba(168,85,247,0.18) 0 8px, transparent 8px 16px)" },
+  },
+  mute: {
+    label: "muted",
+    title: "Muted (Ctrl+M): neither this node nor what needs it runs",
+    className: "opacity-40 grayscale",
+    style: {},
+  },
+};
+
 function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
   const decl = useGraph((s) => s.catalog.get(data.type));
+  const allWarnings = useWarnings();
+  const warnings = useMemo(() => allWarnings.filter((w) => w.nodeId === id), [allWarnings, id]);
+  const mode = data.mode ? MODE_STYLE[data.mode] : undefined;
   const edges = useGraph((s) => s.edges);
   const allProblems = useUi((s) => s.problems);
   const live = useRuns((s) => (s.focusRunId ? s.runs[s.focusRunId]?.nodes[id] : undefined));
@@ -200,8 +220,10 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
 
   return (
     <div
-      className={`studio-node relative rounded-lg border text-slate-200 shadow-lg shadow-black/40 ${isNote ? "bg-amber-950/80" : "bg-slate-900"} ${ring}`}
-      style={{ width: NODE_WIDTH }}
+      className={`studio-node relative rounded-lg border text-slate-200 shadow-lg shadow-black/40 ${isNote ? "bg-amber-950/80" : "bg-slate-900"} ${ring} ${mode?.className ?? ""}`}
+      style={{ width: NODE_WIDTH, ...mode?.style }}
+      data-mode={data.mode}
+      data-warning={warnings.length > 0 || undefined}
       data-testid={`node-${id}`}
       data-node-type={data.type}
       data-state={live?.state ?? "idle"}
@@ -209,6 +231,11 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
     >
       <header className={`relative flex h-8 items-center gap-2 rounded-t-lg px-2.5 ${isNote ? "bg-amber-900/50" : "bg-slate-800"}`}>
         <Title id={id} decl={decl} title={data.title} />
+        {mode && (
+          <span className="flex-none rounded bg-purple-500/25 px-1 text-[10px] uppercase tracking-wide text-purple-200" title={mode.title}>
+            {mode.label}
+          </span>
+        )}
         <StatusBadge live={live} />
         <ProgressBar live={live} />
       </header>
@@ -230,6 +257,16 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
           {problems.map((p, i) => (
             <li key={i} className="line-clamp-2" title={p.message} data-problem-code={p.code}>
               {withoutNodeLabel(p.message, id)}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {warnings.length > 0 && (
+        <ul className="border-b border-amber-700/50 bg-amber-950/60 px-2.5 py-1 text-[10.5px] leading-snug text-amber-200" data-testid={`warnings-${id}`}>
+          {warnings.map((w, i) => (
+            <li key={i} className="line-clamp-2" title={w.message} data-warning-code={w.code}>
+              ⚠ {w.message}
             </li>
           ))}
         </ul>

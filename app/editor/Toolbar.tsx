@@ -2,7 +2,6 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRef } from "react";
-import { useReactFlow } from "@xyflow/react";
 import { useTRPC } from "../trpc/client";
 import { isActive } from "./lib/runState";
 import { Menu } from "./Menu";
@@ -69,7 +68,6 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
   const canUndo = useGraph((s) => s.history.past.length > 0);
   const canRedo = useGraph((s) => s.history.future.length > 0);
   const running = useRuns((s) => Boolean(s.focusRunId && isActive(s.runs[s.focusRunId])));
-  const flow = useReactFlow();
   const fileInput = useRef<HTMLInputElement>(null);
   const g = () => useGraph.getState();
 
@@ -130,7 +128,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       >
         Auto-layout
       </button>
-      <button type="button" className={TOOL} onClick={() => void flow.fitView({ padding: 0.08, duration: 200 })} title="Show the whole graph">
+      <button type="button" className={TOOL} onClick={() => useUi.getState().requestFit()} title="Show the whole graph">
         Fit view
       </button>
       <TeachControls />

@@ -19,8 +19,9 @@ function onControl(target: EventTarget | null): boolean {
   return Boolean((target as HTMLElement | null)?.closest?.("button, a, [role=button], [role=menuitem], [role=tab], [role=switch], [role=option]"));
 }
 
-function pasteHere(clip: ClipboardContent) {
-  useGraph.getState().paste(clip, pointer.flow ?? undefined);
+/** Paste at the pointer; with `withIncoming` the pasted nodes keep the wires that fed the originals. */
+function pasteHere(clip: ClipboardContent, withIncoming = true) {
+  useGraph.getState().paste(clip, { at: pointer.flow ?? undefined, withIncoming });
 }
 
 /** Editor-wide keyboard shortcuts; most are off while typing in a field or while a dialog is open. */
@@ -52,6 +53,11 @@ export function useShortcuts(actions: EditorActions): void {
         return;
       }
       if (typingIn(e.target)) return;
+      if (e.key === "?" || (ui.shortcutsOpen && e.key === "Escape")) {
+        e.preventDefault();
+        ui.setShortcutsOpen(e.key === "?" ? !ui.shortcutsOpen : false);
+        return;
+      }
       const g = useGraph.getState();
       if (e.key === " " && !mod) {
         if (onControl(e.target)) return;
@@ -79,11 +85,17 @@ export function useShortcuts(actions: EditorActions): void {
         // our own copy pastes at once; otherwise the paste event may bring one from another tab
         if (clipboard) {
           e.preventDefault();
-          pasteHere(clipboard);
+          pasteHere(clipboard, !e.shiftKey);
         }
       } else if (mod && key === "d") {
         e.preventDefault();
         g.duplicateSelection();
+      } else if (mod && key === "b") {
+        e.preventDefault();
+        g.toggleMode("bypass");
+      } else if (mod && key === "m") {
+        e.preventDefault();
+        g.toggleMode("mute");
       } else if (mod && key === "a") {
         e.preventDefault();
         g.selectAll();

@@ -19,6 +19,11 @@ export const WorkflowNode = z.object({
   height: z.number().positive().optional(),
   /** Record a teaching trace of this node on every run (see docs/TEACHING.md). */
   trace: z.boolean().optional(),
+  /**
+   * "bypass": the node does not run and each output passes on its first input of the same type;
+   * "mute": the node does not run, nor anything that cannot run without it. Absent: runs.
+   */
+  mode: z.enum(["bypass", "mute"]).optional(),
 });
 
 export const WorkflowLink = z.object({

@@ -52,6 +52,7 @@ export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
       ...(n.title ? { title: n.title } : {}),
       ...(seedModes[n.id] ? { seedModes: { ...seedModes[n.id] } } : {}),
       ...(n.trace ? { trace: true } : {}),
+      ...(n.mode ? { mode: n.mode } : {}),
     },
   }));
   const typeOf = new Map(wf.nodes.map((n) => [n.id, n.type]));
@@ -76,6 +77,7 @@ export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Rec
       ...(n.data.title ? { title: n.data.title } : {}),
       ...(n.width ? { width: n.width } : {}),
       ...(n.data.trace ? { trace: true } : {}),
+      ...(n.data.mode ? { mode: n.data.mode } : {}),
     })),
     links: doc.edges.map((e) => ({
       id: e.id,

@@ -8,6 +8,9 @@ import type { CatalogNode, PortType } from "../../../nodes/core/types";
 /** "fixed" keeps a seed parameter as typed; "randomize" draws a new one before every run. */
 export type SeedMode = "fixed" | "randomize";
 
+/** A bypassed node passes its inputs through; a muted one does not run (nor what needs it). */
+export type NodeMode = "bypass" | "mute";
+
 export type StudioNodeData = {
   type: string;
   params: Record<string, unknown>;
@@ -15,6 +18,8 @@ export type StudioNodeData = {
   seedModes?: Record<string, SeedMode>;
   /** Record a teaching trace of this node on every run. */
   trace?: boolean;
+  /** Bypassed or muted (absent: runs normally). */
+  mode?: NodeMode;
 };
 
 export type StudioNode = Node<StudioNodeData, "studio">;

@@ -1,0 +1,23 @@
+/** Every keyboard shortcut and gesture of the editor, as the `?` overlay lists them (docs/EDITOR.md lists the same). */
+export const SHORTCUTS: readonly { keys: string; does: string }[] = [
+  { keys: "Ctrl+Enter", does: "Run the workflow" },
+  { keys: "Space, Ctrl+K, double-click", does: "Add a node (at the pointer)" },
+  { keys: "Ctrl+S / Ctrl+Shift+S", does: "Save / save as" },
+  { keys: "Ctrl+O", does: "Open a saved workflow" },
+  { keys: "Ctrl+Z / Ctrl+Shift+Z, Ctrl+Y", does: "Undo / redo" },
+  { keys: "Ctrl+C / Ctrl+X", does: "Copy / cut the selected nodes" },
+  { keys: "Ctrl+V", does: "Paste at the pointer, keeping the wires that fed the copied nodes" },
+  { keys: "Ctrl+Shift+V", does: "Paste without those incoming wires" },
+  { keys: "Ctrl+D", does: "Duplicate the selected nodes (with their incoming wires)" },
+  { keys: "Ctrl+B", does: "Bypass the selected nodes (outputs pass on the first input of the same type)" },
+  { keys: "Ctrl+M", does: "Mute the selected nodes (they and what needs them do not run)" },
+  { keys: "Ctrl+A", does: "Select every node" },
+  { keys: "Delete, Backspace", does: "Delete the selected nodes and wires" },
+  { keys: "Shift+drag", does: "Select with a box" },
+  { keys: "Ctrl+click", does: "Add a node to the selection" },
+  { keys: "Drag from a port to empty canvas", does: "Add a node that fits the wire" },
+  { keys: "Double-click a title", does: "Rename the node" },
+  { keys: "Drop an image on an image node", does: "Make it that node's image (undo with Ctrl+Z)" },
+  { keys: "Drop a PNG or JSON on the canvas", does: "Open the workflow in it; any other image adds an image node" },
+  { keys: "?", does: "Show this list" },
+];
