@@ -28,6 +28,7 @@ import { useRuns } from "./state/runStore";
 import { useGraph } from "./state/graphStore";
 import { pointer } from "./state/pointer";
 import { useUi } from "./state/uiStore";
+import { useTheme } from "./theme";
 
 const NODE_TYPES: NodeTypes = { studio: StudioNodeView };
 
@@ -60,6 +61,7 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
   const wrapper = useRef<HTMLDivElement>(null);
   const [dragOver, setDragOver] = useState(false);
   const fitRequest = useUi((s) => s.fitRequest);
+  const { light } = useTheme();
   const finishedRun = useRuns((s) => (s.focusRunId && s.runs[s.focusRunId]?.status === "finished" ? s.focusRunId : null));
 
   /** Fit the whole graph into the canvas area the minimap and controls leave free. */
@@ -208,11 +210,11 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
         zoomOnDoubleClick={false}
         minZoom={0.1}
         maxZoom={2.5}
-        colorMode="dark"
+        colorMode={light ? "light" : "dark"}
         defaultEdgeOptions={{ interactionWidth: 16 }}
         aria-label="Workflow canvas"
       >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1} color="#1e293b" />
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1} color={light ? "#cbd5e1" : "#1e293b"} />
         <MiniMap<StudioNode>
           pannable
           zoomable
@@ -224,7 +226,7 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
             const out = useGraph.getState().catalog.get(n.data.type)?.outputs[0];
             return portColor(out?.type);
           }}
-          maskColor="rgba(2,6,23,0.7)"
+          maskColor={light ? "rgba(226,232,240,0.7)" : "rgba(2,6,23,0.7)"}
           ariaLabel="Mini map"
         />
         <Controls position="bottom-left" showInteractive={false} aria-label="Zoom and fit" />

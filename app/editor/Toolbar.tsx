@@ -8,6 +8,7 @@ import { Menu } from "./Menu";
 import { isDirty, useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
+import { nextTheme, useTheme } from "./theme";
 import type { EditorActions } from "./useEditorActions";
 
 const TOOL =
@@ -70,6 +71,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
   const running = useRuns((s) => Boolean(s.focusRunId && isActive(s.runs[s.focusRunId])));
   const fileInput = useRef<HTMLInputElement>(null);
   const g = () => useGraph.getState();
+  const theme = useTheme();
 
   return (
     <header className="flex h-12 flex-none items-center gap-1 border-b border-slate-800 bg-slate-900 px-2" role="toolbar" aria-label="Editor toolbar">
@@ -86,6 +88,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
           { label: "Delete", onSelect: () => void actions.remove(), disabled: false },
           { label: "Export JSON", onSelect: () => actions.exportJson(), separatorBefore: true },
           { label: "Import JSON or PNG…", onSelect: () => fileInput.current?.click() },
+          { label: `Theme: ${theme.label}`, onSelect: nextTheme, separatorBefore: true },
         ]}
       />
       <Menu
