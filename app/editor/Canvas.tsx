@@ -7,6 +7,7 @@
 import {
   Background,
   BackgroundVariant,
+  ControlButton,
   Controls,
   MiniMap,
   ReactFlow,
@@ -62,6 +63,7 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
   const [dragOver, setDragOver] = useState(false);
   const fitRequest = useUi((s) => s.fitRequest);
   const { light } = useTheme();
+  const wiresHidden = useUi((s) => s.wiresHidden);
   const finishedRun = useRuns((s) => (s.focusRunId && s.runs[s.focusRunId]?.status === "finished" ? s.focusRunId : null));
 
   /** Fit the whole graph into the canvas area the minimap and controls leave free. */
@@ -167,7 +169,7 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
   return (
     <div
       ref={wrapper}
-      className={`relative h-full w-full ${dragOver ? "outline-2 -outline-offset-4 outline-dashed outline-sky-400" : ""}`}
+      className={`relative h-full w-full ${wiresHidden ? "studio-wires-hidden" : ""} ${dragOver ? "outline-2 -outline-offset-4 outline-dashed outline-sky-400" : ""}`}
       onDoubleClick={onDoubleClick}
       onPointerMove={(e) => {
         pointer.flow = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
@@ -203,6 +205,10 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
         connectionLineComponent={ConnectionLine}
         connectionRadius={24}
         onNodeDragStart={beginDrag}
+        onNodeContextMenu={(e, n) => {
+          e.preventDefault();
+          useUi.getState().setNodeMenu({ nodeId: n.id, x: e.clientX, y: e.clientY });
+        }}
         onSelectionDragStart={beginDrag}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
@@ -229,7 +235,18 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
           maskColor={light ? "rgba(226,232,240,0.7)" : "rgba(2,6,23,0.7)"}
           ariaLabel="Mini map"
         />
-        <Controls position="bottom-left" showInteractive={false} aria-label="Zoom and fit" />
+        <Controls position="bottom-left" showInteractive={false} aria-label="Zoom and fit">
+          <ControlButton
+            onClick={() => useUi.getState().setWiresHidden(!wiresHidden)}
+            aria-label={wiresHidden ? "Show wires" : "Hide wires"}
+            title={wiresHidden ? "Show wires" : "Hide wires (they still connect)"}
+            aria-pressed={wiresHidden}
+          >
+            <span aria-hidden className="text-[11px] font-semibold">
+              {wiresHidden ? "⌁̸" : "⌁"}
+            </span>
+          </ControlButton>
+        </Controls>
       </ReactFlow>
       {nodes.length === 0 && (
         <p className="pointer-events-none absolute inset-x-0 top-1/3 text-center text-lg text-slate-500" data-testid="empty-hint">

@@ -12,6 +12,7 @@ import { Canvas } from "./Canvas";
 import { Dialogs, Notices } from "./Dialogs";
 import { dropFiles } from "./dropFiles";
 import { indexCatalog } from "./lib/types";
+import { NodeMenu } from "./NodeMenu";
 import { Palette } from "./Palette";
 import { ShortcutsOverlay } from "./ShortcutsOverlay";
 import { SidePanel } from "./SidePanel";
@@ -80,6 +81,7 @@ function EditorInner() {
       <Palette />
       <Dialogs actions={actions} />
       <ShortcutsOverlay />
+      <NodeMenu />
       <Notices />
     </div>
   );

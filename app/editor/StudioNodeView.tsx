@@ -14,6 +14,7 @@ import { useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
 import { useWarnings } from "./useWarnings";
+import { HEADER_TINT } from "./NodeMenu";
 
 export const NODE_WIDTH = 280;
 
@@ -187,6 +188,34 @@ const MODE_STYLE: Record<NonNullable<StudioNode["data"]["mode"]>, { label: strin
   },
 };
 
+/** A collapsed node keeps every port, gathered at the middle of its title bar, so its wires stay drawn. */
+function CollapsedPorts({ decl }: { decl: CatalogNode }) {
+  return (
+    <>
+      {decl.inputs.map((p) => (
+        <Handle
+          key={`in:${p.name}`}
+          type="target"
+          position={Position.Left}
+          id={p.name}
+          className="studio-handle"
+          style={{ top: 16, background: portColor(p.type) }}
+        />
+      ))}
+      {decl.outputs.map((p) => (
+        <Handle
+          key={`out:${p.name}`}
+          type="source"
+          position={Position.Right}
+          id={p.name}
+          className="studio-handle"
+          style={{ top: 16, background: portColor(p.type) }}
+        />
+      ))}
+    </>
+  );
+}
+
 function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
   const decl = useGraph((s) => s.catalog.get(data.type));
   const allWarnings = useWarnings();
@@ -223,13 +252,23 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
       className={`studio-node relative rounded-lg border text-slate-200 shadow-lg shadow-black/40 ${isNote ? "bg-amber-950/80" : "bg-slate-900"} ${ring} ${mode?.className ?? ""}`}
       style={{ width: NODE_WIDTH, ...mode?.style }}
       data-mode={data.mode}
+      data-collapsed={data.collapsed || undefined}
+      data-pinned={data.pinned || undefined}
+      data-color={data.color}
       data-warning={warnings.length > 0 || undefined}
       data-testid={`node-${id}`}
       data-node-type={data.type}
       data-state={live?.state ?? "idle"}
       data-problem={hasProblem || undefined}
     >
-      <header className={`relative flex h-8 items-center gap-2 rounded-t-lg px-2.5 ${isNote ? "bg-amber-900/50" : "bg-slate-800"}`}>
+      <header
+        className={`relative flex h-8 items-center gap-2 px-2.5 ${data.collapsed ? "rounded-lg" : "rounded-t-lg"} ${data.color ? HEADER_TINT[data.color] : isNote ? "bg-amber-900/50" : "bg-slate-800"}`}
+      >
+        {data.pinned && (
+          <span aria-label="pinned" title="Pinned: not moved by dragging or auto-layout (node menu to unpin)" className="flex-none text-[11px]">
+            📌
+          </span>
+        )}
         <Title id={id} decl={decl} title={data.title} />
         {mode && (
           <span className="flex-none rounded bg-purple-500/25 px-1 text-[10px] uppercase tracking-wide text-purple-200" title={mode.title}>
@@ -240,7 +279,11 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         <ProgressBar live={live} />
       </header>
 
-      {!decl && <p className="px-2.5 py-1 text-[11px] text-red-300">Unknown node type “{data.type}”: this version of the app does not have it.</p>}
+      {data.collapsed && decl && <CollapsedPorts decl={decl} />}
+
+      {!data.collapsed && !decl && (
+        <p className="px-2.5 py-1 text-[11px] text-red-300">Unknown node type “{data.type}”: this version of the app does not have it.</p>
+      )}
 
       {(problems.length > 0 || runtimeError) && (
         // above the node, in the gap between nodes, so the node keeps its size and nothing shifts
@@ -262,7 +305,7 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         </ul>
       )}
 
-      {warnings.length > 0 && (
+      {!data.collapsed && warnings.length > 0 && (
         <ul className="border-b border-amber-700/50 bg-amber-950/60 px-2.5 py-1 text-[10.5px] leading-snug text-amber-200" data-testid={`warnings-${id}`}>
           {warnings.map((w, i) => (
             <li key={i} className="line-clamp-2" title={w.message} data-warning-code={w.code}>
@@ -272,7 +315,7 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         </ul>
       )}
 
-      {rows > 0 && (
+      {!data.collapsed && rows > 0 && (
         <div className="relative py-1">
           {Array.from({ length: rows }, (_, i) => {
             const input = decl!.inputs[i];
@@ -282,7 +325,7 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         </div>
       )}
 
-      {decl && decl.params.length > 0 && (
+      {!data.collapsed && decl && decl.params.length > 0 && (
         <div className={`pb-1.5 ${rows > 0 ? "border-t border-slate-700/70 pt-1" : "pt-1"}`}>
           {decl.params.map((p) => (
             <ParamRow
@@ -299,7 +342,7 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         </div>
       )}
 
-      <Outputs id={id} previewInSlot={previewInSlot} />
+      {!data.collapsed && <Outputs id={id} previewInSlot={previewInSlot} />}
     </div>
   );
 }

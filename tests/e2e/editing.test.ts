@@ -268,6 +268,65 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await page.close();
   }, 60_000);
 
+  it("collapses, pins and colours a node from its menu (saved in the workflow); hides and shows the wires", async () => {
+    const { page } = await open(browser, server.url);
+    const edges = await edgeCount(page);
+    const menuItem = async (id: string, name: string | RegExp) => {
+      await node(page, id).locator("header").click({ button: "right" });
+      await page.getByTestId("node-menu").getByRole("menuitem", { name }).click();
+    };
+    await menuItem("decoder", "Collapse");
+    await expect.poll(() => node(page, "decoder").getAttribute("data-collapsed")).toBe("true");
+    expect((await node(page, "decoder").boundingBox())!.height).toBeLessThan(40);
+    expect(await edgeCount(page)).toBe(edges); // its wires are still drawn, to the title bar
+    await menuItem("decoder", "Colour red");
+    await expect.poll(() => node(page, "decoder").getAttribute("data-color")).toBe("red");
+    await menuItem("superRes", /^Pin/);
+    await expect.poll(() => node(page, "superRes").getAttribute("data-pinned")).toBe("true");
+    const before = (await node(page, "superRes").boundingBox())!;
+    await page.mouse.move(before.x + 40, before.y + 8);
+    await page.mouse.down();
+    await page.mouse.move(before.x + 140, before.y + 108, { steps: 8 });
+    await page.mouse.up();
+    const after = (await node(page, "superRes").boundingBox())!;
+    expect([after.x, after.y]).toEqual([before.x, before.y]);
+    await screenshot(page, "26-collapsed-coloured-pinned");
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      (async () => {
+        await page.getByRole("button", { name: "Workflow", exact: true }).click();
+        await page.getByRole("menuitem", { name: "Export JSON", exact: true }).click();
+      })(),
+    ]);
+    const { readFile } = await import("node:fs/promises");
+    const exported = JSON.parse(await readFile(await download.path(), "utf8")) as {
+      nodes: { id: string; collapsed?: boolean; color?: string; pinned?: boolean }[];
+    };
+    expect(exported.nodes.find((n) => n.id === "decoder")).toMatchObject({ collapsed: true, color: "red" });
+    expect(exported.nodes.find((n) => n.id === "superRes")).toMatchObject({ pinned: true });
+
+    await page.getByRole("button", { name: "Hide wires" }).click();
+    await expect
+      .poll(() =>
+        page
+          .locator(".react-flow__edge")
+          .first()
+          .evaluate((e) => getComputedStyle(e).visibility),
+      )
+      .toBe("hidden");
+    await page.getByRole("button", { name: "Show wires" }).click();
+    await expect
+      .poll(() =>
+        page
+          .locator(".react-flow__edge")
+          .first()
+          .evaluate((e) => getComputedStyle(e).visibility),
+      )
+      .toBe("visible");
+    await page.close();
+  }, 60_000);
+
   it("refuses a run with problems without a console error; `?` lists every shortcut; a new workflow shows a hint", async () => {
     const { page, errors } = await open(browser, server.url);
     await node(page, "tokenizer").locator("header").click();
@@ -292,19 +351,26 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     if (await discard.count()) await discard.click();
     await expect.poll(() => page.getByTestId("empty-hint").textContent()).toBe("Add node (Space) or pick a template");
 
-    // the theme follows the system (dark in this browser) until the menu picks light, and stays picked after a reload
-    const page_ = () => page.evaluate(() => ({ theme: document.documentElement.dataset.theme ?? null, bg: getComputedStyle(document.body).backgroundColor }));
-    expect(await page_()).toEqual({ theme: null, bg: "rgb(11, 15, 23)" });
+    // the theme follows the system until the menu picks one, and stays picked after a reload
+    const look = () => page.evaluate(() => ({ theme: document.documentElement.dataset.theme ?? null, bg: getComputedStyle(document.body).backgroundColor }));
+    const DARK = "rgb(11, 15, 23)";
+    const LIGHT = "rgb(248, 250, 252)";
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expect.poll(look).toEqual({ theme: null, bg: DARK });
+    await page.emulateMedia({ colorScheme: "light" });
+    await expect.poll(look).toEqual({ theme: null, bg: LIGHT });
+    await page.emulateMedia({ colorScheme: "dark" });
     await page.getByRole("button", { name: "Workflow", exact: true }).click();
     await page.getByRole("menuitem", { name: "Theme: as the system" }).click();
-    await expect.poll(page_).toEqual({ theme: "light", bg: "rgb(248, 250, 252)" });
+    await expect.poll(look).toEqual({ theme: "light", bg: LIGHT });
     await page.reload();
     await page.waitForSelector(".react-flow__node");
-    await expect.poll(page_).toEqual({ theme: "light", bg: "rgb(248, 250, 252)" });
+    await expect.poll(look).toEqual({ theme: "light", bg: LIGHT });
     await screenshot(page, "25-light-theme");
     await page.getByRole("button", { name: "Workflow", exact: true }).click();
     await page.getByRole("menuitem", { name: "Theme: light" }).click();
-    await expect.poll(page_).toEqual({ theme: "dark", bg: "rgb(11, 15, 23)" });
+    await page.emulateMedia({ colorScheme: "light" });
+    await expect.poll(look).toEqual({ theme: "dark", bg: DARK });
     await page.close();
   }, 60_000);
 });

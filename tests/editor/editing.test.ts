@@ -106,3 +106,28 @@ describe("warnings", () => {
     expect(graphWarnings(setParam(textToImageGraph(), "decoder", "guidanceScale", 500), CATALOG)).toEqual([]);
   });
 });
+
+describe("node looks and modes in the saved workflow", () => {
+  it("keeps mode, collapsed, pinned and colour through graph ↔ workflow, and pinned nodes stay put on auto-layout", async () => {
+    const { graphToWorkflow, workflowToGraph } = await import("../../app/editor/lib/convert");
+    const { layoutGraph } = await import("../../app/editor/lib/autoLayout");
+    const g = textToImageGraph();
+    const look = {
+      ...g,
+      nodes: g.nodes.map((n) =>
+        n.id === "superRes"
+          ? { ...n, data: { ...n.data, mode: "bypass" as const, collapsed: true, pinned: true, color: "red" as const }, position: { x: -999, y: 777 } }
+          : n,
+      ),
+    };
+    const wf = graphToWorkflow(look);
+    expect(wf.nodes.find((n) => n.id === "superRes")).toMatchObject({ mode: "bypass", collapsed: true, pinned: true, color: "red" });
+    expect(wf.nodes.find((n) => n.id === "decoder")).not.toHaveProperty("mode");
+    const back = workflowToGraph(wf, CATALOG).nodes.find((n) => n.id === "superRes")!;
+    expect(back.data).toMatchObject({ mode: "bypass", collapsed: true, pinned: true, color: "red" });
+    expect(back.draggable).toBe(false);
+    const laid = layoutGraph(look);
+    expect(laid.nodes.find((n) => n.id === "superRes")!.position).toEqual({ x: -999, y: 777 });
+    expect(laid.nodes.find((n) => n.id === "decoder")!.position).not.toEqual(g.nodes.find((n) => n.id === "decoder")!.position);
+  });
+});

@@ -53,7 +53,11 @@ export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
       ...(seedModes[n.id] ? { seedModes: { ...seedModes[n.id] } } : {}),
       ...(n.trace ? { trace: true } : {}),
       ...(n.mode ? { mode: n.mode } : {}),
+      ...(n.collapsed ? { collapsed: true } : {}),
+      ...(n.pinned ? { pinned: true } : {}),
+      ...(n.color ? { color: n.color } : {}),
     },
+    ...(n.pinned ? { draggable: false } : {}),
   }));
   const typeOf = new Map(wf.nodes.map((n) => [n.id, n.type]));
   const edges = wf.links.map((l) => makeEdge(l.id, l.from, l.to, typeOf.get(l.from.node), catalog));
@@ -78,6 +82,9 @@ export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Rec
       ...(n.width ? { width: n.width } : {}),
       ...(n.data.trace ? { trace: true } : {}),
       ...(n.data.mode ? { mode: n.data.mode } : {}),
+      ...(n.data.collapsed ? { collapsed: true } : {}),
+      ...(n.data.pinned ? { pinned: true } : {}),
+      ...(n.data.color ? { color: n.data.color } : {}),
     })),
     links: doc.edges.map((e) => ({
       id: e.id,

@@ -17,6 +17,8 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: "Ctrl+click", does: "Add a node to the selection" },
   { keys: "Drag from a port to empty canvas", does: "Add a node that fits the wire" },
   { keys: "Double-click a title", does: "Rename the node" },
+  { keys: "Right-click a node", does: "Node menu: collapse, pin, title colour, bypass, mute" },
+  { keys: "Wire button (bottom left)", does: "Hide or show the wires (they still connect)" },
   { keys: "Drop an image on an image node", does: "Make it that node's image (undo with Ctrl+Z)" },
   { keys: "Drop a PNG or JSON on the canvas", does: "Open the workflow in it; any other image adds an image node" },
   { keys: "?", does: "Show this list" },

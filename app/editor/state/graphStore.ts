@@ -12,7 +12,7 @@ import { defaultParams, graphToWorkflow, makeEdge, randomizeSeeds, workflowToGra
 import { emptyHistory, record, redo, undo, type History } from "../lib/history";
 import { idStem, nextLinkId, uniqueId } from "../lib/ids";
 import { layoutGraph } from "../lib/autoLayout";
-import type { Catalog, GraphDoc, NodeMode, SeedMode, StudioEdge, StudioNode } from "../lib/types";
+import type { Catalog, GraphDoc, NodeLook, NodeMode, SeedMode, StudioEdge, StudioNode } from "../lib/types";
 import { randomSeed } from "../../../nodes/core/seeds";
 
 export interface WorkflowInfo {
@@ -55,6 +55,8 @@ interface GraphState extends GraphDoc {
   selectOnly: (nodeId: string) => void;
   copySelection: () => ClipboardContent | null;
   paste: (clip: ClipboardContent, options?: PasteOptions) => void;
+  /** Collapse, pin or tint a node (undefined/false clears); a pinned node cannot be dragged. */
+  setLook: (nodeId: string, look: NodeLook) => void;
   /** Bypass or mute the selected nodes; when all of them already are, back to normal. */
   toggleMode: (mode: NodeMode) => void;
   duplicateSelection: () => void;
@@ -234,6 +236,18 @@ export const useGraph = create<GraphState>()((set, get) => {
 
     paste(clip, options) {
       change((s) => pasteInto(docOf(s), clip, options));
+    },
+
+    setLook(nodeId, look) {
+      change((s) => ({
+        nodes: s.nodes.map((n) => {
+          if (n.id !== nodeId) return n;
+          const data = { ...n.data, ...look };
+          for (const k of ["collapsed", "pinned", "color"] as const) if (!data[k]) delete data[k];
+          const { draggable: _d, ...rest } = n;
+          return { ...rest, data, ...(data.pinned ? { draggable: false } : {}) };
+        }),
+      }));
     },
 
     toggleMode(mode) {

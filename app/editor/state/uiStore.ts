@@ -46,6 +46,12 @@ interface UiState {
   endRun(runId: string): void;
   dismiss(id: number): void;
   setDialog(d: DialogRequest | null): void;
+  /** The node menu (right-click on a node), at a screen point. */
+  nodeMenu: { nodeId: string; x: number; y: number } | null;
+  setNodeMenu(menu: { nodeId: string; x: number; y: number } | null): void;
+  /** Wires hidden (ComfyUI's link visibility); they still connect and run. */
+  wiresHidden: boolean;
+  setWiresHidden(hidden: boolean): void;
   /** The `?` overlay listing every shortcut. */
   shortcutsOpen: boolean;
   setShortcutsOpen(open: boolean): void;
@@ -69,6 +75,10 @@ export const useUi = create<UiState>()((set) => ({
   notices: [],
   dialog: null,
   setProblems: (problems) => set({ problems }),
+  nodeMenu: null,
+  setNodeMenu: (nodeMenu) => set({ nodeMenu }),
+  wiresHidden: false,
+  setWiresHidden: (wiresHidden) => set({ wiresHidden }),
   shortcutsOpen: false,
   setShortcutsOpen: (shortcutsOpen) => set({ shortcutsOpen }),
   fitRequest: 0,
