@@ -81,7 +81,7 @@ function EditorInner() {
       <Palette />
       <Dialogs actions={actions} />
       <ShortcutsOverlay />
-      <NodeMenu />
+      <NodeMenu actions={actions} />
       <Notices />
     </div>
   );

@@ -1,10 +1,11 @@
 "use client";
-/** The node menu (right-click a node): collapse, pin, title colour, bypass and mute. */
+/** The node menu (right-click a node): collapse, pin, bypass, mute, run to here, title colour. */
 import { useEffect, useRef } from "react";
 import { NODE_COLORS } from "../../nodes/core/workflow";
 import type { NodeColor } from "./lib/types";
 import { useGraph } from "./state/graphStore";
 import { useUi } from "./state/uiStore";
+import type { EditorActions } from "./useEditorActions";
 
 /** The title bar tint of each colour (Tailwind classes, so the light theme needs nothing extra). */
 export const HEADER_TINT: Record<NodeColor, string> = {
@@ -18,7 +19,7 @@ export const HEADER_TINT: Record<NodeColor, string> = {
 const ITEM =
   "flex w-full items-center justify-between gap-4 rounded px-2.5 py-1.5 text-left text-sm text-slate-200 outline-none hover:bg-slate-800 focus-visible:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400";
 
-export function NodeMenu() {
+export function NodeMenu({ actions }: { actions: EditorActions }) {
   const menu = useUi((s) => s.nodeMenu);
   const node = useGraph((s) => (menu ? s.nodes.find((n) => n.id === menu.nodeId) : undefined));
   const root = useRef<HTMLDivElement>(null);
@@ -68,6 +69,10 @@ export function NodeMenu() {
       <button type="button" role="menuitem" className={ITEM} onClick={mode("mute")}>
         {node.data.mode === "mute" ? "Unmute" : "Mute"}
         <span className="font-mono text-[11px] text-slate-500">Ctrl+M</span>
+      </button>
+      <button type="button" role="menuitem" className={ITEM} onClick={act(() => void actions.run([node.id]))}>
+        Run to here
+        <span className="font-mono text-[11px] text-slate-500">Ctrl+Shift+Enter</span>
       </button>
       <div className="my-1 border-t border-slate-700" role="separator" />
       <div className="flex items-center gap-1.5 px-2.5 py-1" aria-label="Title colour">

@@ -20,7 +20,10 @@ export function announceEnd(runId: string): void {
   const ui = useUi.getState();
   ui.endRun(runId);
   const run = useRuns.getState().runs[runId];
-  if (run?.status === "finished" && run.skipped?.length) ui.notify(`Run done: ${skippedText(run.skipped, titleOf)}`, "info");
+  // only what the user bypassed or muted is news ("Run to here" mutes other outputs in what it sends)
+  const modes = new Map(useGraph.getState().nodes.map((n) => [n.id, n.data.mode]));
+  const news = run?.skipped?.filter((s) => s.reason === "muted-input" || modes.get(s.nodeId) === s.reason) ?? [];
+  if (run?.status === "finished" && news.length) ui.notify(`Run done: ${skippedText(news, titleOf)}`, "info");
 }
 
 /** The run's one progress notice follows it (it was put up when the run was queued, see runActions). */

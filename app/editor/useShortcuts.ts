@@ -34,7 +34,15 @@ export function useShortcuts(actions: EditorActions): void {
       const key = e.key.toLowerCase();
       if (mod && key === "enter") {
         e.preventDefault();
-        void actions.run();
+        // Ctrl+Shift+Enter: run to here (only what the selected nodes need)
+        void (e.shiftKey
+          ? actions.run(
+              useGraph
+                .getState()
+                .nodes.filter((n) => n.selected)
+                .map((n) => n.id),
+            )
+          : actions.run());
         return;
       }
       if (mod && key === "s") {

@@ -213,6 +213,19 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await page.close();
   }, 400_000);
 
+  it("runs to here: Ctrl+Shift+Enter on the Decoder runs only what its preview needs", async () => {
+    const { page } = await open(browser, server.url);
+    await useTinyModel(page);
+    await node(page, "decoder").locator("header").click();
+    await page.keyboard.press("Control+Shift+Enter");
+    await node(page, "preview").locator("img[data-output-image]").first().waitFor({ timeout: 150_000 });
+    await expect.poll(() => page.getByTestId("notices").textContent(), { timeout: 30_000 }).not.toMatch(/Running…|Queued/);
+    expect(await node(page, "save").locator("img[data-output-image]").count()).toBe(0);
+    expect(await node(page, "superRes").getAttribute("data-state")).toBe("idle");
+    expect(await node(page, "save").getAttribute("data-mode")).toBeNull(); // the editor's graph is untouched
+    await page.close();
+  }, 200_000);
+
   it("drops: an image on Load Image sets only its image (undoable); a plain image on the canvas adds a Load Image node", async () => {
     expect(madePng.length).toBeGreaterThan(0);
     const { page } = await open(browser, server.url);

@@ -131,3 +131,18 @@ describe("node looks and modes in the saved workflow", () => {
     expect(laid.nodes.find((n) => n.id === "decoder")!.position).not.toEqual(g.nodes.find((n) => n.id === "decoder")!.position);
   });
 });
+
+describe("run to here", () => {
+  it("mutes every other output node in what is sent: the decoder reaches only its preview", async () => {
+    const { runToHere } = await import("../../app/editor/lib/runToHere");
+    const { graphToWorkflow } = await import("../../app/editor/lib/convert");
+    const wf = graphToWorkflow(textToImageGraph());
+    const r = runToHere(wf, ["decoder"], CATALOG)!;
+    expect(r.outputs).toEqual(["preview"]);
+    expect(r.workflow.nodes.find((n) => n.id === "save")!.mode).toBe("mute");
+    expect(r.workflow.nodes.find((n) => n.id === "preview")!.mode).toBeUndefined();
+    expect(wf.nodes.find((n) => n.id === "save")!.mode).toBeUndefined(); // the editor's own workflow is untouched
+    expect(runToHere(wf, ["save"], CATALOG)!.outputs).toEqual(["save"]);
+    expect(runToHere(wf, ["tokenizer"], CATALOG)).toBeNull();
+  });
+});

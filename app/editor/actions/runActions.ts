@@ -8,6 +8,7 @@ import { useGraph } from "../state/graphStore";
 import { useRuns } from "../state/runStore";
 import { useUi } from "../state/uiStore";
 import { announceEnd } from "../useRunEvents";
+import { runToHere } from "../lib/runToHere";
 import type { ActionContext } from "./context";
 
 /** Send a preview of the predicted image every this many steps. */
@@ -21,11 +22,17 @@ function showProblems(problems: ValidationError[], notify: ActionContext["notify
 
 export function runActions({ client, notify }: ActionContext) {
   return {
-    async run() {
+    /** Run the workflow; with `to`, only what those nodes need ("Run to here", see lib/runToHere.ts). */
+    async run(to?: string[]) {
       const g = useGraph.getState();
       if (!g.nodes.length) return notify("The canvas is empty: add nodes or open a template first.", "error");
       g.drawRandomSeeds();
-      const wf = useGraph.getState().toWorkflow();
+      let wf = useGraph.getState().toWorkflow();
+      if (to) {
+        const partial = runToHere(wf, to, g.catalog);
+        if (!partial) return notify("Run to here: select an output node, or a node that feeds one directly.", "error");
+        wf = partial.workflow;
+      }
       useUi.getState().setProblems([]);
       try {
         // asked first, so that problems come back as an answer rather than a refused request

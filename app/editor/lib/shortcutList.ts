@@ -1,6 +1,7 @@
 /** Every keyboard shortcut and gesture of the editor, as the `?` overlay lists them (docs/EDITOR.md lists the same). */
 export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: "Ctrl+Enter", does: "Run the workflow" },
+  { keys: "Ctrl+Shift+Enter", does: "Run to here: only what the selected nodes need (their output nodes)" },
   { keys: "Space, Ctrl+K, double-click", does: "Add a node (at the pointer)" },
   { keys: "Ctrl+S / Ctrl+Shift+S", does: "Save / save as" },
   { keys: "Ctrl+O", does: "Open a saved workflow" },
@@ -17,7 +18,7 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: "Ctrl+click", does: "Add a node to the selection" },
   { keys: "Drag from a port to empty canvas", does: "Add a node that fits the wire" },
   { keys: "Double-click a title", does: "Rename the node" },
-  { keys: "Right-click a node", does: "Node menu: collapse, pin, title colour, bypass, mute" },
+  { keys: "Right-click a node", does: "Node menu: collapse, pin, bypass, mute, run to here, title colour" },
   { keys: "Wire button (bottom left)", does: "Hide or show the wires (they still connect)" },
   { keys: "Drop an image on an image node", does: "Make it that node's image (undo with Ctrl+Z)" },
   { keys: "Drop a PNG or JSON on the canvas", does: "Open the workflow in it; any other image adds an image node" },
