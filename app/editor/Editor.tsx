@@ -18,6 +18,8 @@ import { ShortcutsOverlay } from "./ShortcutsOverlay";
 import { SidePanel } from "./SidePanel";
 import { TeachPanel } from "./teach/TeachPanel";
 import { isDirty, useGraph } from "./state/graphStore";
+import { useTabs } from "./state/tabsStore";
+import { TabStrip } from "./TabStrip";
 import { Toolbar } from "./Toolbar";
 import { useEditorActions } from "./useEditorActions";
 import { useRunEvents } from "./useRunEvents";
@@ -54,7 +56,8 @@ function EditorInner() {
   // leaving with unsaved changes asks first
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
-      if (isDirty(useGraph.getState()) && useGraph.getState().nodes.length) e.preventDefault();
+      const others = Object.values(useTabs.getState().aside).some((t) => isDirty(t.graph) && t.graph.nodes.length);
+      if ((isDirty(useGraph.getState()) && useGraph.getState().nodes.length) || others) e.preventDefault();
     };
     window.addEventListener("beforeunload", warn);
     return () => window.removeEventListener("beforeunload", warn);
@@ -65,6 +68,7 @@ function EditorInner() {
       <Toolbar actions={actions} />
       <div className="relative flex min-h-0 flex-1">
         <main className="relative flex min-w-0 flex-1 flex-col">
+          {ready && <TabStrip />}
           <div className="relative min-h-0 flex-1">
             {catalog.isError ? (
               <p className="p-6 text-red-300">Could not load the node catalog: {catalog.error.message}</p>

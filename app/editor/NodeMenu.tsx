@@ -72,7 +72,7 @@ export function NodeMenu({ actions }: { actions: EditorActions }) {
       </button>
       <button type="button" role="menuitem" className={ITEM} onClick={act(() => void actions.run([node.id]))}>
         Run to here
-        <span className="font-mono text-[11px] text-slate-500">Ctrl+Shift+Enter</span>
+        <span className="font-mono text-[11px] text-slate-500">Alt+Enter</span>
       </button>
       <div className="my-1 border-t border-slate-700" role="separator" />
       <div className="flex items-center gap-1.5 px-2.5 py-1" aria-label="Title colour">

@@ -32,17 +32,14 @@ export function useShortcuts(actions: EditorActions): void {
       if (ui.dialog || ui.palette) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
-      if (mod && key === "enter") {
+      if ((mod || e.altKey) && key === "enter") {
         e.preventDefault();
-        // Ctrl+Shift+Enter: run to here (only what the selected nodes need)
-        void (e.shiftKey
-          ? actions.run(
-              useGraph
-                .getState()
-                .nodes.filter((n) => n.selected)
-                .map((n) => n.id),
-            )
-          : actions.run());
+        // Alt+Enter: run to here, only what the selected nodes need (Ctrl+Shift+Enter lost the selection in tests: Shift is the canvas box-select key)
+        const selected = useGraph
+          .getState()
+          .nodes.filter((n) => n.selected)
+          .map((n) => n.id);
+        void (e.altKey && !mod ? actions.run(selected) : actions.run());
         return;
       }
       if (mod && key === "s") {

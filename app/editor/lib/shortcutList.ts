@@ -1,7 +1,7 @@
 /** Every keyboard shortcut and gesture of the editor, as the `?` overlay lists them (docs/EDITOR.md lists the same). */
 export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: "Ctrl+Enter", does: "Run the workflow" },
-  { keys: "Ctrl+Shift+Enter", does: "Run to here: only what the selected nodes need (their output nodes)" },
+  { keys: "Alt+Enter", does: "Run to here: only what the selected nodes need (their output nodes)" },
   { keys: "Space, Ctrl+K, double-click", does: "Add a node (at the pointer)" },
   { keys: "Ctrl+S / Ctrl+Shift+S", does: "Save / save as" },
   { keys: "Ctrl+O", does: "Open a saved workflow" },
