@@ -40,6 +40,9 @@ export const runsRouter = router({
   /**
    * The same check as a POST that answers with the problems instead of refusing: the editor asks
    * before it queues, so a workflow with problems is shown on its nodes without a failed request.
+   * Stores nothing and answers only about the workflow sent, so it is nobody's and anyone who may
+   * validate may call it; the request body limit and validation's work limits bound it as they
+   * bound runs.validate.
    */
   check: publicProcedure.input(z.object({ workflow: z.unknown() })).mutation(({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
