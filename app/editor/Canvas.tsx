@@ -7,6 +7,7 @@
 import {
   Background,
   BackgroundVariant,
+  ControlButton,
   Controls,
   MiniMap,
   ReactFlow,
@@ -22,17 +23,36 @@ import { checkConnection } from "./lib/connection";
 import { findPort, portColor } from "./lib/ports";
 import type { StudioEdge, StudioNode } from "./lib/types";
 import { ConnectionLine } from "./ConnectionLine";
-import { StudioNodeView } from "./StudioNodeView";
+import { contains, fitViewport, unionBox, type Box } from "./lib/fit";
+import { NODE_WIDTH, StudioNodeView } from "./StudioNodeView";
+import { useRuns } from "./state/runStore";
 import { useGraph } from "./state/graphStore";
 import { pointer } from "./state/pointer";
 import { useUi } from "./state/uiStore";
+import { useTheme } from "./theme";
 
 const NODE_TYPES: NodeTypes = { studio: StudioNodeView };
 
-/** The smallest zoom at which node text stays comfortably legible. */
-const READABLE_ZOOM = 0.8;
+/** The minimap's size on screen; the fit keeps the band under the graph clear of it and the zoom controls. */
+const MINIMAP = { width: 168, height: 112 };
+/** Screen pixels the fit leaves free: the minimap and controls sit in the bottom corners (24 px from the edge). */
+const FIT_INSETS = { top: 20, right: 20, left: 52, bottom: MINIMAP.height + 24 + 8 };
+/** Room kept under an output node that shows no image yet, for the one a run will add (flow pixels). */
+const RESULT_ROOM = 240;
 
-export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
+/** The node boxes the fit must show, output nodes grown by the image they will show after a run. */
+function fitBoxes(nodes: StudioNode[]): Box[] {
+  const g = useGraph.getState();
+  const shown = useRuns.getState().outputs;
+  return nodes.map((n) => {
+    const width = n.measured?.width ?? n.width ?? NODE_WIDTH;
+    const height = n.measured?.height ?? n.height ?? 160;
+    const waitsForImage = g.catalog.get(n.data.type)?.output && !shown[n.id]?.images?.length;
+    return { x: n.position.x, y: n.position.y, width, height: height + (waitsForImage ? RESULT_ROOM : 0) };
+  });
+}
+
+export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: string | null; at: { x: number; y: number } }) => void }) {
   const nodes = useGraph((s) => s.nodes);
   const edges = useGraph((s) => s.edges);
   const onNodesChange = useGraph((s) => s.onNodesChange);
@@ -42,26 +62,57 @@ export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
   const wrapper = useRef<HTMLDivElement>(null);
   const [dragOver, setDragOver] = useState(false);
   const fitRequest = useUi((s) => s.fitRequest);
+  const { light } = useTheme();
+  const wiresHidden = useUi((s) => s.wiresHidden);
+  const finishedRun = useRuns((s) => (s.focusRunId && s.runs[s.focusRunId]?.status === "finished" ? s.focusRunId : null));
 
-  // A newly opened graph is shown whole when that keeps it readable; a wide one is shown from
-  // its start (where data enters) at a readable zoom, the minimap showing the rest.
+  /** Fit the whole graph into the canvas area the minimap and controls leave free. */
+  const fit = useCallback(() => {
+    const box = wrapper.current?.getBoundingClientRect();
+    const bounds = unionBox(fitBoxes(flow.getNodes()));
+    if (!box || !bounds) return;
+    void flow.setViewport(fitViewport(bounds, box.width, box.height, FIT_INSETS, 1, 0.1));
+  }, [flow]);
+
+  // a newly opened, switched or re-laid-out graph is shown whole
   useEffect(() => {
-    const show = () => {
-      const box = wrapper.current?.getBoundingClientRect();
-      const nodes = flow.getNodes();
-      if (!box || !nodes.length) return;
-      const bounds = flow.getNodesBounds(nodes);
-      const pad = 24;
-      const fitZoom = Math.min((box.width - 2 * pad) / bounds.width, (box.height - 2 * pad) / bounds.height, 1);
-      if (fitZoom >= READABLE_ZOOM) return void flow.fitView({ padding: 0.06, maxZoom: 1 });
-      const zoom = Math.min(READABLE_ZOOM, (box.height - 2 * pad) / bounds.height);
-      void flow.setViewport({ x: pad - bounds.x * zoom, y: pad - bounds.y * zoom, zoom });
-    };
     if (fitRequest === 0) return;
     // two frames: React Flow measures the new nodes in the first
-    const frame = requestAnimationFrame(() => requestAnimationFrame(show));
-    return () => cancelAnimationFrame(frame);
-  }, [flow, fitRequest]);
+    let inner = 0;
+    const outer = requestAnimationFrame(() => (inner = requestAnimationFrame(fit)));
+    return () => {
+      cancelAnimationFrame(outer);
+      cancelAnimationFrame(inner);
+    };
+  }, [fit, fitRequest]);
+
+  // after a run, its results must be on screen without panning: refit when an output's picture is not wholly visible
+  useEffect(() => {
+    if (!finishedRun) return;
+    let inner = 0;
+    const check = () => {
+      const box = wrapper.current?.getBoundingClientRect();
+      if (!box) return;
+      const free = {
+        x: box.x + FIT_INSETS.left / 2,
+        y: box.y,
+        width: box.width - FIT_INSETS.left / 2,
+        height: box.height - FIT_INSETS.bottom + 8,
+      };
+      const pictures = [...(wrapper.current?.querySelectorAll("img[data-output-image]") ?? [])].map((img) => img.getBoundingClientRect());
+      if (!cancelled && pictures.some((r) => !contains(free, r))) fit();
+    };
+    let cancelled = false;
+    // the pictures have their size once decoded, and are laid out on their nodes a frame later
+    const images = [...(wrapper.current?.querySelectorAll("img[data-output-image]") ?? [])] as HTMLImageElement[];
+    void Promise.all(images.map((img) => img.decode().catch(() => undefined))).then(() => {
+      if (!cancelled) inner = requestAnimationFrame(() => requestAnimationFrame(check));
+    });
+    return () => {
+      cancelled = true;
+      cancelAnimationFrame(inner);
+    };
+  }, [finishedRun, fit]);
 
   const isValidConnection: IsValidConnection<StudioEdge> = useCallback((c) => {
     const s = useGraph.getState();
@@ -118,7 +169,7 @@ export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
   return (
     <div
       ref={wrapper}
-      className={`relative h-full w-full ${dragOver ? "outline-2 -outline-offset-4 outline-dashed outline-sky-400" : ""}`}
+      className={`relative h-full w-full ${wiresHidden ? "studio-wires-hidden" : ""} ${dragOver ? "outline-2 -outline-offset-4 outline-dashed outline-sky-400" : ""}`}
       onDoubleClick={onDoubleClick}
       onPointerMove={(e) => {
         pointer.flow = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
@@ -136,7 +187,9 @@ export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
         setDragOver(false);
         if (!e.dataTransfer.files.length) return;
         e.preventDefault();
-        onFiles([...e.dataTransfer.files]);
+        // React Flow puts the node id on the node's wrapper
+        const nodeId = (e.target as Element | null)?.closest?.(".react-flow__node")?.getAttribute("data-id") ?? null;
+        onFiles([...e.dataTransfer.files], { nodeId, at: flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }) });
       }}
       data-testid="canvas"
     >
@@ -152,6 +205,10 @@ export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
         connectionLineComponent={ConnectionLine}
         connectionRadius={24}
         onNodeDragStart={beginDrag}
+        onNodeContextMenu={(e, n) => {
+          e.preventDefault();
+          useUi.getState().setNodeMenu({ nodeId: n.id, x: e.clientX, y: e.clientY });
+        }}
         onSelectionDragStart={beginDrag}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
@@ -159,26 +216,43 @@ export function Canvas({ onFiles }: { onFiles: (files: File[]) => void }) {
         zoomOnDoubleClick={false}
         minZoom={0.1}
         maxZoom={2.5}
-        colorMode="dark"
+        colorMode={light ? "light" : "dark"}
         defaultEdgeOptions={{ interactionWidth: 16 }}
         aria-label="Workflow canvas"
       >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1} color="#1e293b" />
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1} color={light ? "#cbd5e1" : "#1e293b"} />
         <MiniMap<StudioNode>
           pannable
           zoomable
           position="bottom-right"
           className="!bottom-6"
+          style={MINIMAP}
           nodeColor={(n) => (n.selected ? "#38bdf8" : "#334155")}
           nodeStrokeColor={(n) => {
             const out = useGraph.getState().catalog.get(n.data.type)?.outputs[0];
             return portColor(out?.type);
           }}
-          maskColor="rgba(2,6,23,0.7)"
+          maskColor={light ? "rgba(226,232,240,0.7)" : "rgba(2,6,23,0.7)"}
           ariaLabel="Mini map"
         />
-        <Controls position="bottom-left" showInteractive={false} aria-label="Zoom and fit" />
+        <Controls position="bottom-left" showInteractive={false} aria-label="Zoom and fit">
+          <ControlButton
+            onClick={() => useUi.getState().setWiresHidden(!wiresHidden)}
+            aria-label={wiresHidden ? "Show wires" : "Hide wires"}
+            title={wiresHidden ? "Show wires" : "Hide wires (they still connect)"}
+            aria-pressed={wiresHidden}
+          >
+            <span aria-hidden className="text-[11px] font-semibold">
+              {wiresHidden ? "⌁̸" : "⌁"}
+            </span>
+          </ControlButton>
+        </Controls>
       </ReactFlow>
+      {nodes.length === 0 && (
+        <p className="pointer-events-none absolute inset-x-0 top-1/3 text-center text-lg text-slate-500" data-testid="empty-hint">
+          Add node (Space) or pick a template
+        </p>
+      )}
     </div>
   );
 }

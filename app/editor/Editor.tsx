@@ -10,11 +10,16 @@ import { type ReactNode, useEffect, useRef } from "react";
 import { useTRPC } from "../trpc/client";
 import { Canvas } from "./Canvas";
 import { Dialogs, Notices } from "./Dialogs";
+import { dropFiles } from "./dropFiles";
 import { indexCatalog } from "./lib/types";
+import { NodeMenu } from "./NodeMenu";
 import { Palette } from "./Palette";
+import { ShortcutsOverlay } from "./ShortcutsOverlay";
 import { SidePanel } from "./SidePanel";
 import { TeachPanel } from "./teach/TeachPanel";
 import { isDirty, useGraph } from "./state/graphStore";
+import { useTabs } from "./state/tabsStore";
+import { TabStrip } from "./TabStrip";
 import { Toolbar } from "./Toolbar";
 import { useEditorActions } from "./useEditorActions";
 import { useRunEvents } from "./useRunEvents";
@@ -52,7 +57,8 @@ function EditorInner({ aside }: { aside?: ReactNode }) {
   // leaving with unsaved changes asks first
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
-      if (isDirty(useGraph.getState()) && useGraph.getState().nodes.length) e.preventDefault();
+      const others = Object.values(useTabs.getState().aside).some((t) => isDirty(t.graph) && t.graph.nodes.length);
+      if ((isDirty(useGraph.getState()) && useGraph.getState().nodes.length) || others) e.preventDefault();
     };
     window.addEventListener("beforeunload", warn);
     return () => window.removeEventListener("beforeunload", warn);
@@ -64,13 +70,14 @@ function EditorInner({ aside }: { aside?: ReactNode }) {
       <div className="relative flex min-h-0 flex-1">
         {aside}
         <main className="relative flex min-w-0 flex-1 flex-col">
+          {ready && <TabStrip />}
           <div className="relative min-h-0 flex-1">
             {catalog.isError ? (
               <p className="p-6 text-red-300">Could not load the node catalog: {catalog.error.message}</p>
             ) : !ready ? (
               <p className="p-6 text-slate-400">Loading the node catalog…</p>
             ) : (
-              <Canvas onFiles={(files) => files[0] && void actions.importFile(files[0])} />
+              <Canvas onFiles={(files, on) => void dropFiles(files, on, (f) => actions.importFile(f))} />
             )}
           </div>
           {ready && <TeachPanel />}
@@ -79,6 +86,8 @@ function EditorInner({ aside }: { aside?: ReactNode }) {
       </div>
       <Palette />
       <Dialogs actions={actions} />
+      <ShortcutsOverlay />
+      <NodeMenu actions={actions} />
       <Notices />
     </div>
   );

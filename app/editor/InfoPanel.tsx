@@ -127,10 +127,12 @@ const SHORTCUTS: [string, string][] = [
   ["Drag a wire to empty space", "Add a node that fits it"],
   ["Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"],
   ["Ctrl+C / Ctrl+V / Ctrl+D", "Copy / paste / duplicate"],
+  ["Ctrl+B / Ctrl+M", "Bypass / mute"],
   ["Delete", "Delete selection"],
   ["Shift+drag", "Select several"],
   ["Ctrl+S", "Save"],
   ["Drop a PNG or .json", "Open its workflow"],
+  ["?", "Every shortcut"],
 ];
 
 export function InfoPanel() {

@@ -13,6 +13,8 @@ import { ParamRow } from "./ParamRow";
 import { useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
+import { useWarnings } from "./useWarnings";
+import { HEADER_TINT } from "./NodeMenu";
 
 export const NODE_WIDTH = 280;
 
@@ -170,8 +172,55 @@ function Outputs({ id, previewInSlot }: { id: string; previewInSlot: boolean }) 
   );
 }
 
+/** How a bypassed or muted node looks: dimmed, a bypassed one striped. */
+const MODE_STYLE: Record<NonNullable<StudioNode["data"]["mode"]>, { label: string; title: string; className: string; style: React.CSSProperties }> = {
+  bypass: {
+    label: "bypassed",
+    title: "Bypassed (Ctrl+B): does not run; each output passes on the node's first input of the same type",
+    className: "opacity-60",
+    style: { backgroundImage: "repeating-linear-gradient(135deg, rgba(168,85,247,0.18) 0 8px, transparent 8px 16px)" },
+  },
+  mute: {
+    label: "muted",
+    title: "Muted (Ctrl+M): neither this node nor what needs it runs",
+    className: "opacity-40 grayscale",
+    style: {},
+  },
+};
+
+/** A collapsed node keeps every port, gathered at the middle of its title bar, so its wires stay drawn. */
+function CollapsedPorts({ decl }: { decl: CatalogNode }) {
+  return (
+    <>
+      {decl.inputs.map((p) => (
+        <Handle
+          key={`in:${p.name}`}
+          type="target"
+          position={Position.Left}
+          id={p.name}
+          className="studio-handle"
+          style={{ top: 16, background: portColor(p.type) }}
+        />
+      ))}
+      {decl.outputs.map((p) => (
+        <Handle
+          key={`out:${p.name}`}
+          type="source"
+          position={Position.Right}
+          id={p.name}
+          className="studio-handle"
+          style={{ top: 16, background: portColor(p.type) }}
+        />
+      ))}
+    </>
+  );
+}
+
 function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
   const decl = useGraph((s) => s.catalog.get(data.type));
+  const allWarnings = useWarnings();
+  const warnings = useMemo(() => allWarnings.filter((w) => w.nodeId === id), [allWarnings, id]);
+  const mode = data.mode ? MODE_STYLE[data.mode] : undefined;
   const edges = useGraph((s) => s.edges);
   const allProblems = useUi((s) => s.problems);
   const live = useRuns((s) => (s.focusRunId ? s.runs[s.focusRunId]?.nodes[id] : undefined));
@@ -200,20 +249,41 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
 
   return (
     <div
-      className={`studio-node relative rounded-lg border text-slate-200 shadow-lg shadow-black/40 ${isNote ? "bg-amber-950/80" : "bg-slate-900"} ${ring}`}
-      style={{ width: NODE_WIDTH }}
+      className={`studio-node relative rounded-lg border text-slate-200 shadow-lg shadow-black/40 ${isNote ? "bg-amber-950/80" : "bg-slate-900"} ${ring} ${mode?.className ?? ""}`}
+      style={{ width: NODE_WIDTH, ...mode?.style }}
+      data-mode={data.mode}
+      data-collapsed={data.collapsed || undefined}
+      data-pinned={data.pinned || undefined}
+      data-color={data.color}
+      data-warning={warnings.length > 0 || undefined}
       data-testid={`node-${id}`}
       data-node-type={data.type}
       data-state={live?.state ?? "idle"}
       data-problem={hasProblem || undefined}
     >
-      <header className={`relative flex h-8 items-center gap-2 rounded-t-lg px-2.5 ${isNote ? "bg-amber-900/50" : "bg-slate-800"}`}>
+      <header
+        className={`relative flex h-8 items-center gap-2 px-2.5 ${data.collapsed ? "rounded-lg" : "rounded-t-lg"} ${data.color ? HEADER_TINT[data.color] : isNote ? "bg-amber-900/50" : "bg-slate-800"}`}
+      >
+        {data.pinned && (
+          <span aria-label="pinned" title="Pinned: not moved by dragging or auto-layout (node menu to unpin)" className="flex-none text-[11px]">
+            📌
+          </span>
+        )}
         <Title id={id} decl={decl} title={data.title} />
+        {mode && (
+          <span className="flex-none rounded bg-purple-500/25 px-1 text-[10px] uppercase tracking-wide text-purple-200" title={mode.title}>
+            {mode.label}
+          </span>
+        )}
         <StatusBadge live={live} />
         <ProgressBar live={live} />
       </header>
 
-      {!decl && <p className="px-2.5 py-1 text-[11px] text-red-300">Unknown node type “{data.type}”: this version of the app does not have it.</p>}
+      {data.collapsed && decl && <CollapsedPorts decl={decl} />}
+
+      {!data.collapsed && !decl && (
+        <p className="px-2.5 py-1 text-[11px] text-red-300">Unknown node type “{data.type}”: this version of the app does not have it.</p>
+      )}
 
       {(problems.length > 0 || runtimeError) && (
         // above the node, in the gap between nodes, so the node keeps its size and nothing shifts
@@ -235,7 +305,17 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         </ul>
       )}
 
-      {rows > 0 && (
+      {!data.collapsed && warnings.length > 0 && (
+        <ul className="border-b border-amber-700/50 bg-amber-950/60 px-2.5 py-1 text-[10.5px] leading-snug text-amber-200" data-testid={`warnings-${id}`}>
+          {warnings.map((w, i) => (
+            <li key={i} className="line-clamp-2" title={w.message} data-warning-code={w.code}>
+              ⚠ {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {!data.collapsed && rows > 0 && (
         <div className="relative py-1">
           {Array.from({ length: rows }, (_, i) => {
             const input = decl!.inputs[i];
@@ -245,7 +325,7 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         </div>
       )}
 
-      {decl && decl.params.length > 0 && (
+      {!data.collapsed && decl && decl.params.length > 0 && (
         <div className={`pb-1.5 ${rows > 0 ? "border-t border-slate-700/70 pt-1" : "pt-1"}`}>
           {decl.params.map((p) => (
             <ParamRow
@@ -262,7 +342,7 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
         </div>
       )}
 
-      <Outputs id={id} previewInSlot={previewInSlot} />
+      {!data.collapsed && <Outputs id={id} previewInSlot={previewInSlot} />}
     </div>
   );
 }

@@ -2,13 +2,13 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRef } from "react";
-import { useReactFlow } from "@xyflow/react";
 import { useTRPC } from "../trpc/client";
 import { isActive } from "./lib/runState";
 import { Menu } from "./Menu";
 import { isDirty, useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
+import { nextTheme, useTheme } from "./theme";
 import type { EditorActions } from "./useEditorActions";
 
 const TOOL =
@@ -69,9 +69,9 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
   const canUndo = useGraph((s) => s.history.past.length > 0);
   const canRedo = useGraph((s) => s.history.future.length > 0);
   const running = useRuns((s) => Boolean(s.focusRunId && isActive(s.runs[s.focusRunId])));
-  const flow = useReactFlow();
   const fileInput = useRef<HTMLInputElement>(null);
   const g = () => useGraph.getState();
+  const theme = useTheme();
 
   return (
     <header className="flex h-12 flex-none items-center gap-1 border-b border-slate-800 bg-slate-900 px-2" role="toolbar" aria-label="Editor toolbar">
@@ -88,6 +88,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
           { label: "Delete", onSelect: () => void actions.remove(), disabled: false },
           { label: "Export JSON", onSelect: () => actions.exportJson(), separatorBefore: true },
           { label: "Import JSON or PNG…", onSelect: () => fileInput.current?.click() },
+          { label: `Theme: ${theme.label}`, onSelect: nextTheme, separatorBefore: true },
         ]}
       />
       <Menu
@@ -130,7 +131,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       >
         Auto-layout
       </button>
-      <button type="button" className={TOOL} onClick={() => void flow.fitView({ padding: 0.08, duration: 200 })} title="Show the whole graph">
+      <button type="button" className={TOOL} onClick={() => useUi.getState().requestFit()} title="Show the whole graph">
         Fit view
       </button>
       <TeachControls />

@@ -19,8 +19,9 @@ function onControl(target: EventTarget | null): boolean {
   return Boolean((target as HTMLElement | null)?.closest?.("button, a, [role=button], [role=menuitem], [role=tab], [role=switch], [role=option]"));
 }
 
-function pasteHere(clip: ClipboardContent) {
-  useGraph.getState().paste(clip, pointer.flow ?? undefined);
+/** Paste at the pointer; with `withIncoming` the pasted nodes keep the wires that fed the originals. */
+function pasteHere(clip: ClipboardContent, withIncoming = true) {
+  useGraph.getState().paste(clip, { at: pointer.flow ?? undefined, withIncoming });
 }
 
 /** Editor-wide keyboard shortcuts; most are off while typing in a field or while a dialog is open. */
@@ -31,9 +32,14 @@ export function useShortcuts(actions: EditorActions): void {
       if (ui.dialog || ui.palette) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
-      if (mod && key === "enter") {
+      if ((mod || e.altKey) && key === "enter") {
         e.preventDefault();
-        void actions.run();
+        // Alt+Enter: run to here, only what the selected nodes need (Ctrl+Shift+Enter lost the selection in tests: Shift is the canvas box-select key)
+        const selected = useGraph
+          .getState()
+          .nodes.filter((n) => n.selected)
+          .map((n) => n.id);
+        void (e.altKey && !mod ? actions.run(selected) : actions.run());
         return;
       }
       if (mod && key === "s") {
@@ -52,6 +58,11 @@ export function useShortcuts(actions: EditorActions): void {
         return;
       }
       if (typingIn(e.target)) return;
+      if (e.key === "?" || (ui.shortcutsOpen && e.key === "Escape")) {
+        e.preventDefault();
+        ui.setShortcutsOpen(e.key === "?" ? !ui.shortcutsOpen : false);
+        return;
+      }
       const g = useGraph.getState();
       if (e.key === " " && !mod) {
         if (onControl(e.target)) return;
@@ -79,11 +90,17 @@ export function useShortcuts(actions: EditorActions): void {
         // our own copy pastes at once; otherwise the paste event may bring one from another tab
         if (clipboard) {
           e.preventDefault();
-          pasteHere(clipboard);
+          pasteHere(clipboard, !e.shiftKey);
         }
       } else if (mod && key === "d") {
         e.preventDefault();
         g.duplicateSelection();
+      } else if (mod && key === "b") {
+        e.preventDefault();
+        g.toggleMode("bypass");
+      } else if (mod && key === "m") {
+        e.preventDefault();
+        g.toggleMode("mute");
       } else if (mod && key === "a") {
         e.preventDefault();
         g.selectAll();

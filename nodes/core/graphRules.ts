@@ -9,6 +9,7 @@
  * except that unknown node types and links to nodes that do not exist are always reported.
  */
 import { describeValue } from "./describeValue";
+import { resolveModes, type SkippedNode } from "./nodeModes";
 import type { NodeDeclaration, ParamSpec, PortType } from "./types";
 import type { Workflow, WorkflowNode } from "./workflow";
 
@@ -52,6 +53,8 @@ export interface ExecutionPlan {
   /** Needed nodes in dependency order. */
   order: PlannedNode[];
   outputNodes: string[];
+  /** Bypassed and muted nodes, and those that could not run without a muted one: not in `order`. */
+  skipped: SkippedNode[];
 }
 
 export interface ValidationResult {
@@ -136,8 +139,10 @@ function label(node: WorkflowNode, decl?: NodeDeclaration): string {
   return `${node.title ?? decl?.title ?? node.type} (${node.id})`;
 }
 
-export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => NodeDeclaration | undefined, options: CheckOptions = {}): ValidationResult {
+export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => NodeDeclaration | undefined, options: CheckOptions = {}): ValidationResult {
   const errors: ValidationError[] = [];
+  // bypassed and muted nodes leave the graph first; what remains is checked like any workflow
+  const { workflow: wf, skipped } = resolveModes(saved, declarationOf);
   const nodes = new Map(wf.nodes.map((n) => [n.id, n]));
   const decls = new Map<string, NodeDeclaration>();
 
@@ -186,7 +191,12 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
   if (options.targets && outputNodes.length === 0) {
     errors.push({ code: "unknown_node", message: `none of the nodes ${options.targets.join(", ")} is in the workflow` });
   } else if (outputNodes.length === 0) {
-    errors.push({ code: "no_output", message: "the workflow has no output node (Save Image, Preview Image or Tensor Inspector): nothing would run" });
+    errors.push({
+      code: "no_output",
+      message: skipped.length
+        ? "every output node is muted or needs a muted node: nothing would run (Ctrl+M unmutes the selected nodes)"
+        : "the workflow has no output node (Save Image, Preview Image or Tensor Inspector): nothing would run",
+    });
   }
   const needed = new Set<string>();
   const stack = [...outputNodes];
@@ -330,6 +340,7 @@ export function checkWorkflow(wf: Workflow, declarationOf: (type: string) => Nod
     plan: {
       order: order.map((id) => ({ id, type: nodes.get(id)!.type, declaration: decls.get(id)!, inputs: incoming.get(id) ?? {}, params: params.get(id)! })),
       outputNodes,
+      skipped,
     },
   };
 }

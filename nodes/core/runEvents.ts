@@ -1,4 +1,6 @@
 /** Progress events of runs, streamed to the editor (SSE) and the CLI. */
+import type { SkippedNode } from "./nodeModes";
+
 export interface RunError {
   code: string;
   message: string;
@@ -10,7 +12,7 @@ export interface RunError {
 export type RunEvent =
   | { type: "run.queued"; runId: string; position: number }
   | { type: "run.started"; runId: string }
-  | { type: "run.finished"; runId: string; ms: number; ran: string[]; cached: string[] }
+  | { type: "run.finished"; runId: string; ms: number; ran: string[]; cached: string[]; skipped?: SkippedNode[] }
   | { type: "run.failed"; runId: string; error: RunError; errors?: RunError[] }
   | { type: "run.cancelled"; runId: string }
   | { type: "node.started"; runId: string; nodeId: string }

@@ -19,7 +19,21 @@ export const WorkflowNode = z.object({
   height: z.number().positive().optional(),
   /** Record a teaching trace of this node on every run (see docs/TEACHING.md). */
   trace: z.boolean().optional(),
+  /**
+   * "bypass": the node does not run and each output passes on its first input of the same type;
+   * "mute": the node does not run, nor anything that cannot run without it. Absent: runs.
+   */
+  mode: z.enum(["bypass", "mute"]).optional(),
+  /** Drawn as its title bar only. */
+  collapsed: z.boolean().optional(),
+  /** Not moved by dragging or by auto-layout. */
+  pinned: z.boolean().optional(),
+  /** A tint for the title bar, one of NODE_COLORS. */
+  color: z.enum(["red", "orange", "green", "blue", "purple"]).optional(),
 });
+
+/** The tints a node's title bar may have. */
+export const NODE_COLORS = ["red", "orange", "green", "blue", "purple"] as const;
 
 export const WorkflowLink = z.object({
   id: z.string().min(1).max(64),

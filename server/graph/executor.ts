@@ -14,6 +14,7 @@ import type { NodeRegistry } from "./registry";
 import { isCacheable, type ValidationError } from "../../nodes/core/graphRules";
 import { validateWorkflow } from "./validate";
 import type { Workflow } from "../../nodes/core/workflow";
+import type { SkippedNode } from "../../nodes/core/nodeModes";
 
 export interface ExecutorServices {
   registry: NodeRegistry;
@@ -55,6 +56,8 @@ export interface RunReport {
   ui: Record<string, NodeResult["ui"]>;
   /** With `targets`: their output values. */
   values?: Record<string, Record<string, unknown>>;
+  /** Nodes that did not run because they are bypassed or muted (or need a muted node). */
+  skipped: SkippedNode[];
 }
 
 export class ValidationFailed extends UnclipError {
@@ -100,7 +103,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
 
   const keys = new Map<string, string>();
   const outputs = new Map<string, Record<string, unknown>>();
-  const report: RunReport = { ran: [], cached: [], ms: 0, nodeMs: {}, ui: {} };
+  const report: RunReport = { ran: [], cached: [], ms: 0, nodeMs: {}, ui: {}, skipped: plan.skipped };
   // the workflow as run: nodes' resolved parameters (drawn seeds) replace the saved ones
   const asRun: Workflow = { ...workflow, nodes: workflow.nodes.map((n) => ({ ...n, params: { ...n.params } })) };
   const signal = o.signal ?? new AbortController().signal;

@@ -141,7 +141,7 @@ export class RunQueue implements RunQueueBackend {
       if (controller.signal.aborted) throw new CancelledError();
       const report = await this.execute(run, controller.signal, (e) => this.hub.emit(e));
       await this.store.markFinished(run.id, report);
-      this.hub.emit({ type: "run.finished", runId: run.id, ms: report.ms, ran: report.ran, cached: report.cached });
+      this.hub.emit({ type: "run.finished", runId: run.id, ms: report.ms, ran: report.ran, cached: report.cached, skipped: report.skipped });
     } catch (err) {
       // a failed or cancelled run leaves the queue ready for the next one
       try {

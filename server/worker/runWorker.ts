@@ -207,7 +207,7 @@ export class RunWorker {
       await this.idle();
       const result = { ranNodes: report.ran, cachedNodes: report.cached, timings: { totalMs: report.ms, nodeMs: report.nodeMs } };
       if (await endLeasedRun(lease, { status: "finished", result })) {
-        this.publish({ type: "run.finished", runId, ms: report.ms, ran: report.ran, cached: report.cached });
+        this.publish({ type: "run.finished", runId, ms: report.ms, ran: report.ran, cached: report.cached, skipped: report.skipped });
       } else {
         console.error(`run ${runId}: finished, but this worker no longer holds its lease; the result was not recorded`);
       }

@@ -423,6 +423,9 @@ describeApi("API over HTTP", () => {
       expect(codes).toEqual(["missing_input", "model_not_found", "param_out_of_range"]);
       expect(await client.runs.validate.query({ workflow: many })).toEqual(all.data!.validationErrors);
       expect(await client.runs.validate.query({ workflow: tiny })).toEqual([]);
+      // runs.check (what the editor asks before queueing) answers the same list, as a POST that succeeds
+      expect(await client.runs.check.mutate({ workflow: many })).toEqual(all.data!.validationErrors);
+      expect(await client.runs.check.mutate({ workflow: tiny })).toEqual([]);
 
       const outside = clone(tiny);
       nodesOfType(outside, "unclip.load_package")[0].params.package = "../hooks";

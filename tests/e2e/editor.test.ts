@@ -221,14 +221,14 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await expect.poll(() => node(page, "decoder").count()).toBe(1);
     expect(await edgeCount(page)).toBe(edges + 1);
 
-    // copy and paste a connected pair keeps the wire between them
+    // copy and paste a connected pair keeps the wire between them (Ctrl+Shift+V: without the wires from outside)
     await node(page, "decoder").locator("header").click();
     await node(page, "superRes")
       .locator("header")
       .click({ modifiers: ["Control"] });
     await page.keyboard.press("Control+c");
     await page.mouse.move(canvas.x + 200, canvas.y + 80);
-    await page.keyboard.press("Control+v");
+    await page.keyboard.press("Control+Shift+v");
     await expect.poll(() => page.locator('[data-node-type="unclip.decoder"]').count()).toBe(2);
     expect(await edgeCount(page)).toBe(edges + 2);
     await page.keyboard.press("Control+z");

@@ -33,7 +33,7 @@ import { type Deferred, deferred, graph, noiseGraph, registry, tinyTextToImage, 
 export type QueueBackendKind = "in-process" | "redis";
 
 const named = (name: string): Workflow => ({ ...noiseGraph(), name });
-const report = (): RunReport => ({ ran: [], cached: [], ms: 1, nodeMs: {}, ui: {} });
+const report = (): RunReport => ({ ran: [], cached: [], ms: 1, nodeMs: {}, ui: {}, skipped: [] });
 const status = async (id: string): Promise<RunStatus> => (await getRun(id)).status;
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {

@@ -1,39 +1,59 @@
 "use client";
 /** Run the graph and cancel runs. */
-import { isExecutable } from "../../../nodes/core/graphRules";
+import { isExecutable, type ValidationError } from "../../../nodes/core/graphRules";
+import { resolveModes } from "../../../nodes/core/nodeModes";
 import { errorMessage, validationErrorsOf } from "../../trpc/client";
 import { isActive } from "../lib/runState";
 import { useGraph } from "../state/graphStore";
 import { useRuns } from "../state/runStore";
 import { useUi } from "../state/uiStore";
+import { announceEnd } from "../useRunEvents";
+import { runToHere } from "../lib/runToHere";
 import type { ActionContext } from "./context";
 
 /** Send a preview of the predicted image every this many steps. */
 const PREVIEW_EVERY = 5;
 
+function showProblems(problems: ValidationError[], notify: ActionContext["notify"]): void {
+  useUi.getState().setProblems(problems);
+  useUi.getState().setSideTab("problems");
+  notify(`The workflow has ${problems.length} problem${problems.length > 1 ? "s" : ""}: see Problems.`, "error");
+}
+
 export function runActions({ client, notify }: ActionContext) {
   return {
-    async run() {
+    /** Run the workflow; with `to`, only what those nodes need ("Run to here", see lib/runToHere.ts). */
+    async run(to?: string[]) {
       const g = useGraph.getState();
       if (!g.nodes.length) return notify("The canvas is empty: add nodes or open a template first.", "error");
       g.drawRandomSeeds();
-      const wf = useGraph.getState().toWorkflow();
+      let wf = useGraph.getState().toWorkflow();
+      if (to) {
+        const partial = runToHere(wf, to, g.catalog);
+        if (!partial) return notify("Run to here: select an output node, or a node that feeds one directly.", "error");
+        wf = partial.workflow;
+      }
       useUi.getState().setProblems([]);
       try {
+        // asked first, so that problems come back as an answer rather than a refused request
+        const problems = await client.runs.check.mutate({ workflow: wf });
+        if (problems.length) return showProblems(problems, notify);
         const { runId, position } = await client.runs.enqueue.mutate({
           workflow: wf,
           workflowId: g.workflow.id,
           options: { previewEvery: PREVIEW_EVERY, trace: useUi.getState().traceRuns },
         });
-        const runnable = wf.nodes.filter((n) => isExecutable(g.catalog.get(n.type))).map((n) => n.id);
+        const skipped = new Set(resolveModes(wf, (type) => g.catalog.get(type)).skipped.map((s) => s.nodeId));
+        const runnable = wf.nodes.filter((n) => isExecutable(g.catalog.get(n.type)) && !skipped.has(n.id)).map((n) => n.id);
         useRuns.getState().queued(runId, runnable);
-        notify(position > 1 ? `Queued (position ${position})` : "Running…", "info");
+        const status = useRuns.getState().runs[runId]?.status;
+        // a fully cached run may have ended already, before this request came back
+        if (status === "finished" || status === "failed" || status === "cancelled") announceEnd(runId);
+        else useUi.getState().runNotice(runId, position > 1 ? `Queued (position ${position})` : "Running…");
       } catch (err) {
         const problems = validationErrorsOf(err);
         if (problems) {
-          useUi.getState().setProblems(problems);
-          useUi.getState().setSideTab("problems");
-          notify(`The workflow has ${problems.length} problem${problems.length > 1 ? "s" : ""}: see Problems.`, "error");
+          showProblems(problems, notify);
         } else {
           notify(errorMessage(err), "error");
         }

@@ -1,4 +1,4 @@
-/** Auto-layout with dagre: left to right in the direction data flows, using measured node sizes. */
+/** Auto-layout with dagre: left to right in the direction data flows, using measured node sizes; pinned nodes stay put. */
 import dagre, { type GraphLabel, type NodeLabel } from "@dagrejs/dagre";
 import type { GraphDoc } from "./types";
 
@@ -16,6 +16,8 @@ export function layoutGraph(doc: GraphDoc, options: { nodeGap?: number; rankGap?
   for (const e of doc.edges) g.setEdge(e.source, e.target);
   dagre.layout(g);
   const nodes = doc.nodes.map((n) => {
+    // a pinned node stays where it was put
+    if (n.data.pinned) return n;
     const p: NodeLabel | undefined = g.node(n.id);
     const { width, height } = size(n);
     // dagre gives centres; React Flow positions are top-left corners

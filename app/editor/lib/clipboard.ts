@@ -1,6 +1,8 @@
 /**
- * Copy/paste of part of a graph: the copied nodes with the links between them (links to nodes
- * left behind are dropped), pasted under fresh ids at an offset.
+ * Copy/paste of part of a graph: the copied nodes, the links between them, and the links that
+ * fed them from nodes left behind. Pasting puts fresh ids on them at the pointer (or beside the
+ * originals), moved down until they overlap no node, and reconnects those incoming links when
+ * their source is still in the graph (as ComfyUI's Ctrl+V does; Ctrl+Shift+V leaves them out).
  */
 import { idStem, nextLinkId, uniqueId } from "./ids";
 import type { GraphDoc, StudioEdge, StudioNode } from "./types";
@@ -10,20 +12,38 @@ export const CLIPBOARD_FORMAT = "unclip-studio/clipboard";
 export interface ClipboardContent {
   format: typeof CLIPBOARD_FORMAT;
   nodes: StudioNode[];
+  /** Links between copied nodes. */
   edges: StudioEdge[];
+  /** Links from nodes that were not copied into copied ones. */
+  incoming?: StudioEdge[];
 }
+
+export interface PasteOptions {
+  /** Where the top-left corner of the pasted group goes (flow coordinates); default beside the originals. */
+  at?: { x: number; y: number };
+  /** Reconnect the links that fed the copied nodes from outside (default true). */
+  withIncoming?: boolean;
+}
+
+/** Size of a node for placement: measured when React Flow has drawn it. */
+const FALLBACK = { width: 280, height: 160 };
+/** Free space kept between a pasted group and the nodes around it. */
+const GAP = 24;
+/** Offset of a paste with no point given (duplicate), before it is moved clear of other nodes. */
+const OFFSET = 40;
 
 export function copyNodes(doc: GraphDoc, ids: ReadonlySet<string>): ClipboardContent {
   const nodes = doc.nodes.filter((n) => ids.has(n.id)).map((n) => structuredClone({ ...n, selected: false, dragging: false }));
   const edges = doc.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e) => structuredClone({ ...e, selected: false }));
-  return { format: CLIPBOARD_FORMAT, nodes, edges };
+  const incoming = doc.edges.filter((e) => !ids.has(e.source) && ids.has(e.target)).map((e) => structuredClone({ ...e, selected: false }));
+  return { format: CLIPBOARD_FORMAT, nodes, edges, incoming };
 }
 
 /** The shape checked on pasted text: our format marker, and node and edge lists. */
 function isClipboardContent(v: unknown): v is ClipboardContent {
   if (typeof v !== "object" || v === null) return false;
   const c = v as Partial<Record<keyof ClipboardContent, unknown>>;
-  return c.format === CLIPBOARD_FORMAT && Array.isArray(c.nodes) && Array.isArray(c.edges);
+  return c.format === CLIPBOARD_FORMAT && Array.isArray(c.nodes) && Array.isArray(c.edges) && (c.incoming === undefined || Array.isArray(c.incoming));
 }
 
 export function parseClipboard(text: string): ClipboardContent | null {
@@ -35,17 +55,58 @@ export function parseClipboard(text: string): ClipboardContent | null {
   }
 }
 
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function rectOf(n: StudioNode): Rect {
+  return {
+    x: n.position.x,
+    y: n.position.y,
+    width: n.measured?.width ?? n.width ?? FALLBACK.width,
+    height: n.measured?.height ?? n.height ?? FALLBACK.height,
+  };
+}
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width + GAP && b.x < a.x + a.width + GAP && a.y < b.y + b.height + GAP && b.y < a.y + a.height + GAP;
+}
+
 /**
- * New nodes and edges for pasting `clip` into `doc`: fresh ids, moved so that the copied group's
- * top-left corner lands at `at` (or shifted by a small offset when no point is given). The pasted
+ * How far down to move a group whose nodes would sit at `rects` so that none overlaps `others`:
+ * each time something is in the way the group moves below it, so the answer is found in at most
+ * one step per node in the way.
+ */
+export function clearDrop(rects: readonly Rect[], others: readonly Rect[]): number {
+  let dy = 0;
+  for (let i = 0; i <= others.length; i++) {
+    const moved = rects.map((r) => ({ ...r, y: r.y + dy }));
+    let lowest = -Infinity;
+    for (const o of others) for (const r of moved) if (overlaps(r, o)) lowest = Math.max(lowest, o.y + o.height + GAP - (r.y - dy));
+    if (lowest === -Infinity) return dy;
+    dy = Math.max(dy + 1, lowest);
+  }
+  return dy;
+}
+
+/**
+ * New nodes and edges for pasting `clip` into `doc`: fresh ids, the group's top-left corner at
+ * `at` (or offset from where it was copied), then moved down clear of the other nodes. The pasted
  * nodes come selected, everything else unselected.
  */
-export function pasteInto(doc: GraphDoc, clip: ClipboardContent, at?: { x: number; y: number }): GraphDoc {
+export function pasteInto(doc: GraphDoc, clip: ClipboardContent, options: PasteOptions = {}): GraphDoc {
   if (!clip.nodes.length) return doc;
+  const { at, withIncoming = true } = options;
   const minX = Math.min(...clip.nodes.map((n) => n.position.x));
   const minY = Math.min(...clip.nodes.map((n) => n.position.y));
-  const dx = at ? at.x - minX : 40;
-  const dy = at ? at.y - minY : 40;
+  const dx = at ? at.x - minX : OFFSET;
+  const dy0 = at ? at.y - minY : OFFSET;
+  const rects = clip.nodes.map((n) => ({ ...rectOf(n), x: n.position.x + dx, y: n.position.y + dy0 }));
+  const dy = dy0 + clearDrop(rects, doc.nodes.map(rectOf));
+
   const taken = new Set(doc.nodes.map((n) => n.id));
   const rename = new Map<string, string>();
   const pasted: StudioNode[] = clip.nodes.map((n) => {
@@ -55,13 +116,25 @@ export function pasteInto(doc: GraphDoc, clip: ClipboardContent, at?: { x: numbe
     return { ...structuredClone(n), id, selected: true, position: { x: n.position.x + dx, y: n.position.y + dy } };
   });
   const linkIds = new Set(doc.edges.map((e) => e.id));
+  const fresh = (e: StudioEdge, source: string, target: string): StudioEdge => {
+    const id = nextLinkId(linkIds);
+    linkIds.add(id);
+    return { ...structuredClone(e), id, source, target, selected: false };
+  };
   const pastedEdges: StudioEdge[] = clip.edges
     .filter((e) => rename.has(e.source) && rename.has(e.target))
-    .map((e) => {
-      const id = nextLinkId(linkIds);
-      linkIds.add(id);
-      return { ...structuredClone(e), id, source: rename.get(e.source)!, target: rename.get(e.target)!, selected: false };
-    });
+    .map((e) => fresh(e, rename.get(e.source)!, rename.get(e.target)!));
+  if (withIncoming) {
+    const present = new Set(doc.nodes.map((n) => n.id));
+    const fed = new Set(pastedEdges.map((e) => `${e.target}\u0000${e.targetHandle}`));
+    for (const e of clip.incoming ?? []) {
+      const target = rename.get(e.target);
+      // only from nodes still in the graph, and never a second wire into one input
+      if (!target || !present.has(e.source) || fed.has(`${target}\u0000${e.targetHandle}`)) continue;
+      fed.add(`${target}\u0000${e.targetHandle}`);
+      pastedEdges.push(fresh(e, e.source, target));
+    }
+  }
   return {
     nodes: [...doc.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...pasted],
     edges: [...doc.edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...pastedEdges],

@@ -52,7 +52,12 @@ export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
       ...(n.title ? { title: n.title } : {}),
       ...(seedModes[n.id] ? { seedModes: { ...seedModes[n.id] } } : {}),
       ...(n.trace ? { trace: true } : {}),
+      ...(n.mode ? { mode: n.mode } : {}),
+      ...(n.collapsed ? { collapsed: true } : {}),
+      ...(n.pinned ? { pinned: true } : {}),
+      ...(n.color ? { color: n.color } : {}),
     },
+    ...(n.pinned ? { draggable: false } : {}),
   }));
   const typeOf = new Map(wf.nodes.map((n) => [n.id, n.type]));
   const edges = wf.links.map((l) => makeEdge(l.id, l.from, l.to, typeOf.get(l.from.node), catalog));
@@ -76,6 +81,10 @@ export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Rec
       ...(n.data.title ? { title: n.data.title } : {}),
       ...(n.width ? { width: n.width } : {}),
       ...(n.data.trace ? { trace: true } : {}),
+      ...(n.data.mode ? { mode: n.data.mode } : {}),
+      ...(n.data.collapsed ? { collapsed: true } : {}),
+      ...(n.data.pinned ? { pinned: true } : {}),
+      ...(n.data.color ? { color: n.data.color } : {}),
     })),
     links: doc.edges.map((e) => ({
       id: e.id,

@@ -3,6 +3,7 @@
  * run's status and each node's live state (queued, running with steps and a preview, cached,
  * done with its time and outputs, error with its message and port).
  */
+import type { SkippedNode } from "../../../nodes/core/nodeModes";
 import type { RunError, RunEvent } from "../../../nodes/core/runEvents";
 
 export interface ArtifactImage {
@@ -36,6 +37,8 @@ export interface RunView {
   nodes: Record<string, LiveNodeState>;
   error?: RunError;
   ms?: number;
+  /** Nodes the run skipped (bypassed, muted, or needing a muted node). */
+  skipped?: SkippedNode[];
 }
 
 export interface RunsState {
@@ -91,6 +94,9 @@ function setNode(r: RunView, nodeId: string, state: LiveNodeState): RunView {
 
 /** A run queued from this editor: its nodes show "queued" until the server reaches them. */
 export function markQueued(s: RunsState, runId: string, nodeIds: readonly string[]): RunsState {
+  // a run that was all cached can end before the request that queued it returns: nothing is left to wait for
+  const status = s.runs[runId]?.status;
+  if (status === "finished" || status === "failed" || status === "cancelled") return s;
   return withRun(s, runId, (r) => ({ ...r, nodes: { ...Object.fromEntries(nodeIds.map((id) => [id, { state: "queued" as const }])), ...r.nodes } }));
 }
 
@@ -109,7 +115,13 @@ export function applyRunEvent(s: RunsState, e: StreamEvent): RunsState {
     case "run.started":
       return withRun(s, e.runId, (r) => ({ ...r, status: "running" }));
     case "run.finished":
-      return withRun(s, e.runId, (r) => ({ ...r, status: "finished", ms: e.ms, nodes: settleQueued(r.nodes) }));
+      return withRun(s, e.runId, (r) => ({
+        ...r,
+        status: "finished",
+        ms: e.ms,
+        nodes: settleQueued(r.nodes),
+        ...(e.skipped?.length ? { skipped: e.skipped } : {}),
+      }));
     case "run.failed":
       return withRun(s, e.runId, (r) => {
         const failed = { ...r, status: "failed" as const, error: e.error, nodes: settleQueued(r.nodes) };

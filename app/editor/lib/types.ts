@@ -4,9 +4,13 @@
  */
 import type { Edge, Node } from "@xyflow/react";
 import type { CatalogNode, PortType } from "../../../nodes/core/types";
+import type { NODE_COLORS } from "../../../nodes/core/workflow";
 
 /** "fixed" keeps a seed parameter as typed; "randomize" draws a new one before every run. */
 export type SeedMode = "fixed" | "randomize";
+
+/** A bypassed node passes its inputs through; a muted one does not run (nor what needs it). */
+export type NodeMode = "bypass" | "mute";
 
 export type StudioNodeData = {
   type: string;
@@ -15,7 +19,20 @@ export type StudioNodeData = {
   seedModes?: Record<string, SeedMode>;
   /** Record a teaching trace of this node on every run. */
   trace?: boolean;
+  /** Bypassed or muted (absent: runs normally). */
+  mode?: NodeMode;
+  /** Drawn as its title bar only. */
+  collapsed?: boolean;
+  /** Not moved by dragging or by auto-layout. */
+  pinned?: boolean;
+  /** Title bar tint. */
+  color?: NodeColor;
 };
+
+export type NodeColor = (typeof NODE_COLORS)[number];
+
+/** What the node menu changes about how a node looks and moves (saved with the workflow). */
+export type NodeLook = Pick<StudioNodeData, "collapsed" | "pinned" | "color">;
 
 export type StudioNode = Node<StudioNodeData, "studio">;
 

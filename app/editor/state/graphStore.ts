@@ -6,13 +6,13 @@
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { create } from "zustand";
 import type { Workflow } from "../../../nodes/core/workflow";
-import { copyNodes, pasteInto, type ClipboardContent } from "../lib/clipboard";
+import { copyNodes, pasteInto, type ClipboardContent, type PasteOptions } from "../lib/clipboard";
 import { checkConnection } from "../lib/connection";
 import { defaultParams, graphToWorkflow, makeEdge, randomizeSeeds, workflowToGraph } from "../lib/convert";
 import { emptyHistory, record, redo, undo, type History } from "../lib/history";
 import { idStem, nextLinkId, uniqueId } from "../lib/ids";
 import { layoutGraph } from "../lib/autoLayout";
-import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioNode } from "../lib/types";
+import type { Catalog, GraphDoc, NodeLook, NodeMode, SeedMode, StudioEdge, StudioNode } from "../lib/types";
 import { randomSeed } from "../../../nodes/core/seeds";
 
 export interface WorkflowInfo {
@@ -54,7 +54,11 @@ interface GraphState extends GraphDoc {
   selectAll: () => void;
   selectOnly: (nodeId: string) => void;
   copySelection: () => ClipboardContent | null;
-  paste: (clip: ClipboardContent, at?: { x: number; y: number }) => void;
+  paste: (clip: ClipboardContent, options?: PasteOptions) => void;
+  /** Collapse, pin or tint a node (undefined/false clears); a pinned node cannot be dragged. */
+  setLook: (nodeId: string, look: NodeLook) => void;
+  /** Bypass or mute the selected nodes; when all of them already are, back to normal. */
+  toggleMode: (mode: NodeMode) => void;
   duplicateSelection: () => void;
   autoLayout: () => void;
   drawRandomSeeds: () => void;
@@ -230,8 +234,33 @@ export const useGraph = create<GraphState>()((set, get) => {
       return ids.size ? copyNodes(docOf(s), ids) : null;
     },
 
-    paste(clip, at) {
-      change((s) => pasteInto(docOf(s), clip, at));
+    paste(clip, options) {
+      change((s) => pasteInto(docOf(s), clip, options));
+    },
+
+    setLook(nodeId, look) {
+      change((s) => ({
+        nodes: s.nodes.map((n) => {
+          if (n.id !== nodeId) return n;
+          const data = { ...n.data, ...look };
+          for (const k of ["collapsed", "pinned", "color"] as const) if (!data[k]) delete data[k];
+          const { draggable: _d, ...rest } = n;
+          return { ...rest, data, ...(data.pinned ? { draggable: false } : {}) };
+        }),
+      }));
+    },
+
+    toggleMode(mode) {
+      const chosen = get().nodes.filter((n) => n.selected);
+      if (!chosen.length) return;
+      const clear = chosen.every((n) => n.data.mode === mode);
+      change((s) => ({
+        nodes: s.nodes.map((n) => {
+          if (!n.selected) return n;
+          const { mode: _old, ...data } = n.data;
+          return { ...n, data: clear ? data : { ...data, mode } };
+        }),
+      }));
     },
 
     duplicateSelection() {

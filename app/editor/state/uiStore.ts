@@ -12,6 +12,8 @@ export interface Notice {
   id: number;
   text: string;
   tone: "info" | "error" | "success";
+  /** A run's progress notice: it stays until that run ends. */
+  runId?: string;
 }
 
 export type DialogRequest =
@@ -39,8 +41,20 @@ interface UiState {
   openPalette(position?: { x: number; y: number } | null, wire?: DanglingWire | null): void;
   closePalette(): void;
   notify(text: string, tone?: Notice["tone"]): void;
+  /** The one progress notice of a run (replacing any earlier one of it); `endRun` removes it. */
+  runNotice(runId: string, text: string): void;
+  endRun(runId: string): void;
   dismiss(id: number): void;
   setDialog(d: DialogRequest | null): void;
+  /** The node menu (right-click on a node), at a screen point. */
+  nodeMenu: { nodeId: string; x: number; y: number } | null;
+  setNodeMenu(menu: { nodeId: string; x: number; y: number } | null): void;
+  /** Wires hidden (ComfyUI's link visibility); they still connect and run. */
+  wiresHidden: boolean;
+  setWiresHidden(hidden: boolean): void;
+  /** The `?` overlay listing every shortcut. */
+  shortcutsOpen: boolean;
+  setShortcutsOpen(open: boolean): void;
   /** Bumped to ask the canvas to fit the graph into view (after a load or auto-layout); the canvas watches it. */
   fitRequest: number;
   requestFit(): void;
@@ -61,6 +75,12 @@ export const useUi = create<UiState>()((set) => ({
   notices: [],
   dialog: null,
   setProblems: (problems) => set({ problems }),
+  nodeMenu: null,
+  setNodeMenu: (nodeMenu) => set({ nodeMenu }),
+  wiresHidden: false,
+  setWiresHidden: (wiresHidden) => set({ wiresHidden }),
+  shortcutsOpen: false,
+  setShortcutsOpen: (shortcutsOpen) => set({ shortcutsOpen }),
   fitRequest: 0,
   requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
   setSideTab: (sideTab) => set({ sideTab, panelOpen: true }),
@@ -71,6 +91,11 @@ export const useUi = create<UiState>()((set) => ({
     set((s) => ({ notices: [...s.notices.slice(-3), { id, text, tone }] }));
     setTimeout(() => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })), tone === "error" ? 8000 : 4000);
   },
+  runNotice(runId, text) {
+    const id = ++noticeId;
+    set((s) => ({ notices: [...s.notices.filter((n) => n.runId !== runId).slice(-3), { id, text, tone: "info", runId }] }));
+  },
+  endRun: (runId) => set((s) => ({ notices: s.notices.filter((n) => n.runId !== runId) })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
   setDialog: (dialog) => set({ dialog }),
 }));

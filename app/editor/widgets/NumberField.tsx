@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { borderFor, FIELD, isInteger, outOfRange, rangeOf, type WidgetProps } from "./common";
+import { borderFor, FIELD, isInteger, outOfHardRange, outOfRange, rangeOf, type WidgetProps } from "./common";
 
 /**
  * A number input that keeps what is typed (so "1." or "-" can be on the way to a number) and
@@ -16,13 +16,16 @@ export function NumberField({ param, value, onChange, invalid, id, className }: 
   }
   const { min, max } = rangeOf(param);
   const parsed = text.trim() === "" ? NaN : Number(text);
-  const bad = invalid || !Number.isFinite(parsed) || outOfRange(parsed, param);
+  // outside the widget's (recommended) range but inside the schema's hard limits: a warning, not an error
+  const soft = Number.isFinite(parsed) && outOfRange(parsed, param) && !outOfHardRange(parsed, param);
+  const bad = invalid || !Number.isFinite(parsed) || (outOfRange(parsed, param) && !soft);
   return (
     <input
       id={id}
       type="number"
       inputMode={isInteger(param) ? "numeric" : "decimal"}
-      className={`${FIELD} ${borderFor(bad)} tabular-nums ${className ?? "w-full"}`}
+      className={`${FIELD} ${soft && !bad ? "border-amber-400" : borderFor(bad)} tabular-nums ${className ?? "w-full"}`}
+      data-soft-range={soft ? "outside" : undefined}
       value={text}
       min={min}
       max={max}

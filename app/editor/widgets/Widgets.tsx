@@ -10,6 +10,7 @@ import { randomSeed } from "../../../nodes/core/seeds";
 import type { SeedMode } from "../lib/types";
 import { borderFor, FIELD, fieldId, rangeOf, type WidgetProps } from "./common";
 import { NumberField } from "./NumberField";
+import { uploadImage } from "../lib/upload";
 
 export function NumberWidget(p: WidgetProps<number>) {
   return <NumberField {...p} id={fieldId(p.nodeId, p.param.name)} />;
@@ -146,15 +147,6 @@ export function ModelWidget(p: WidgetProps<string>) {
       ))}
     </select>
   );
-}
-
-async function uploadImage(file: File): Promise<string> {
-  const form = new FormData();
-  form.append("file", file);
-  const res = await fetch("/api/uploads", { method: "POST", body: form });
-  const body = (await res.json().catch(() => ({}))) as { name?: string; error?: string };
-  if (!res.ok || !body.name) throw new Error(body.error ?? `upload failed (${res.status})`);
-  return body.name;
 }
 
 export function ImageWidget(p: WidgetProps<string>) {

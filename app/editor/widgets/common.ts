@@ -34,6 +34,12 @@ export function outOfRange(value: number, param: CatalogParam): boolean {
   return (min !== undefined && value < min) || (max !== undefined && value > max) || (isInteger(param) && !Number.isInteger(value));
 }
 
+/** Outside the JSON Schema's bounds: what validation refuses (the widget's range is only the recommended one). */
+export function outOfHardRange(value: number, param: CatalogParam): boolean {
+  const s = (param.jsonSchema ?? {}) as { minimum?: number; maximum?: number };
+  return (s.minimum !== undefined && value < s.minimum) || (s.maximum !== undefined && value > s.maximum) || (isInteger(param) && !Number.isInteger(value));
+}
+
 export function fieldId(nodeId: string, param: string): string {
   return `f-${nodeId}-${param}`.replace(/[^A-Za-z0-9_-]/g, "_");
 }

@@ -37,6 +37,18 @@ export const runsRouter = router({
     const { env } = ctx.services;
     return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) }).errors;
   }),
+  /**
+   * The same check as a POST that answers with the problems instead of refusing: the editor asks
+   * before it queues, so a workflow with problems is shown on its nodes without a failed request.
+   * Stores nothing and answers only about the workflow sent, so it is nobody's and anyone who may
+   * validate may call it; the request body limit and validation's work limits bound it as they
+   * bound runs.validate.
+   */
+  check: publicProcedure.input(z.object({ workflow: z.unknown() })).mutation(({ ctx, input }) => {
+    const wf = parseWorkflow(input.workflow);
+    const { env } = ctx.services;
+    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) }).errors;
+  }),
   get: publicProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
     const run = await ctx.db.runs.getRun(input.id);
     return { ...run, live: ctx.services.hub.state(input.id) ?? null };

@@ -1,0 +1,68 @@
+/** Bypass and mute: how the shared graph rules rewrite the plan (nodes/core/nodeModes.ts). */
+import { describe, expect, it } from "vitest";
+import { checkWorkflow } from "../../nodes/core/graphRules";
+import { resolveModes } from "../../nodes/core/nodeModes";
+import { templateByName } from "../../nodes/core/templates";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
+import { registry } from "./helpers";
+
+const declarationOf = (type: string) => registry.declaration(type);
+
+function textToImage(modes: Record<string, "bypass" | "mute">): Workflow {
+  const wf = parseWorkflow(JSON.stringify(templateByName("Text to image")));
+  for (const n of wf.nodes) if (modes[n.id]) n.mode = modes[n.id];
+  return wf;
+}
+
+describe("node modes", () => {
+  it("leaves a workflow without modes as it is", () => {
+    const wf = textToImage({});
+    expect(resolveModes(wf, declarationOf)).toEqual({ workflow: wf, skipped: [] });
+  });
+
+  it("bypasses Super-Res: Save Image takes the decoder's image, and the plan says so", () => {
+    const { errors, plan } = checkWorkflow(textToImage({ superRes: "bypass" }), declarationOf);
+    expect(errors).toEqual([]);
+    expect(plan!.order.map((n) => n.id)).not.toContain("superRes");
+    expect(plan!.order.find((n) => n.id === "save")!.inputs.image).toEqual({ node: "decoder", port: "image" });
+    expect(plan!.skipped).toEqual([{ nodeId: "superRes", reason: "bypass", via: { image: { node: "decoder", port: "image" } } }]);
+    // the super-res scheduler fed only the bypassed node: nothing needs it now
+    expect(plan!.order.map((n) => n.id)).not.toContain("superResScheduler");
+  });
+
+  it("follows a chain of bypassed nodes", () => {
+    const { plan } = checkWorkflow(textToImage({ superRes: "bypass", decoder: "bypass" }), declarationOf);
+    // the decoder has no IMAGE input: nothing stands in for its image, so Save Image is left unfed
+    expect(plan).toBeUndefined();
+    const { errors } = checkWorkflow(textToImage({ superRes: "bypass", decoder: "bypass" }), declarationOf);
+    expect(errors.some((e) => e.code === "missing_input" && e.nodeId === "save")).toBe(true);
+  });
+
+  it("mutes a node and everything that cannot run without it", () => {
+    const wf = textToImage({ superRes: "mute" });
+    const { workflow, skipped } = resolveModes(wf, declarationOf);
+    expect(skipped).toEqual([
+      { nodeId: "superRes", reason: "mute" },
+      { nodeId: "save", reason: "muted-input" },
+    ]);
+    expect(workflow.nodes.map((n) => n.id)).not.toContain("save");
+    // the decoder's preview still runs
+    const { errors, plan } = checkWorkflow(wf, declarationOf);
+    expect(errors).toEqual([]);
+    expect(plan!.outputNodes).toEqual(["preview"]);
+  });
+
+  it("says so when muting leaves no output node", () => {
+    const { errors } = checkWorkflow(textToImage({ decoder: "mute" }), declarationOf);
+    expect(errors.map((e) => e.code)).toEqual(["no_output"]);
+    expect(errors[0].message).toMatch(/muted/);
+  });
+
+  it("keeps the mode through the workflow format", () => {
+    const wf = textToImage({ superRes: "bypass", preview: "mute" });
+    const again = parseWorkflow(JSON.stringify(wf));
+    expect(again.nodes.find((n) => n.id === "superRes")!.mode).toBe("bypass");
+    expect(again.nodes.find((n) => n.id === "preview")!.mode).toBe("mute");
+    expect(() => parseWorkflow(JSON.stringify({ ...wf, nodes: [{ ...wf.nodes[0], mode: "off" }] }))).toThrow(/mode/);
+  });
+});
