@@ -5,6 +5,7 @@ import { useRef } from "react";
 import { useReactFlow } from "@xyflow/react";
 import { useTRPC } from "../trpc/client";
 import { isActive } from "./lib/runState";
+import { AccountMenu } from "./AccountMenu";
 import { Menu } from "./Menu";
 import { isDirty, useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
@@ -137,6 +138,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       <Link href="/gallery" className={TOOL}>
         Gallery
       </Link>
+      <AccountMenu />
       <div className="mx-1 h-6 w-px flex-none bg-slate-800" />
       {running && (
         <button

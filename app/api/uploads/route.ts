@@ -5,6 +5,7 @@ import { DISK_FULL_MESSAGE, isDiskFull } from "../../../server/http/diskFull";
 import { limitMessage } from "../../../server/limitsConfig";
 import { getServices } from "../../../server/services";
 import { saveUpload } from "../../../server/uploads";
+import { viewerOrUnauthorized } from "../../../server/auth/viewer";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -17,6 +18,8 @@ export async function POST(req: Request) {
   const refused = refuseForeignRequest(req);
   if (refused) return refused;
   const { env } = await getServices();
+  const viewer = await viewerOrUnauthorized(req);
+  if (viewer instanceof Response) return viewer;
   const { limits } = env;
   let bytes: Uint8Array;
   let name = "upload";
