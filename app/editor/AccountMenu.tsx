@@ -5,6 +5,13 @@ import { signOut } from "../account/session";
 import { useTRPC } from "../trpc/client";
 import { Menu, type MenuItem } from "./Menu";
 
+/** The signed-in user in class mode, else null (personal mode shows nothing of accounts). */
+export function useClassUser() {
+  const trpc = useTRPC();
+  const me = useQuery(trpc.account.me.queryOptions());
+  return me.data?.mode === "class" ? (me.data.user ?? null) : null;
+}
+
 export function AccountMenu() {
   const trpc = useTRPC();
   const me = useQuery(trpc.account.me.queryOptions());
