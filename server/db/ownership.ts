@@ -50,3 +50,8 @@ export function runsOwnedBy(viewer: Viewer): Prisma.RunWhereInput {
 export function artifactsOwnedBy(viewer: Viewer): Prisma.ArtifactWhereInput {
   return isTeacher(viewer) ? {} : { run: { ownerId: viewer.id } };
 }
+
+/** Uploaded input images the viewer may use in a run: those they uploaded (a teacher: any). */
+export function uploadsOwnedBy(viewer: Viewer): Prisma.UploadWhereInput {
+  return isTeacher(viewer) ? {} : { ownerId: viewer.id };
+}

@@ -7,6 +7,7 @@
 import * as artifacts from "./artifacts";
 import type { RunStatus } from "./runs";
 import * as runs from "./runs";
+import * as uploads from "./uploads";
 import * as workflows from "./workflows";
 import type { UpdateWorkflowOptions } from "./workflows";
 import { PERSONAL_VIEWER, type Viewer } from "./ownership";
@@ -32,6 +33,10 @@ export function repositoriesFor(viewer: Viewer) {
       listPendingRuns: async () => (await runs.listPendingRuns()).filter((r) => viewer.role === "teacher" || r.ownerId === viewer.id),
       runVisible: (id: string) => runs.runVisibleTo(id, viewer),
       countQueuedRuns: () => runs.countQueuedRunsOf(viewer.id),
+    },
+    uploads: {
+      recordUpload: (name: string) => uploads.recordUpload(name, viewer),
+      usableUploads: (names: string[]) => uploads.usableUploads(names, viewer),
     },
     artifacts: {
       resolveArtifactPath: (id: string) => artifacts.resolveArtifactPath(id, viewer),

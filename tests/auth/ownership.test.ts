@@ -20,7 +20,10 @@ import { WORKFLOW_VERSION } from "../../nodes/core/workflow";
 import { resetAuth } from "../../server/auth/auth";
 import { resetEnv } from "../../server/env";
 import { createServices, type Services } from "../../server/services";
-import { noiseGraph } from "../graph/helpers";
+import { graph, noiseGraph } from "../graph/helpers";
+import { recordUpload } from "../../server/db/uploads";
+import { saveUpload } from "../../server/uploads";
+import { getEnv } from "../../server/env";
 import { useTempDataDir } from "../db/helpers";
 
 type Who = "signedOut" | "owner" | "other" | "teacher";
@@ -232,6 +235,28 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     expect([await nextRun(owner), await nextRun(owner)]).toEqual([mine.runId, "nothing"]);
     expect(await nextRun(other)).toEqual(theirs.id);
     expect([await nextRun(teacher), await nextRun(teacher)]).toEqual([mine.runId, theirs.id]);
+  });
+
+  it("uploads: a student's run may use only images they uploaded; the teacher any", async () => {
+    const png = new Uint8Array(
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 9, g: 8, b: 7 } } })
+        .png()
+        .toBuffer(),
+    );
+    const stored = await saveUpload(getEnv(), png, "ann.png");
+    await recordUpload(stored.name, viewers.owner);
+    const wf = graph(
+      [
+        ["image", "unclip.load_image", { image: stored.name }],
+        ["preview", "unclip.preview_image"],
+      ],
+      [["image.image", "preview.image"]],
+    );
+    const problems = async (v: Viewer) =>
+      (await appRouter.createCaller(contextFor(services, v)).runs.validate({ workflow: wf })).filter((e) => e.nodeId === "image").map((e) => e.code);
+    expect(await problems(viewers.owner)).toEqual([]);
+    expect(await problems(viewers.teacher)).toEqual([]);
+    expect((await problems(viewers.other)).length).toBe(1);
   });
 
   it("refuses a student's sixth waiting run with 429 naming the cap (UNCLIP_MAX_QUEUED_PER_USER)", async () => {

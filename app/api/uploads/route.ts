@@ -6,6 +6,7 @@ import { limitMessage } from "../../../server/limitsConfig";
 import { getServices } from "../../../server/services";
 import { saveUpload } from "../../../server/uploads";
 import { viewerOrUnauthorized } from "../../../server/auth/viewer";
+import { repositoriesFor } from "../../../server/db/repositories";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -43,7 +44,10 @@ export async function POST(req: Request) {
     return Response.json({ error: limitMessage("maxUploadBytes", bytes.length, limits, "the upload is too large: ") }, { status: 413 });
   }
   try {
-    return Response.json(await saveUpload(env, bytes, name));
+    const stored = await saveUpload(env, bytes, name);
+    // the file is shared by content; the record says this person may use it in their runs
+    await repositoriesFor(viewer).uploads.recordUpload(stored.name);
+    return Response.json(stored);
   } catch (err) {
     if (isDiskFull(err)) return Response.json({ error: DISK_FULL_MESSAGE }, { status: 507 });
     if (isUnclipError(err) && err.kind === "bad_input") return Response.json({ error: err.message }, { status: 400 });

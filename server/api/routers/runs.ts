@@ -3,18 +3,31 @@ import { z } from "zod";
 import type { RunEvent } from "../../../nodes/core/runEvents";
 import { ValidationFailed } from "../../graph/executor";
 import { validateWorkflow } from "../../graph/validate";
-import { parseWorkflow } from "../../../nodes/core/workflow";
+import { parseWorkflow, type Workflow } from "../../../nodes/core/workflow";
+import type { ParamSpec } from "../../../nodes/core/types";
 import { uploadExistsIn } from "../../graph/inputFiles";
 import { assertQueueHasRoom } from "../../queue/admission";
 import { uploadsDir } from "../../uploads";
 import { InputError } from "../../errors";
 import { limitMessage } from "../../limitsConfig";
 import { QUEUE_FULL } from "../../queue/admission";
+import { uploadNamesIn } from "../../db/uploads";
+import type { Context } from "../trpc";
 import { teacherProcedure, userProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);
 
 export type StreamEvent = RunEvent | { type: "snapshot"; active: unknown[]; current: string | null };
+
+/**
+ * Validation's "does this input image exist": an uploaded file, and (a student) one they uploaded
+ * themselves — someone else's image is as absent as a missing one.
+ */
+async function inputFileCheck(ctx: Context, wf: Workflow) {
+  const exists = uploadExistsIn(uploadsDir(ctx.services.env));
+  const usable = await ctx.db.uploads.usableUploads(uploadNamesIn(wf));
+  return (name: string, param: ParamSpec) => exists(name, param) && (usable === null || usable.has(name));
+}
 
 export const runsRouter = router({
   /** Validate and queue a workflow; validation problems come back at once, naming nodes and ports. */
@@ -29,7 +42,7 @@ export const runsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const wf = parseWorkflow(input.workflow);
       const { env } = ctx.services;
-      const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) });
+      const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: await inputFileCheck(ctx, wf) });
       if (errors.length) throw new ValidationFailed(errors);
       // a run may be linked only to a workflow the viewer can open (404 otherwise)
       if (input.workflowId) await ctx.db.workflows.getWorkflow(input.workflowId);
@@ -46,10 +59,10 @@ export const runsRouter = router({
       return ctx.services.queue.enqueue(wf, input.options ?? {}, input.workflowId ?? null, ctx.viewer.id);
     }),
   /** Validate without running (the editor shows the problems on nodes and ports). */
-  validate: userProcedure.input(z.object({ workflow: z.unknown() })).query(({ ctx, input }) => {
+  validate: userProcedure.input(z.object({ workflow: z.unknown() })).query(async ({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
     const { env } = ctx.services;
-    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) }).errors;
+    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: await inputFileCheck(ctx, wf) }).errors;
   }),
   get: userProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
     const run = await ctx.db.runs.getRun(input.id);
