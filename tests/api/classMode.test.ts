@@ -131,6 +131,17 @@ describeApi("class mode over HTTP", () => {
     expect((await query("ann", "workflows.get", { id: wf.id })).status).toBe(200); // still there
   });
 
+  it("refuses to start with UNCLIP_AUTH=off on a network HOST, saying why in one line", async () => {
+    const err = await startServer({ modelsDir: FIXTURES_DIR, env: { HOST: "0.0.0.0", UNCLIP_AUTH: "off" } }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/server exited with 1/);
+    expect(err?.message).toContain(
+      "unclip: environment variable UNCLIP_AUTH=off is refused with HOST=0.0.0.0: anyone on the network could use and delete everything; use HOST=127.0.0.1 or drop UNCLIP_AUTH",
+    );
+  });
+
   it("a signed-out session (sign-out) is refused again", async () => {
     const res = await fetch(`${server.url}/api/auth/sign-in/username`, {
       method: "POST",
