@@ -22,7 +22,8 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   let runPrompt = "";
 
   beforeAll(async () => {
-    server = await startServer({ modelsDir: FIXTURES_DIR });
+    // the cancel test keeps a run busy with 1000 decoder steps: above the default UNCLIP_MAX_STEPS (200)
+    server = await startServer({ modelsDir: FIXTURES_DIR, env: { UNCLIP_MAX_STEPS: "1000" } });
     browser = await launchBrowser();
   }, 120_000);
 
