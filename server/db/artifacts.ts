@@ -16,7 +16,7 @@ import { getEnv } from "../env";
 import { getDb } from "./client";
 import type { Artifact } from "./generated/client";
 import { isForeignKeyViolation, parseInput, readJson, RecordId } from "./input";
-import { artifactsOwnedBy, PERSONAL_VIEWER, runsOwnedBy, type Viewer } from "./ownership";
+import { artifactsOwnedBy, artifactsVisibleTo, PERSONAL_VIEWER, runsOwnedBy, type Viewer } from "./ownership";
 
 export const ARTIFACT_KINDS = ["image", "preview", "trace"] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
@@ -159,7 +159,7 @@ export async function resolveArtifactPath(id: string, viewer: Viewer = PERSONAL_
     throw new InputError("bad_artifact_id", "artifact id must be 32 lowercase hexadecimal characters", { parameter: "id" });
   }
   const db = await getDb();
-  const row = await db.artifact.findFirst({ where: { id, ...artifactsOwnedBy(viewer) } });
+  const row = await db.artifact.findFirst({ where: { id, ...artifactsVisibleTo(viewer) } });
   if (!row) throw new InputError("artifact_not_found", `artifact ${id} not found`, { parameter: "id" });
   const kind = row.kind as ArtifactKind;
   if (!(kind in EXTENSION) || !RecordId.safeParse(row.runId).success) {
@@ -182,9 +182,13 @@ export async function resolveArtifactPath(id: string, viewer: Viewer = PERSONAL_
 }
 
 /** Saved images (kind "image") for the gallery, newest first; pass the last id as `cursor` for more. */
-export async function listGalleryImages(query: { limit?: number; cursor?: string } = {}, viewer: Viewer = PERSONAL_VIEWER): Promise<ArtifactRecord[]> {
+export async function listGalleryImages(
+  query: { limit?: number; cursor?: string; shared?: boolean } = {},
+  viewer: Viewer = PERSONAL_VIEWER,
+): Promise<ArtifactRecord[]> {
   const q = parseInput(
     z.object({
+      shared: z.boolean().optional(),
       limit: z.number().int().min(1).max(500).default(60),
       cursor: z.string().regex(ARTIFACT_ID_RE, "is not an artifact id").optional(),
     }),
@@ -193,7 +197,8 @@ export async function listGalleryImages(query: { limit?: number; cursor?: string
   );
   const db = await getDb();
   const rows = await db.artifact.findMany({
-    where: { kind: "image", ...artifactsOwnedBy(viewer) },
+    // own images, or (the gallery's "shared" filter) those of workflows shared with the class
+    where: { kind: "image", ...(q.shared ? { run: { workflow: { shared: true } } } : artifactsOwnedBy(viewer)) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),

@@ -46,6 +46,19 @@ export function runsOwnedBy(viewer: Viewer): Prisma.RunWhereInput {
   return isTeacher(viewer) ? {} : { ownerId: viewer.id };
 }
 
+/**
+ * Runs the viewer may read: their own, and (read-only) runs of workflows shared with the class —
+ * their results are part of what was shared. Cancelling and reordering need `runsOwnedBy`.
+ */
+export function runsVisibleTo(viewer: Viewer): Prisma.RunWhereInput {
+  return isTeacher(viewer) ? {} : { OR: [{ ownerId: viewer.id }, { workflow: { shared: true } }] };
+}
+
+/** Artifacts the viewer may read: their own, and the saved images of shared workflows' runs. */
+export function artifactsVisibleTo(viewer: Viewer): Prisma.ArtifactWhereInput {
+  return isTeacher(viewer) ? {} : { OR: [{ run: { ownerId: viewer.id } }, { kind: "image", run: { workflow: { shared: true } } }] };
+}
+
 /** Artifacts (saved images, previews, traces) belong to the owner of the run that made them. */
 export function artifactsOwnedBy(viewer: Viewer): Prisma.ArtifactWhereInput {
   return isTeacher(viewer) ? {} : { run: { ownerId: viewer.id } };

@@ -27,6 +27,7 @@ export function repositoriesFor(viewer: Viewer) {
     },
     runs: {
       getRun: (id: string) => runs.getRun(id, viewer),
+      assertRunOwned: (id: string) => runs.assertRunOwned(id, viewer),
       listRuns: (query: { limit?: number; cursor?: string; status?: RunStatus } = {}) => runs.listRuns(query, viewer),
       moveRunToFront: (id: string) => runs.moveRunToFront(id, viewer),
       queueStanding: () => runs.queueStanding(viewer),
@@ -40,7 +41,7 @@ export function repositoriesFor(viewer: Viewer) {
     },
     artifacts: {
       resolveArtifactPath: (id: string) => artifacts.resolveArtifactPath(id, viewer),
-      listGalleryImages: (query: { limit?: number; cursor?: string } = {}) => artifacts.listGalleryImages(query, viewer),
+      listGalleryImages: (query: { limit?: number; cursor?: string; shared?: boolean } = {}) => artifacts.listGalleryImages(query, viewer),
       listRunTraces: (runId?: string) => artifacts.listRunTraces(runId, viewer),
     },
   };

@@ -13,7 +13,7 @@ import { getDb } from "./client";
 import type { Prisma, Run } from "./generated/client";
 import { isForeignKeyViolation, isNotFound, jsonText, parseInput, readJson, RecordId } from "./input";
 import { type ArtifactKind, type ArtifactRecord, toArtifactRecord } from "./artifacts";
-import { PERSONAL_VIEWER, runsOwnedBy, type Viewer, isTeacher } from "./ownership";
+import { PERSONAL_VIEWER, runsOwnedBy, runsVisibleTo, type Viewer, isTeacher } from "./ownership";
 
 export const RUN_STATUSES = ["queued", "running", "finished", "failed", "cancelled", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -235,7 +235,14 @@ export async function moveRunToFront(id: string, viewer: Viewer = PERSONAL_VIEWE
   return getRunRecord(rid);
 }
 
-/** Whether the viewer may see the run (its events on the live stream, for one). */
+/** Fails with run_not_found unless the run is the viewer's to cancel or reorder. */
+export async function assertRunOwned(id: string, viewer: Viewer = PERSONAL_VIEWER): Promise<void> {
+  const rid = parseInput(RecordId, id, "id");
+  const db = await getDb();
+  if (!(await db.run.findFirst({ where: { id: rid, ...runsOwnedBy(viewer) }, select: { id: true } }))) throw notFound(rid);
+}
+
+/** Whether the run is the viewer's (its events go to them on the live stream). */
 export async function runVisibleTo(id: string, viewer: Viewer = PERSONAL_VIEWER): Promise<boolean> {
   if (isTeacher(viewer)) return true;
   if (!RecordId.safeParse(id).success) return false;
@@ -328,7 +335,7 @@ export async function getRun(id: string, viewer: Viewer = PERSONAL_VIEWER): Prom
   const rid = parseInput(RecordId, id, "id");
   const db = await getDb();
   const row = await db.run.findFirst({
-    where: { id: rid, ...runsOwnedBy(viewer) },
+    where: { id: rid, ...runsVisibleTo(viewer) },
     include: { artifacts: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
   });
   if (!row) throw notFound(rid);

@@ -209,11 +209,20 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     expect((await other.workflows.list({ scope: "shared" })).map((w) => w.id)).toContain(f.workflowId);
     expect(await outcome(() => other.workflows.update({ id: f.workflowId, graph: graphOf() }))).toBe("NOT_FOUND");
     expect(await outcome(() => other.workflows.delete({ id: f.workflowId }))).toBe("NOT_FOUND");
+    // its runs' saved images show in the others' gallery under "shared", and open read-only
+    expect((await other.runs.gallery({ shared: true })).map((a) => a.id)).toContain(f.artifactId);
+    expect((await other.runs.gallery()).map((a) => a.id)).not.toContain(f.artifactId);
+    expect((await other.runs.get({ id: f.runId })).id).toBe(f.runId);
+    expect(await outcome(() => other.runs.cancel({ id: f.runId }))).toBe("NOT_FOUND");
+    expect(await outcome(() => other.runs.moveToFront({ id: f.runId }))).toBe("NOT_FOUND");
+    expect(await outcome(() => other.teach.traces({ runId: f.runId }))).toBe("NOT_FOUND");
     const copy = await other.workflows.duplicate({ id: f.workflowId });
     expect(copy.ownerId).toBe(viewers.other.id);
     await other.workflows.rename({ id: copy.id, name: "my copy" });
     await owner.workflows.share({ id: f.workflowId, shared: false });
     expect(await outcome(() => other.workflows.get({ id: f.workflowId }))).toBe("NOT_FOUND");
+    expect(await outcome(() => other.runs.get({ id: f.runId }))).toBe("NOT_FOUND");
+    expect((await other.runs.gallery({ shared: true })).map((a) => a.id)).not.toContain(f.artifactId);
   });
 
   it("the live stream carries only the viewer's own runs (the teacher: all)", async () => {

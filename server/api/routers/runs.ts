@@ -86,16 +86,17 @@ export const runsRouter = router({
     };
   }),
   cancel: userProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => {
-    await ctx.db.runs.getRun(input.id); // someone else's run is not found (404)
+    await ctx.db.runs.assertRunOwned(input.id); // someone else's run is not found (404)
     return { result: await ctx.services.queue.cancel(input.id) };
   }),
   clear: teacherProcedure.mutation(async ({ ctx }) => ({ cleared: await ctx.services.queue.clear() })),
   moveToFront: userProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => {
-    await ctx.db.runs.getRun(input.id);
+    await ctx.db.runs.assertRunOwned(input.id);
     return { moved: await ctx.services.queue.moveToFront(input.id, ctx.viewer) };
   }),
+  /** The viewer's saved images, or with `shared` those of workflows shared with the class. */
   gallery: userProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional() }).optional())
+    .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional(), shared: z.boolean().optional() }).optional())
     .query(({ ctx, input }) => ctx.db.artifacts.listGalleryImages(input ?? {})),
   /**
    * Progress events over SSE; starts with a snapshot of what is queued and running now. Only the
