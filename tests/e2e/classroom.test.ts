@@ -157,10 +157,19 @@ suite(`class mode in Chromium: two students and a teacher${skip ? ` [skipped: ${
     expect(await openDialogNames(pages.bob)).toContain("bob's copy");
     expect(await openDialogNames(pages.ann)).not.toContain("bob's copy");
     await screenshot(pages.bob, "classroom-shared");
+
+    // the gallery: bob has no images of his own; "Shared with the class" shows ann's
+    await pages.bob.goto(`${server.url}/gallery`);
+    await pages.bob.getByText("No saved images yet").waitFor({ timeout: 20_000 });
+    await pages.bob.getByLabel("Shared with the class").check();
+    await pages.bob.locator("[data-gallery-image]").first().waitFor({ timeout: 20_000 });
+    await screenshot(pages.bob, "classroom-shared-gallery");
   });
 
   it("signs out from the menu: back at /login, and the session no longer works", async () => {
     const page = pages.bob;
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector(".react-flow__node", { timeout: 60_000 });
     await page.getByRole("button", { name: "bob (student)" }).click();
     await page.getByRole("menuitem", { name: "Sign out" }).click();
     await page.waitForURL(/\/login/);
