@@ -166,6 +166,33 @@ suite(`class mode in Chromium: two students and a teacher${skip ? ` [skipped: ${
     await screenshot(pages.bob, "classroom-shared-gallery");
   });
 
+  it("the Class page: the teacher adds students in bulk, and a new student signs in with the printed password", async () => {
+    const page = pages.tess;
+    await page.getByRole("button", { name: "tess (teacher)" }).click();
+    await page.getByRole("menuitem", { name: "Class…" }).click();
+    await page.waitForURL(/\/class$/);
+    await page.getByLabel(/Usernames, one per line/).fill("dan\neve");
+    await page.getByRole("button", { name: "Add students" }).click();
+    const sheet = page.getByRole("table", { name: "One-time passwords" });
+    await sheet.locator("tr").nth(1).waitFor({ timeout: 20_000 });
+    const rows = await sheet.locator("tr").allTextContents();
+    expect(rows.map((r) => r.slice(0, 3))).toEqual(["dan", "eve"]);
+    const password = rows[0].slice(3);
+    expect(password).toMatch(/^[a-z2-9]{12}$/);
+    await page.locator('[data-user="eve"]').waitFor();
+    await screenshot(page, "classroom-class-page");
+    // a student gets 403 from the Class page's calls
+    expect((await api(pages.ann, "query", "account.users")).status).toBe(403);
+
+    const dan = await (await browser.newContext()).newPage();
+    contexts.push(dan.context());
+    await dan.goto(`${server.url}/login`);
+    await dan.getByLabel("Username").fill("dan");
+    await dan.getByLabel("Password").fill(password);
+    await dan.getByRole("button", { name: "Sign in" }).click();
+    await dan.getByRole("button", { name: "dan (student)" }).waitFor({ timeout: 60_000 });
+  });
+
   it("signs out from the menu: back at /login, and the session no longer works", async () => {
     const page = pages.bob;
     await page.goto(`${server.url}/`);
