@@ -6,6 +6,9 @@
  * loaded by another site except as a top-level navigation (following a link to the editor).
  */
 import { type NextRequest, NextResponse } from "next/server";
+import { getSessionCookie } from "better-auth/cookies";
+import { COOKIE_PREFIX } from "./server/auth/cookie";
+import { getEnv } from "./server/env";
 import { COMMON_SECURITY_HEADERS, DATA_CSP, isPagePath, makeNonce, pageCsp } from "./server/http/securityHeaders";
 
 function withHeaders(res: NextResponse, csp: string): NextResponse {
@@ -22,6 +25,14 @@ export function proxy(request: NextRequest) {
     return withHeaders(NextResponse.json({ error: "refused: a request made by another site (Sec-Fetch-Site: cross-site)" }, { status: 403 }), DATA_CSP);
   }
   if (!isPagePath(pathname)) return withHeaders(NextResponse.next(), DATA_CSP);
+  // Class mode: a page asked for without a session cookie goes to the sign-in page. Only the
+  // cookie's presence is looked at here; whether the session is valid is decided by every API
+  // call (401 → the editor comes back to /login), so a page never shows anyone's data by itself.
+  if (pathname !== "/login" && getEnv().authMode === "class" && !getSessionCookie(request, { cookiePrefix: COOKIE_PREFIX })) {
+    const to = new URL("/login", request.url);
+    if (pathname !== "/") to.searchParams.set("next", pathname);
+    return withHeaders(NextResponse.redirect(to), DATA_CSP);
+  }
   const nonce = makeNonce();
   const csp = pageCsp(nonce, process.env.NODE_ENV === "development");
   const requestHeaders = new Headers(request.headers);

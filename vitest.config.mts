@@ -14,6 +14,7 @@ const FAST = [
   "tests/editor/**/*.test.ts",
   "tests/teach/**/*.test.ts",
   "tests/lint/**/*.test.ts",
+  "tests/auth/**/*.test.ts",
   "server/**/*.test.ts",
   "nodes/**/*.test.ts",
 ];

@@ -9,6 +9,7 @@ import { GENERATE_USAGE, generateCommand } from "./cli/generate";
 import { RUN_USAGE, runCommand } from "./cli/run";
 import { VARIATION_USAGE, variationCommand } from "./cli/variation";
 import { WORKER_USAGE, workerCommand } from "./cli/worker";
+import { USERS_USAGE, usersCommand } from "./cli/users";
 
 const USAGE = `usage: unclip <command> [options]
 commands:
@@ -16,6 +17,7 @@ commands:
   variation   image → variations (UnCLIPImageVariationPipeline)
   run         a saved workflow, headless
   worker      execute runs from the shared queue (REDIS_URL), one per GPU
+  users       accounts for class mode: add, list, passwd, remove
 run "unclip <command> --help" for its options.
 
 ${GENERATE_USAGE}
@@ -25,6 +27,8 @@ ${VARIATION_USAGE}
 ${RUN_USAGE}
 
 ${WORKER_USAGE}
+
+${USERS_USAGE}
 `;
 
 const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<string>> = {
@@ -32,6 +36,7 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   variation: variationCommand,
   run: runCommand,
   worker: workerCommand,
+  users: usersCommand,
 };
 
 /** Commands whose flags mirror the pipelines' parameter names (see withFlagNames). */

@@ -21,7 +21,7 @@ import { resetEnv } from "../server/env";
 import type { RunEvent } from "../nodes/core/runEvents";
 import { parseWorkflow } from "../nodes/core/workflow";
 import { createServices } from "../server/services";
-import { repositories } from "../server/db/repositories";
+import { personalContext } from "../server/api/trpc";
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +41,7 @@ resetEnv();
 const services = createServices();
 await getDb();
 await services.queue.start();
-const caller = appRouter.createCaller({ services, db: repositories });
+const caller = appRouter.createCaller(personalContext(services));
 const images = services.env.limits.maxImagesPerRun;
 
 const wf = parseWorkflow(JSON.parse(JSON.stringify(templateByName("Text to image"))));

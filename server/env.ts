@@ -30,6 +30,15 @@ export interface Env {
   redisUrl: string | null;
   host: string;
   port: number;
+  /**
+   * "personal": loopback HOST and UNCLIP_AUTH unset — no sign-in, one implicit owner.
+   * "class": sign-in required (a non-loopback HOST, or UNCLIP_AUTH=on).
+   */
+  authMode: "personal" | "class";
+  /** UNCLIP_AUTH_SECRET, or null: then server/auth/secret.ts keeps one in DATA_DIR. */
+  authSecret: string | null;
+  /** The address browsers use (Better Auth's base URL; default http://HOST:PORT). */
+  publicUrl: string | null;
   /** Work and request limits (see server/limits.ts and the README's configuration table). */
   limits: Limits;
 }
@@ -53,8 +62,37 @@ const EnvSchema = z.object({
     .refine((v) => v === undefined || /^\d{1,5}$/.test(v), { message: "must be a port number" })
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .refine((v) => v === undefined || (v >= 1 && v <= 65535), { message: "must be between 1 and 65535" }),
+  UNCLIP_AUTH: optionalText.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
+  UNCLIP_AUTH_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, { message: "must be at least 32 characters" }),
+  UNCLIP_PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/i.test(v), {
+    message: "must be a URL such as https://studio.example.com",
+  }),
   ...LimitsEnvSchema.shape,
 });
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Whether HOST keeps the server on this machine (127.0.0.0/8, localhost, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return LOOPBACK_HOSTS.has(h) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Sign-in is required whenever the server can be reached from other machines; switching it off
+ * there would hand every workflow, run and image to anyone on the network, so it is refused.
+ */
+function authModeOf(auth: "on" | "off" | undefined, host: string): "personal" | "class" {
+  const loopback = isLoopbackHost(host);
+  if (auth === "off" && !loopback) {
+    throw new InputError(
+      "bad_env",
+      `environment variable UNCLIP_AUTH=off is refused with HOST=${host}: anyone on the network could use and delete everything; use HOST=127.0.0.1 or drop UNCLIP_AUTH`,
+      { parameter: "UNCLIP_AUTH" },
+    );
+  }
+  return auth === "on" || !loopback ? "class" : "personal";
+}
 
 let cached: Env | undefined;
 
@@ -92,6 +130,9 @@ export function readEnv(source: Record<string, string | undefined>): Env {
     redisUrl: e.REDIS_URL ?? null,
     host: e.HOST ?? "127.0.0.1",
     port: e.PORT ?? 3000,
+    authMode: authModeOf(e.UNCLIP_AUTH, e.HOST ?? "127.0.0.1"),
+    authSecret: e.UNCLIP_AUTH_SECRET ?? null,
+    publicUrl: e.UNCLIP_PUBLIC_URL ?? null,
     limits: limitsFromEnv(e),
   };
 }

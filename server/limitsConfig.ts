@@ -23,6 +23,8 @@ export interface Limits {
   maxBatchCalls: number;
   /** Runs waiting in the queue (all clients together). */
   maxQueuedRuns: number;
+  /** Runs one user may have waiting in the queue (class mode; personal mode has one user). */
+  maxQueuedPerUser: number;
   /** Bytes of the workflow snapshot stored with each run (its JSON). */
   maxSnapshotBytes: number;
 }
@@ -46,6 +48,7 @@ export const LIMIT_SPECS: readonly LimitSpec[] = [
   { key: "maxBodyBytes", env: "UNCLIP_MAX_BODY_BYTES", default: 1024 * 1024, what: "request body size", unit: "bytes" },
   { key: "maxBatchCalls", env: "UNCLIP_MAX_BATCH_CALLS", default: 32, what: "calls per batched request", unit: "" },
   { key: "maxQueuedRuns", env: "UNCLIP_MAX_QUEUED_RUNS", default: 100, what: "queued runs", unit: "" },
+  { key: "maxQueuedPerUser", env: "UNCLIP_MAX_QUEUED_PER_USER", default: 5, what: "queued runs per user", unit: "" },
   { key: "maxSnapshotBytes", env: "UNCLIP_MAX_SNAPSHOT_BYTES", default: 1024 * 1024, what: "workflow snapshot size", unit: "bytes" },
 ];
 

@@ -93,6 +93,8 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
   const liveRunning = useRuns((s) => Object.values(s.runs).find((r) => r.status === "running")?.runId ?? null);
   const current = pending.data?.current ?? liveRunning;
   const queued = pending.data?.pending ?? [];
+  // how many runs (anyone's) start before each waiting run: the class queue is fair but shared
+  const ahead = new Map((pending.data?.standing ?? []).map((s) => [s.runId, s.ahead]));
   const finished = (recent.data ?? []).filter((r) => r.status !== "queued" && r.status !== "running");
 
   return (
@@ -131,7 +133,10 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
             {queued.map((r, i) => (
               <li key={r.id} className="flex items-center justify-between gap-2 rounded-md border border-slate-800 px-2 py-1.5" data-run={r.id}>
                 <span className="text-xs text-slate-300">
-                  {i + 1}. <span className="font-mono">…{shortId(r.id)}</span> <span className="text-slate-500">{time(r.createdAt)}</span>
+                  {i + 1}. <span className="font-mono">…{shortId(r.id)}</span> <span className="text-slate-500">{time(r.createdAt)}</span>{" "}
+                  <span className="text-slate-500" data-ahead={ahead.get(r.id) ?? 0}>
+                    · {ahead.get(r.id) ?? 0} {(ahead.get(r.id) ?? 0) === 1 ? "run" : "runs"} ahead of yours
+                  </span>
                 </span>
                 <span className="flex gap-1">
                   <button

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRef } from "react";
 import { useTRPC } from "../trpc/client";
 import { isActive } from "./lib/runState";
+import { AccountMenu, useClassUser } from "./AccountMenu";
 import { Menu } from "./Menu";
 import { isDirty, useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
@@ -66,6 +67,8 @@ function TeachControls() {
 export function Toolbar({ actions }: { actions: EditorActions }) {
   const trpc = useTRPC();
   const templates = useQuery(trpc.workflows.templates.queryOptions());
+  const classUser = useClassUser();
+  const classTemplates = useQuery({ ...trpc.workflows.list.queryOptions({ scope: "templates" }), enabled: classUser !== null });
   const canUndo = useGraph((s) => s.history.past.length > 0);
   const canRedo = useGraph((s) => s.history.future.length > 0);
   const running = useRuns((s) => Boolean(s.focusRunId && isActive(s.runs[s.focusRunId])));
@@ -88,12 +91,31 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
           { label: "Delete", onSelect: () => void actions.remove(), disabled: false },
           { label: "Export JSON", onSelect: () => actions.exportJson(), separatorBefore: true },
           { label: "Import JSON or PNG…", onSelect: () => fileInput.current?.click() },
+          ...(classUser
+            ? [
+                { label: "Share with the class", onSelect: () => void actions.setSharing({ shared: true }), separatorBefore: true },
+                { label: "Stop sharing", onSelect: () => void actions.setSharing({ shared: false }) },
+                ...(classUser.role === "teacher"
+                  ? [
+                      { label: "Publish as class template", onSelect: () => void actions.setSharing({ classTemplate: true }) },
+                      { label: "Withdraw class template", onSelect: () => void actions.setSharing({ classTemplate: false }) },
+                    ]
+                  : []),
+              ]
+            : []),
           { label: `Theme: ${theme.label}`, onSelect: nextTheme, separatorBefore: true },
         ]}
       />
       <Menu
         label="Templates"
-        items={(templates.data ?? []).map((t) => ({ label: t.name ?? "Template", onSelect: () => actions.loadTemplate(t.name ?? "") }))}
+        items={[
+          ...(templates.data ?? []).map((t) => ({ label: t.name ?? "Template", onSelect: () => actions.loadTemplate(t.name ?? "") })),
+          ...(classTemplates.data ?? []).map((t, i) => ({
+            label: `Class: ${t.name}`,
+            onSelect: () => void actions.loadClassTemplate(t.id),
+            separatorBefore: i === 0,
+          })),
+        ]}
       />
       <input
         ref={fileInput}
@@ -141,6 +163,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       <Link href="/gallery" className={TOOL}>
         Gallery
       </Link>
+      <AccountMenu />
       <div className="mx-1 h-6 w-px flex-none bg-slate-800" />
       {running && (
         <button

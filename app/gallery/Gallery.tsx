@@ -3,6 +3,7 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { useClassUser } from "../editor/AccountMenu";
 import { useTRPC } from "../trpc/client";
 import { runParameters } from "./runParams";
 
@@ -133,8 +134,14 @@ function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose: ()
 
 export function Gallery() {
   const trpc = useTRPC();
+  // class mode: one's own images, or those of workflows shared with the class
+  const classUser = useClassUser();
+  const [shared, setShared] = useState(false);
   const images = useInfiniteQuery(
-    trpc.runs.gallery.infiniteQueryOptions({ limit: PAGE }, { getNextPageParam: (last) => (last.length === PAGE ? last[last.length - 1].id : undefined) }),
+    trpc.runs.gallery.infiniteQueryOptions(
+      { limit: PAGE, ...(shared ? { shared: true } : {}) },
+      { getNextPageParam: (last) => (last.length === PAGE ? last[last.length - 1].id : undefined) },
+    ),
   );
   const all: GalleryImage[] = useMemo(() => images.data?.pages.flat() ?? [], [images.data]);
   const [open, setOpen] = useState<number | null>(null);
@@ -144,6 +151,12 @@ export function Gallery() {
       <header className="flex h-12 flex-none items-center gap-3 border-b border-slate-800 bg-slate-900 px-3">
         <span className="text-sm font-semibold text-sky-300">unCLIP Studio</span>
         <h1 className="text-sm font-medium text-slate-100">Gallery</h1>
+        {classUser && (
+          <label className="flex items-center gap-1.5 text-sm text-slate-300">
+            <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} />
+            Shared with the class
+          </label>
+        )}
         <div className="flex-1" />
         <Link
           href="/"

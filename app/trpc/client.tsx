@@ -16,6 +16,13 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
 
 const URL = "/api/trpc";
 
+/** Signed out (class mode, a session that ended): back to the sign-in page. */
+const fetchOrSignIn: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  if (res.status === 401 && window.location.pathname !== "/login") window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+  return res;
+};
+
 function makeClient() {
   return createTRPCClient<AppRouter>({
     links: [
@@ -23,7 +30,7 @@ function makeClient() {
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url: URL, transformer: superjson }),
         // never more calls in one request than the server accepts (UNCLIP_MAX_BATCH_CALLS, default 32)
-        false: httpBatchLink({ url: URL, transformer: superjson, maxItems: 16 }),
+        false: httpBatchLink({ url: URL, transformer: superjson, maxItems: 16, fetch: fetchOrSignIn }),
       }),
     ],
   });

@@ -1,3 +1,4 @@
+import { accountRouter } from "./routers/account";
 import { cacheRouter } from "./routers/cache";
 import { modelsRouter } from "./routers/models";
 import { nodesRouter } from "./routers/nodes";
@@ -13,7 +14,11 @@ export const appRouter = router({
   runs: runsRouter,
   cache: cacheRouter,
   teach: teachRouter,
+  account: accountRouter,
 });
+
+/** Procedures that answer when signed out (everything else is 401 first). */
+export const OPEN_PROCEDURES: ReadonlySet<string> = new Set(["account.me"]);
 
 export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);

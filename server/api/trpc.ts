@@ -9,7 +9,8 @@ import { isUnclipError, type UnclipError } from "../errors";
 import { ValidationFailed } from "../graph/executor";
 import type { ValidationError } from "../../nodes/core/graphRules";
 import { WorkflowFormatError } from "../../nodes/core/workflow";
-import type { Repositories } from "../db/repositories";
+import { type Repositories, repositoriesFor } from "../db/repositories";
+import { isTeacher, PERSONAL_VIEWER, type Viewer } from "../db/ownership";
 import type { Services } from "../services";
 import { DISK_FULL_MESSAGE, isDiskFull } from "../http/diskFull";
 import { assertWellFormed } from "../http/wellFormed";
@@ -40,7 +41,21 @@ function isWorkflowFormatError(e: unknown): e is WorkflowFormatError {
 
 export interface Context {
   services: Services;
+  /** Repositories bound to `viewer` (server/db/ownership.ts decides what each may reach). */
   db: Repositories;
+  /** The signed-in user; the implicit owner in personal mode; null when signed out. */
+  viewer: Viewer | null;
+}
+
+/** The context for a request by `viewer` (null: signed out). */
+export function contextFor(services: Services, viewer: Viewer | null): Context {
+  // signed out: procedures refuse before touching the database; bind to an owner of nothing anyway
+  return { services, viewer, db: repositoriesFor(viewer ?? { id: "-", name: "", role: "student" }) };
+}
+
+/** The personal-mode context (scripts, benches): the one owner. */
+export function personalContext(services: Services): Context {
+  return contextFor(services, PERSONAL_VIEWER);
 }
 
 const t = initTRPC.context<Context>().create({
@@ -93,6 +108,26 @@ const refuseMalformedText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
+/** 401 before anything else when nobody is signed in. */
+const requireSignIn = t.middleware(({ ctx, next }) => {
+  if (!ctx.viewer) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first (/login)" });
+  return next({ ctx: { viewer: ctx.viewer } });
+});
+
+/** 403 for students: administering the class, the whole queue, models and the cache. */
+const requireTeacher = t.middleware(({ ctx, next }) => {
+  if (!ctx.viewer || !isTeacher(ctx.viewer)) throw new TRPCError({ code: "FORBIDDEN", message: "only a teacher may do this" });
+  return next();
+});
+
 export const router = t.router;
+/** Open to anyone, signed in or not: only what the sign-in page needs. */
 export const publicProcedure = t.procedure.use(mapErrors).use(refuseMalformedText);
+/**
+ * Signed in; `ctx.db` is bound to the viewer, so everything read or changed through it is the
+ * viewer's own (or shared with them) and anything else is "not found" (404).
+ */
+export const userProcedure = publicProcedure.use(requireSignIn);
+/** Signed in as a teacher (403 for students). */
+export const teacherProcedure = userProcedure.use(requireTeacher);
 export const createCallerFactory = t.createCallerFactory;

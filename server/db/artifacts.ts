@@ -16,6 +16,7 @@ import { getEnv } from "../env";
 import { getDb } from "./client";
 import type { Artifact } from "./generated/client";
 import { isForeignKeyViolation, parseInput, readJson, RecordId } from "./input";
+import { artifactsOwnedBy, artifactsVisibleTo, PERSONAL_VIEWER, runsOwnedBy, type Viewer } from "./ownership";
 
 export const ARTIFACT_KINDS = ["image", "preview", "trace"] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
@@ -153,12 +154,12 @@ export async function saveArtifact(input: SaveArtifactInput): Promise<ArtifactRe
  * path is rebuilt from the record's run id and kind (not taken from the request) and must resolve,
  * links followed, inside <DATA_DIR>/artifacts.
  */
-export async function resolveArtifactPath(id: string): Promise<ResolvedArtifact> {
+export async function resolveArtifactPath(id: string, viewer: Viewer = PERSONAL_VIEWER): Promise<ResolvedArtifact> {
   if (typeof id !== "string" || !ARTIFACT_ID_RE.test(id)) {
     throw new InputError("bad_artifact_id", "artifact id must be 32 lowercase hexadecimal characters", { parameter: "id" });
   }
   const db = await getDb();
-  const row = await db.artifact.findUnique({ where: { id } });
+  const row = await db.artifact.findFirst({ where: { id, ...artifactsVisibleTo(viewer) } });
   if (!row) throw new InputError("artifact_not_found", `artifact ${id} not found`, { parameter: "id" });
   const kind = row.kind as ArtifactKind;
   if (!(kind in EXTENSION) || !RecordId.safeParse(row.runId).success) {
@@ -181,9 +182,13 @@ export async function resolveArtifactPath(id: string): Promise<ResolvedArtifact>
 }
 
 /** Saved images (kind "image") for the gallery, newest first; pass the last id as `cursor` for more. */
-export async function listGalleryImages(query: { limit?: number; cursor?: string } = {}): Promise<ArtifactRecord[]> {
+export async function listGalleryImages(
+  query: { limit?: number; cursor?: string; shared?: boolean } = {},
+  viewer: Viewer = PERSONAL_VIEWER,
+): Promise<ArtifactRecord[]> {
   const q = parseInput(
     z.object({
+      shared: z.boolean().optional(),
       limit: z.number().int().min(1).max(500).default(60),
       cursor: z.string().regex(ARTIFACT_ID_RE, "is not an artifact id").optional(),
     }),
@@ -192,7 +197,8 @@ export async function listGalleryImages(query: { limit?: number; cursor?: string
   );
   const db = await getDb();
   const rows = await db.artifact.findMany({
-    where: { kind: "image" },
+    // own images, or (the gallery's "shared" filter) those of workflows shared with the class
+    where: { kind: "image", ...(q.shared ? { run: { workflow: { shared: true } } } : artifactsOwnedBy(viewer)) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
@@ -272,12 +278,15 @@ async function writeFileAtomic(target: string, data: Buffer): Promise<void> {
  * A run's teaching traces (kind "trace"), one per node. Without a run id: those of the most
  * recent run that recorded any, so a reloaded editor finds the last traced run again.
  */
-export async function listRunTraces(runId?: string): Promise<{ runId: string | null; traces: ArtifactRecord[] }> {
+export async function listRunTraces(runId?: string, viewer: Viewer = PERSONAL_VIEWER): Promise<{ runId: string | null; traces: ArtifactRecord[] }> {
   const id = runId === undefined ? undefined : parseInput(z.string().min(1).max(64), runId, "runId");
   const db = await getDb();
   let target = id;
+  if (target !== undefined && !(await db.run.findFirst({ where: { id: target, ...runsOwnedBy(viewer) }, select: { id: true } }))) {
+    throw new InputError("run_not_found", `run ${target} not found`, { parameter: "runId" });
+  }
   if (target === undefined) {
-    const latest = await db.artifact.findFirst({ where: { kind: "trace" }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+    const latest = await db.artifact.findFirst({ where: { kind: "trace", ...artifactsOwnedBy(viewer) }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
     if (!latest) return { runId: null, traces: [] };
     target = latest.runId;
   }

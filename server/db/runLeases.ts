@@ -126,7 +126,8 @@ export async function queuedRunIds(): Promise<string[]> {
   const db = await getDb();
   const rows = await db.run.findMany({
     where: { status: "queued" },
-    orderBy: [{ queuePosition: "asc" }, { createdAt: "asc" }, { id: "asc" }],
+    // the start order (fair round first, runs.ts): jobs put back are handed over in that order
+    orderBy: [{ fairRank: "asc" }, { queuePosition: "asc" }, { createdAt: "asc" }, { id: "asc" }],
     select: { id: true },
   });
   return rows.map((r) => r.id);

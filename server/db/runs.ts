@@ -13,6 +13,7 @@ import { getDb } from "./client";
 import type { Prisma, Run } from "./generated/client";
 import { isForeignKeyViolation, isNotFound, jsonText, parseInput, readJson, RecordId } from "./input";
 import { type ArtifactKind, type ArtifactRecord, toArtifactRecord } from "./artifacts";
+import { PERSONAL_VIEWER, runsOwnedBy, runsVisibleTo, type Viewer, isTeacher } from "./ownership";
 
 export const RUN_STATUSES = ["queued", "running", "finished", "failed", "cancelled", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -54,6 +55,10 @@ export interface RunRecord {
   attempt: number;
   /** The worker process that ran it (queue in Redis), or null. */
   workerId: string | null;
+  /** Who queued it ("local" in personal mode). */
+  ownerId: string;
+  /** Its fair-queue round (runs start in fairRank, then queuePosition order). */
+  fairRank: number;
 }
 
 export type RunSummary = Omit<RunRecord, "workflowSnapshot"> & {
@@ -85,6 +90,7 @@ const ErrorSchema = z.looseObject({
 });
 const EnqueueSchema = z.object({
   workflowId: RecordId.nullable().optional(),
+  ownerId: RecordId.optional(),
   snapshot: jsonText("snapshot"),
   options: OptionsSchema.optional(),
 });
@@ -101,12 +107,14 @@ export function toRunError(e: unknown): RunErrorInfo {
 /** Create a queued run at the back of the queue. */
 export async function enqueueRun(input: {
   workflowId?: string | null;
+  /** Who queues it (default: the personal owner). */
+  ownerId?: string;
   /** JSON text of the graph to run. */
   snapshot: string;
   // Either form: an interface without an index signature is not assignable to RunOptions.
   options?: RunOptions | { previewEvery?: number; trace?: boolean };
 }): Promise<RunRecord> {
-  const { workflowId, snapshot, options } = parseInput(EnqueueSchema, input, "run");
+  const { workflowId, snapshot, options, ownerId = PERSONAL_VIEWER.id } = parseInput(EnqueueSchema, input, "run");
   const db = await getDb();
   try {
     // On SQLite the transaction holds the write lock from its start (BEGIN IMMEDIATE, see
@@ -114,12 +122,25 @@ export async function enqueueRun(input: {
     // enqueues may tie, and the tie is broken by createdAt.
     const row = await db.$transaction(async (tx) => {
       const max = await tx.run.aggregate({ _max: { queuePosition: true } });
+      // Fair queuing by rounds: the round now being served is the rank of the run that started
+      // last; a user's next run goes one round past their previous waiting or running run, and
+      // never before the current round. So with A's five runs waiting, B's first run lands in
+      // the round being served and starts next, and each user's own runs keep their order.
+      const last = await tx.run.findFirst({
+        where: { startedAt: { not: null } },
+        orderBy: [{ startedAt: "desc" }, { id: "desc" }],
+        select: { fairRank: true },
+      });
+      const own = await tx.run.aggregate({ where: { ownerId, status: { in: ["queued", "running"] } }, _max: { fairRank: true } });
+      const fairRank = Math.max(last?.fairRank ?? 0, (own._max.fairRank ?? 0) + 1);
       return tx.run.create({
         data: {
           workflowId: workflowId ?? null,
           workflowSnapshot: snapshot.text,
           status: "queued",
           queuePosition: (max._max.queuePosition ?? 0) + 1,
+          ownerId,
+          fairRank,
           options: JSON.stringify(options ?? {}),
         },
       });
@@ -189,17 +210,70 @@ export async function clearQueuedRuns(): Promise<number> {
   return count;
 }
 
-/** Put a queued run first in the queue. */
-export async function moveRunToFront(id: string): Promise<RunRecord> {
+/**
+ * Put a queued run first: for a teacher (and in personal mode) first in the whole queue; for a
+ * student first among their own runs, in the place their earliest waiting run had (a student
+ * cannot jump the class's queue).
+ */
+export async function moveRunToFront(id: string, viewer: Viewer = PERSONAL_VIEWER): Promise<RunRecord> {
   const rid = parseInput(RecordId, id, "id");
   const db = await getDb();
+  const run = await db.run.findFirst({ where: { id: rid, ...runsOwnedBy(viewer) }, select: { ownerId: true } });
+  if (!run) throw notFound(rid);
   // One statement, so a concurrent move or enqueue cannot interleave between reading the
   // minimum and writing it. Plain SQL that SQLite and PostgreSQL both accept.
-  const count = await db.$executeRaw`
-    UPDATE "Run" SET "queuePosition" = (SELECT MIN("queuePosition") FROM "Run" WHERE "status" = 'queued') - 1
+  const count = isTeacher(viewer)
+    ? await db.$executeRaw`
+    UPDATE "Run" SET "queuePosition" = (SELECT MIN("queuePosition") FROM "Run" WHERE "status" = 'queued') - 1,
+      "fairRank" = (SELECT MIN("fairRank") FROM "Run" WHERE "status" = 'queued')
+    WHERE "id" = ${rid} AND "status" = 'queued'`
+    : await db.$executeRaw`
+    UPDATE "Run" SET "queuePosition" = (SELECT MIN("queuePosition") FROM "Run" WHERE "status" = 'queued' AND "ownerId" = ${run.ownerId}) - 1,
+      "fairRank" = (SELECT MIN("fairRank") FROM "Run" WHERE "status" = 'queued' AND "ownerId" = ${run.ownerId})
     WHERE "id" = ${rid} AND "status" = 'queued'`;
   if (count === 0) await throwStateError(rid, ["queued"], "moved to the front");
   return getRunRecord(rid);
+}
+
+/** Fails with run_not_found unless the run is the viewer's to cancel or reorder. */
+export async function assertRunOwned(id: string, viewer: Viewer = PERSONAL_VIEWER): Promise<void> {
+  const rid = parseInput(RecordId, id, "id");
+  const db = await getDb();
+  if (!(await db.run.findFirst({ where: { id: rid, ...runsOwnedBy(viewer) }, select: { id: true } }))) throw notFound(rid);
+}
+
+/** Whether the run is the viewer's (its events go to them on the live stream). */
+export async function runVisibleTo(id: string, viewer: Viewer = PERSONAL_VIEWER): Promise<boolean> {
+  if (isTeacher(viewer)) return true;
+  if (!RecordId.safeParse(id).success) return false;
+  const db = await getDb();
+  return (await db.run.findFirst({ where: { id, ...runsOwnedBy(viewer) }, select: { id: true } })) !== null;
+}
+
+/** The highest fair round among waiting runs (0 when none wait). */
+export async function lastQueuedRank(): Promise<number> {
+  const db = await getDb();
+  return (await db.run.aggregate({ where: { status: "queued" }, _max: { fairRank: true } }))._max.fairRank ?? 0;
+}
+
+/** How many runs the owner has waiting (the per-user cap in class mode). */
+export async function countQueuedRunsOf(ownerId: string): Promise<number> {
+  const db = await getDb();
+  return db.run.count({ where: { ownerId, status: "queued" } });
+}
+
+/**
+ * Where the viewer stands in the queue without showing anyone else's runs: their own waiting
+ * runs in start order, each with how many runs (anyone's) start before it.
+ */
+export async function queueStanding(viewer: Viewer): Promise<{ runId: string; ahead: number }[]> {
+  const db = await getDb();
+  const queued = await db.run.findMany({ where: { status: "queued" }, orderBy: QUEUE_ORDER, select: { id: true, ownerId: true }, take: 10_000 });
+  const out: { runId: string; ahead: number }[] = [];
+  queued.forEach((r, i) => {
+    if (isTeacher(viewer) || r.ownerId === viewer.id) out.push({ runId: r.id, ahead: i });
+  });
+  return out;
 }
 
 /**
@@ -225,7 +299,7 @@ export async function markInterruptedOnStartup(): Promise<number> {
 }
 
 /** Recent runs first, with their artifact counts. */
-export async function listRuns(query: { limit?: number; cursor?: string; status?: RunStatus } = {}): Promise<RunSummary[]> {
+export async function listRuns(query: { limit?: number; cursor?: string; status?: RunStatus } = {}, viewer: Viewer = PERSONAL_VIEWER): Promise<RunSummary[]> {
   const q = parseInput(
     z.object({
       limit: z.number().int().min(1).max(500).default(50),
@@ -237,7 +311,7 @@ export async function listRuns(query: { limit?: number; cursor?: string; status?
   );
   const db = await getDb();
   const rows = await db.run.findMany({
-    where: q.status ? { status: q.status } : undefined,
+    where: { ...runsOwnedBy(viewer), ...(q.status ? { status: q.status } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
@@ -257,11 +331,11 @@ export async function listRuns(query: { limit?: number; cursor?: string; status?
 }
 
 /** One run with its artifacts (oldest first). */
-export async function getRun(id: string): Promise<RunWithArtifacts> {
+export async function getRun(id: string, viewer: Viewer = PERSONAL_VIEWER): Promise<RunWithArtifacts> {
   const rid = parseInput(RecordId, id, "id");
   const db = await getDb();
-  const row = await db.run.findUnique({
-    where: { id: rid },
+  const row = await db.run.findFirst({
+    where: { id: rid, ...runsVisibleTo(viewer) },
     include: { artifacts: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
   });
   if (!row) throw notFound(rid);
@@ -276,7 +350,8 @@ export async function listPendingRuns(): Promise<RunRecord[]> {
   return rows.map(toRunRecord);
 }
 
-const QUEUE_ORDER: Prisma.RunOrderByWithRelationInput[] = [{ queuePosition: "asc" }, { createdAt: "asc" }, { id: "asc" }];
+/** Start order: fair round first (see enqueueRun), then queue position. */
+const QUEUE_ORDER: Prisma.RunOrderByWithRelationInput[] = [{ fairRank: "asc" }, { queuePosition: "asc" }, { createdAt: "asc" }, { id: "asc" }];
 
 async function getRunRecord(id: string): Promise<RunRecord> {
   const db = await getDb();
@@ -334,5 +409,7 @@ function toRunFields(row: Omit<Run, "workflowSnapshot" | "leaseToken" | "leaseUn
     options: readJson<RunOptions>(row.options, {}),
     attempt: row.attempt,
     workerId: row.workerId,
+    ownerId: row.ownerId,
+    fairRank: row.fairRank,
   };
 }

@@ -19,7 +19,8 @@ import type { EventHub } from "./eventHub";
 import { EventRelay } from "./eventRelay";
 import { reconcileQueue } from "./reconcile";
 import { bullConnection, openRedis, RUN_QUEUE_NAME } from "./redis";
-import { addRunJob, type RunJobQueue, runJob } from "./runJobs";
+import { addRunJob, jobPriority, type RunJobQueue, runJob } from "./runJobs";
+import type { Viewer } from "../db/ownership";
 import type { RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
 import { listWorkers } from "./workerRegistry";
 
@@ -65,12 +66,12 @@ export class BullmqRunQueue implements RunQueueBackend {
     return { interrupted: 0 };
   }
 
-  async enqueue(workflow: Workflow, options: RunOptions = {}, workflowId?: string | null): Promise<{ runId: string; position: number }> {
-    const { id, position } = await this.store.enqueue({ workflowId, workflow, options });
+  async enqueue(workflow: Workflow, options: RunOptions = {}, workflowId?: string | null, ownerId?: string): Promise<{ runId: string; position: number }> {
+    const { id, position, fairRank } = await this.store.enqueue({ workflowId, workflow, options, ownerId });
     this.announce({ type: "run.queued", runId: id, position });
     if (this.queue) {
       // Recorded already: if Redis is away now, the reconcile pass adds the job later.
-      await addRunJob(this.queue, runJob(id, workflow, this.o.registry)).catch((err: Error) => {
+      await addRunJob(this.queue, runJob(id, workflow, this.o.registry, fairRank)).catch((err: Error) => {
         console.error(`run ${id}: queued in the database; handing it to the workers failed (${err.message}), will retry`);
       });
     }
@@ -102,11 +103,17 @@ export class BullmqRunQueue implements RunQueueBackend {
     return ids.length;
   }
 
-  async moveToFront(runId: string): Promise<boolean> {
-    if (!(await this.store.moveToFront(runId))) return false;
+  async moveToFront(runId: string, viewer?: Viewer): Promise<boolean> {
+    if (!(await this.store.moveToFront(runId, viewer))) return false;
     // Workers take jobs in Redis order: put this one at the head of the waiting list too.
     const job = await this.queue?.getJob(runId).catch(() => undefined);
-    if (job && (await job.isWaiting().catch(() => false))) await job.changePriority({ lifo: true }).catch(() => {});
+    // A teacher's move: no priority (BullMQ takes those before prioritised jobs), at the head. A
+    // student's: the fair round the database gave it, which is their earliest waiting run's.
+    const state = job ? await job.getState().catch(() => "unknown") : "unknown";
+    if (job && (state === "waiting" || state === "prioritized")) {
+      const moved = viewer && viewer.role === "student" ? await getRun(runId).catch(() => null) : null;
+      await job.changePriority(moved ? { priority: jobPriority(moved.fairRank) } : { lifo: true }).catch(() => {});
+    }
     return true;
   }
 

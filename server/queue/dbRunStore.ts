@@ -19,14 +19,15 @@ async function ifAllowed(action: () => Promise<unknown>): Promise<boolean> {
 }
 
 export const dbRunStore: RunStore = {
-  async enqueue({ workflowId, workflow, options }) {
+  async enqueue({ workflowId, workflow, options, ownerId }) {
     const r = await runs.enqueueRun({
       workflowId: workflowId ?? null,
+      ownerId,
       snapshot: JSON.stringify(workflow),
       options: { previewEvery: options.previewEvery, trace: options.trace },
     });
     const pending = await runs.listPendingRuns();
-    return { id: r.id, position: pending.findIndex((p) => p.id === r.id) };
+    return { id: r.id, position: pending.findIndex((p) => p.id === r.id), fairRank: r.fairRank };
   },
   async nextQueued(): Promise<QueuedRun | null> {
     for (;;) {
@@ -65,6 +66,6 @@ export const dbRunStore: RunStore = {
     }
     return cleared;
   },
-  moveToFront: (id) => ifAllowed(() => runs.moveRunToFront(id)),
+  moveToFront: (id, viewer) => ifAllowed(() => runs.moveRunToFront(id, viewer)),
   markInterruptedOnStartup: () => runs.markInterruptedOnStartup(),
 };

@@ -10,15 +10,20 @@
  * Jobs are keyed by run id, so adding one that exists changes nothing.
  */
 import { queuedRunIds, runsWithLapsedLease } from "../db/runLeases";
+import { lastQueuedRank } from "../db/runs";
 import type { NodeRegistry } from "../graph/registry";
 import { addRunJob, type RunJobQueue, runJobFromDatabase } from "./runJobs";
 
 export async function reconcileQueue(queue: RunJobQueue, registry: NodeRegistry): Promise<{ added: string[] }> {
-  const ids = [...new Set([...(await queuedRunIds()), ...(await runsWithLapsedLease())])];
+  const queued = await queuedRunIds();
+  const lapsed = new Set(await runsWithLapsedLease());
+  // a run whose worker died is retried after what is waiting now (the back of the fair order)
+  const back = (await lastQueuedRank()) + 1;
   const added: string[] = [];
-  for (const id of ids) {
+  for (const id of [...new Set([...queued, ...lapsed])]) {
     if (await queue.getJob(id)) continue;
-    await addRunJob(queue, await runJobFromDatabase(id, registry));
+    const job = await runJobFromDatabase(id, registry);
+    await addRunJob(queue, lapsed.has(id) ? { ...job, fairRank: Math.max(job.fairRank ?? 0, back) } : job);
     added.push(id);
   }
   return { added };

@@ -1,5 +1,5 @@
 /**
- * The in-process run queue: FIFO, persisted through a RunStore (the database), one run at a
+ * The in-process run queue: FIFO per user and round-robin across users (runs.ts, enqueueRun), persisted through a RunStore (the database), one run at a
  * time (GPU work is serial), with cancel, clear and move-to-front. Runs left queued when the
  * process stopped are picked up again at start; runs left running are marked interrupted.
  */
@@ -10,6 +10,7 @@ import { toRunError } from "../graph/executor";
 import type { Workflow } from "../../nodes/core/workflow";
 import type { QueuedRun, RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
 import type { EventHub } from "./eventHub";
+import type { Viewer } from "../db/ownership";
 
 export type Execute = (run: QueuedRun, signal: AbortSignal, onEvent: EventHub["emit"]) => Promise<RunReport>;
 
@@ -39,8 +40,8 @@ export class RunQueue implements RunQueueBackend {
     return { interrupted };
   }
 
-  async enqueue(workflow: Workflow, options: RunOptions = {}, workflowId?: string | null): Promise<{ runId: string; position: number }> {
-    const { id, position } = await this.store.enqueue({ workflowId, workflow, options });
+  async enqueue(workflow: Workflow, options: RunOptions = {}, workflowId?: string | null, ownerId?: string): Promise<{ runId: string; position: number }> {
+    const { id, position } = await this.store.enqueue({ workflowId, workflow, options, ownerId });
     this.hub.emit({ type: "run.queued", runId: id, position });
     this.kick();
     return { runId: id, position };
@@ -65,8 +66,8 @@ export class RunQueue implements RunQueueBackend {
     return ids.length;
   }
 
-  moveToFront(runId: string): Promise<boolean> {
-    return this.store.moveToFront(runId);
+  moveToFront(runId: string, viewer?: Viewer): Promise<boolean> {
+    return this.store.moveToFront(runId, viewer);
   }
 
   get current(): string | null {

@@ -8,6 +8,7 @@ import type { Workflow } from "../../nodes/core/workflow";
 import type { EventHub } from "./eventHub";
 import type { RunError } from "../../nodes/core/runEvents";
 import type { RunReport } from "../graph/executor";
+import type { Viewer } from "../db/ownership";
 
 export interface RunOptions {
   previewEvery?: number;
@@ -22,7 +23,13 @@ export interface QueuedRun {
 
 /** Persistence the queue needs; the database repository implements it. */
 export interface RunStore {
-  enqueue(input: { workflowId?: string | null; workflow: Workflow; options: RunOptions }): Promise<{ id: string; position: number }>;
+  /** Records a queued run; `fairRank` is its fair-queue round (BullMQ's job priority). */
+  enqueue(input: {
+    workflowId?: string | null;
+    workflow: Workflow;
+    options: RunOptions;
+    ownerId?: string;
+  }): Promise<{ id: string; position: number; fairRank: number }>;
   nextQueued(): Promise<QueuedRun | null>;
   markRunning(id: string): Promise<void>;
   markFinished(id: string, report: RunReport): Promise<void>;
@@ -31,7 +38,8 @@ export interface RunStore {
   /** Cancel a run that is still queued; false when it is not queued. */
   cancelQueued(id: string): Promise<boolean>;
   clearQueued(): Promise<string[]>;
-  moveToFront(id: string): Promise<boolean>;
+  /** First in the queue (a teacher), or first among the owner's own runs (a student). */
+  moveToFront(id: string, viewer?: Viewer): Promise<boolean>;
   markInterruptedOnStartup(): Promise<number>;
 }
 
@@ -55,11 +63,12 @@ export interface RunQueueBackend {
   readonly hub: EventHub;
   /** Recover from a previous process and start delivering work. */
   start(): Promise<{ interrupted: number }>;
-  enqueue(workflow: Workflow, options?: RunOptions, workflowId?: string | null): Promise<{ runId: string; position: number }>;
+  /** `ownerId`: who queues it (default: the personal owner); runs start round-robin across owners. */
+  enqueue(workflow: Workflow, options?: RunOptions, workflowId?: string | null, ownerId?: string): Promise<{ runId: string; position: number }>;
   /** Cancel a queued run, or ask the process running it to stop within one denoising step. */
   cancel(runId: string): Promise<"cancelled" | "stopping" | "not_found">;
   clear(): Promise<number>;
-  moveToFront(runId: string): Promise<boolean>;
+  moveToFront(runId: string, viewer?: Viewer): Promise<boolean>;
   /** A run being executed now (the oldest, when several workers run at once), or null. */
   readonly current: string | null;
   /** The processes executing runs. */

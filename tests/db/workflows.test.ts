@@ -22,7 +22,7 @@ describe("workflows", () => {
     await updateWorkflow(a.id, graph(3));
     const list = await listWorkflows();
     expect(list.map((w) => w.id).slice(0, 2)).toEqual([a.id, b.id]);
-    expect(Object.keys(list[0]).sort()).toEqual(["id", "name", "updatedAt"]);
+    expect(Object.keys(list[0]).sort()).toEqual(["classTemplate", "id", "name", "ownerId", "shared", "updatedAt"]);
   });
 
   it("allows duplicate names", async () => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../nodes/core/runEvents";
 import { appRouter } from "../../server/api/root";
 import { getRun } from "../../server/db/runs";
-import { repositories } from "../../server/db/repositories";
+import { personalContext } from "../../server/api/trpc";
 import { UnclipError } from "../../server/errors";
 import { ExecutorThread } from "../../server/executorThread/executorThread";
 import { createServices, type Services } from "../../server/services";
@@ -60,7 +60,7 @@ describeWithFixtures("runs on the executor thread (in-process queue)", () => {
   const events: RunEvent[] = [];
   const ended = (runId: string) => events.find((e) => "runId" in e && e.runId === runId && ["run.finished", "run.failed", "run.cancelled"].includes(e.type));
   const decoderSteps = (runId: string) => events.filter((e) => e.type === "node.progress" && e.runId === runId && e.nodeId === "decoder").length;
-  const caller = () => appRouter.createCaller({ services, db: repositories });
+  const caller = () => appRouter.createCaller(personalContext(services));
 
   beforeAll(async () => {
     services = createServices();

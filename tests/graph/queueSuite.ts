@@ -245,6 +245,22 @@ export function defineQueueSuite(kind: QueueBackendKind): void {
       expect(await queue.moveToFront(c)).toBe(false); // finished
     });
 
+    it("takes users in turn: A queues 5 runs, then B queues 1, and B's run is the second to start", async () => {
+      const fake = fakeExecutor();
+      const { queue, events } = await newQueue(fake.execute);
+      await queue.start();
+      const blocked = fake.nextBlock();
+      const a = [(await queue.enqueue(named("block"), {}, null, "student-a")).runId];
+      await blocked; // A's first run is running
+      for (const name of ["A2", "A3", "A4", "A5"]) a.push((await queue.enqueue(named(name), {}, null, "student-a")).runId);
+      const b = (await queue.enqueue(named("B1"), {}, null, "student-b")).runId;
+      fake.release();
+      await queue.idle();
+      const started = events.filter((e) => e.type === "run.started").map((e) => e.runId);
+      expect(started).toEqual([a[0], b, ...a.slice(1)]);
+      expect(fake.order).toEqual(["block", "B1", "A2", "A3", "A4", "A5"]);
+    });
+
     it("records a failing run as failed with its node, and goes on with the next", async () => {
       const executor = idleExecutor();
       const { queue, events } = await newQueue((run, signal, onEvent) => executeWorkflow(executor, run.workflow, { runId: run.id, signal, onEvent }), {

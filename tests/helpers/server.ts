@@ -30,7 +30,7 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
     try {
-      const r = await fetch(`${url}/api/trpc/models.list`);
+      const r = await fetch(`${url}/api/health`); // open in both modes (class mode answers 401 elsewhere)
       if (r.ok) return;
     } catch {
       // not listening yet

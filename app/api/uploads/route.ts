@@ -5,6 +5,8 @@ import { DISK_FULL_MESSAGE, isDiskFull } from "../../../server/http/diskFull";
 import { limitMessage } from "../../../server/limitsConfig";
 import { getServices } from "../../../server/services";
 import { saveUpload } from "../../../server/uploads";
+import { viewerOrUnauthorized } from "../../../server/auth/viewer";
+import { repositoriesFor } from "../../../server/db/repositories";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -17,6 +19,8 @@ export async function POST(req: Request) {
   const refused = refuseForeignRequest(req);
   if (refused) return refused;
   const { env } = await getServices();
+  const viewer = await viewerOrUnauthorized(req);
+  if (viewer instanceof Response) return viewer;
   const { limits } = env;
   let bytes: Uint8Array;
   let name = "upload";
@@ -40,7 +44,10 @@ export async function POST(req: Request) {
     return Response.json({ error: limitMessage("maxUploadBytes", bytes.length, limits, "the upload is too large: ") }, { status: 413 });
   }
   try {
-    return Response.json(await saveUpload(env, bytes, name));
+    const stored = await saveUpload(env, bytes, name);
+    // the file is shared by content; the record says this person may use it in their runs
+    await repositoriesFor(viewer).uploads.recordUpload(stored.name);
+    return Response.json(stored);
   } catch (err) {
     if (isDiskFull(err)) return Response.json({ error: DISK_FULL_MESSAGE }, { status: 507 });
     if (isUnclipError(err) && err.kind === "bad_input") return Response.json({ error: err.message }, { status: 400 });

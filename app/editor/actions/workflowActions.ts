@@ -17,6 +17,42 @@ export function workflowActions({ client, trpc, queryClient, notify, refreshList
       showInUrl(null);
     },
 
+    /** A class template (a teacher's workflow) as a new, unsaved workflow of one's own. */
+    async loadClassTemplate(id: string) {
+      if (!(await mayDiscard())) return;
+      try {
+        const w = await client.workflows.get.query({ id });
+        loadGraph(w.graph, { id: null, name: w.name });
+        showInUrl(null);
+      } catch (err) {
+        notify(`Could not load the template: ${errorMessage(err)}`, "error");
+      }
+    },
+
+    /** Share the open workflow with the class (read-only for others), or stop; a teacher may publish it as a class template. */
+    async setSharing(change: { shared?: boolean; classTemplate?: boolean }) {
+      const id = useGraph.getState().workflow.id;
+      if (!id) return notify("Save the workflow first.", "error");
+      try {
+        if (change.shared !== undefined) await client.workflows.share.mutate({ id, shared: change.shared });
+        if (change.classTemplate !== undefined) await client.workflows.publishTemplate.mutate({ id, classTemplate: change.classTemplate });
+        void refreshList();
+        void queryClient.invalidateQueries({ queryKey: trpc.workflows.list.queryKey() });
+        notify(
+          change.classTemplate !== undefined
+            ? change.classTemplate
+              ? "Published as a class template"
+              : "No longer a class template"
+            : change.shared
+              ? "Shared with the class (read-only for others)"
+              : "No longer shared",
+          "success",
+        );
+      } catch (err) {
+        notify(`Could not change sharing: ${errorMessage(err)}`, "error");
+      }
+    },
+
     async newWorkflow() {
       if (!(await mayDiscard())) return;
       loadGraph({ format: "unclip-studio/workflow", version: 1, nodes: [], links: [] }, { id: null, name: "Untitled" });

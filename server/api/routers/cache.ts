@@ -1,6 +1,6 @@
-import { publicProcedure, router } from "../trpc";
+import { teacherProcedure, userProcedure, router } from "../trpc";
 
 export const cacheRouter = router({
-  stats: publicProcedure.query(({ ctx }) => ctx.services.engine.cacheStats()),
-  clear: publicProcedure.mutation(async ({ ctx }) => ({ cleared: await ctx.services.engine.clearCache() })),
+  stats: userProcedure.query(({ ctx }) => ctx.services.engine.cacheStats()),
+  clear: teacherProcedure.mutation(async ({ ctx }) => ({ cleared: await ctx.services.engine.clearCache() })),
 });

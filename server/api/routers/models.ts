@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { loadModelPackage } from "../../runtime/modelPackage";
-import { publicProcedure, router } from "../trpc";
+import { teacherProcedure, userProcedure, router } from "../trpc";
 
 export interface ModelListing {
   name: string;
@@ -14,7 +14,7 @@ export interface ModelListing {
 
 export const modelsRouter = router({
   /** Packages found in the models directory, with their components (or why they can't load). */
-  list: publicProcedure.query(async ({ ctx }): Promise<ModelListing[]> => {
+  list: userProcedure.query(async ({ ctx }): Promise<ModelListing[]> => {
     const dir = ctx.services.env.modelsDir;
     if (!existsSync(dir)) return [];
     const loaded = new Set(ctx.services.engine.loadedPackages());
@@ -32,7 +32,7 @@ export const modelsRouter = router({
     return out;
   }),
   /** Release every loaded model session (frees memory); the next run loads them again. */
-  unload: publicProcedure.mutation(async ({ ctx }) => {
+  unload: teacherProcedure.mutation(async ({ ctx }) => {
     return { unloaded: await ctx.services.engine.unloadModels() };
   }),
 });

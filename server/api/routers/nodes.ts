@@ -1,7 +1,7 @@
 import { catalog } from "../../../nodes/registry";
-import { publicProcedure, router } from "../trpc";
+import { userProcedure, router } from "../trpc";
 
 export const nodesRouter = router({
   /** Every node type's declaration, for the editor. */
-  catalog: publicProcedure.query(() => catalog()),
+  catalog: userProcedure.query(() => catalog()),
 });

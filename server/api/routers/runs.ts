@@ -3,19 +3,35 @@ import { z } from "zod";
 import type { RunEvent } from "../../../nodes/core/runEvents";
 import { ValidationFailed } from "../../graph/executor";
 import { validateWorkflow } from "../../graph/validate";
-import { parseWorkflow } from "../../../nodes/core/workflow";
+import { parseWorkflow, type Workflow } from "../../../nodes/core/workflow";
+import type { ParamSpec } from "../../../nodes/core/types";
 import { uploadExistsIn } from "../../graph/inputFiles";
 import { assertQueueHasRoom } from "../../queue/admission";
 import { uploadsDir } from "../../uploads";
-import { publicProcedure, router } from "../trpc";
+import { InputError } from "../../errors";
+import { limitMessage } from "../../limitsConfig";
+import { QUEUE_FULL } from "../../queue/admission";
+import { uploadNamesIn } from "../../db/uploads";
+import type { Context } from "../trpc";
+import { teacherProcedure, userProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);
 
 export type StreamEvent = RunEvent | { type: "snapshot"; active: unknown[]; current: string | null };
 
+/**
+ * Validation's "does this input image exist": an uploaded file, and (a student) one they uploaded
+ * themselves — someone else's image is as absent as a missing one.
+ */
+async function inputFileCheck(ctx: Context, wf: Workflow) {
+  const exists = uploadExistsIn(uploadsDir(ctx.services.env));
+  const usable = await ctx.db.uploads.usableUploads(uploadNamesIn(wf));
+  return (name: string, param: ParamSpec) => exists(name, param) && (usable === null || usable.has(name));
+}
+
 export const runsRouter = router({
   /** Validate and queue a workflow; validation problems come back at once, naming nodes and ports. */
-  enqueue: publicProcedure
+  enqueue: userProcedure
     .input(
       z.object({
         workflow: z.unknown(),
@@ -26,51 +42,96 @@ export const runsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const wf = parseWorkflow(input.workflow);
       const { env } = ctx.services;
-      const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) });
+      const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: await inputFileCheck(ctx, wf) });
       if (errors.length) throw new ValidationFailed(errors);
+      // a run may be linked only to a workflow the viewer can open (404 otherwise)
+      if (input.workflowId) await ctx.db.workflows.getWorkflow(input.workflowId);
       await assertQueueHasRoom(env.limits);
-      return ctx.services.queue.enqueue(wf, input.options ?? {}, input.workflowId ?? null);
+      if (env.authMode === "class") {
+        // one user cannot fill the class's queue: a cap per user, on top of the fair order
+        const mine = await ctx.db.runs.countQueuedRuns();
+        if (mine >= env.limits.maxQueuedPerUser) {
+          throw new InputError(QUEUE_FULL, limitMessage("maxQueuedPerUser", mine + 1, env.limits, "you have too many runs waiting: "), {
+            parameter: "workflow",
+          });
+        }
+      }
+      return ctx.services.queue.enqueue(wf, input.options ?? {}, input.workflowId ?? null, ctx.viewer.id);
     }),
   /** Validate without running (the editor shows the problems on nodes and ports). */
-  validate: publicProcedure.input(z.object({ workflow: z.unknown() })).query(({ ctx, input }) => {
+  validate: userProcedure.input(z.object({ workflow: z.unknown() })).query(async ({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
     const { env } = ctx.services;
-    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) }).errors;
+    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: await inputFileCheck(ctx, wf) }).errors;
   }),
   /**
    * The same check as a POST that answers with the problems instead of refusing: the editor asks
    * before it queues, so a workflow with problems is shown on its nodes without a failed request.
-   * Stores nothing and answers only about the workflow sent, so it is nobody's and anyone who may
-   * validate may call it; the request body limit and validation's work limits bound it as they
-   * bound runs.validate.
+   * Stores nothing and answers only about the workflow sent (with the viewer's uploads); the request
+   * body limit and validation's work limits bound it as they bound runs.validate.
    */
-  check: publicProcedure.input(z.object({ workflow: z.unknown() })).mutation(({ ctx, input }) => {
+  check: userProcedure.input(z.object({ workflow: z.unknown() })).mutation(async ({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
     const { env } = ctx.services;
-    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: uploadExistsIn(uploadsDir(env)) }).errors;
+    return validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: await inputFileCheck(ctx, wf) }).errors;
   }),
-  get: publicProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
+  get: userProcedure.input(z.object({ id: Id })).query(async ({ ctx, input }) => {
     const run = await ctx.db.runs.getRun(input.id);
     return { ...run, live: ctx.services.hub.state(input.id) ?? null };
   }),
-  list: publicProcedure
+  list: userProcedure
     .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional() }).optional())
     .query(({ ctx, input }) => ctx.db.runs.listRuns(input ?? {})),
   /** The processes executing runs (workers behind the queue in Redis; none in-process). */
-  workers: publicProcedure.query(({ ctx }) => ctx.services.queue.workers()),
-  pending: publicProcedure.query(async ({ ctx }) => ({ current: ctx.services.queue.current, pending: await ctx.db.runs.listPendingRuns() })),
-  cancel: publicProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => ({ result: await ctx.services.queue.cancel(input.id) })),
-  clear: publicProcedure.mutation(async ({ ctx }) => ({ cleared: await ctx.services.queue.clear() })),
-  moveToFront: publicProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => ({ moved: await ctx.services.queue.moveToFront(input.id) })),
-  gallery: publicProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional() }).optional())
+  workers: teacherProcedure.query(({ ctx }) => ctx.services.queue.workers()),
+  /**
+   * The viewer's running and waiting runs (a teacher: everyone's), and for each waiting run how
+   * many runs start before it ("2 runs ahead of yours") without naming anyone else's.
+   */
+  pending: userProcedure.query(async ({ ctx }) => {
+    const current = ctx.services.queue.current;
+    return {
+      current: current !== null && (await ctx.db.runs.runVisible(current)) ? current : null,
+      pending: await ctx.db.runs.listPendingRuns(),
+      standing: await ctx.db.runs.queueStanding(),
+    };
+  }),
+  cancel: userProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => {
+    await ctx.db.runs.assertRunOwned(input.id); // someone else's run is not found (404)
+    return { result: await ctx.services.queue.cancel(input.id) };
+  }),
+  clear: teacherProcedure.mutation(async ({ ctx }) => ({ cleared: await ctx.services.queue.clear() })),
+  moveToFront: userProcedure.input(z.object({ id: Id })).mutation(async ({ ctx, input }) => {
+    await ctx.db.runs.assertRunOwned(input.id);
+    return { moved: await ctx.services.queue.moveToFront(input.id, ctx.viewer) };
+  }),
+  /** The viewer's saved images, or with `shared` those of workflows shared with the class. */
+  gallery: userProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional(), shared: z.boolean().optional() }).optional())
     .query(({ ctx, input }) => ctx.db.artifacts.listGalleryImages(input ?? {})),
-  /** Progress events over SSE; starts with a snapshot of what is queued and running now. */
-  events: publicProcedure.subscription(async function* ({ ctx, signal }) {
+  /**
+   * Progress events over SSE; starts with a snapshot of what is queued and running now. Only the
+   * viewer's own runs (a teacher: all), each run's owner looked up once per connection.
+   */
+  events: userProcedure.subscription(async function* ({ ctx, signal }) {
     const { hub, queue } = ctx.services;
+    const seen = new Map<string, boolean>();
+    const visible = async (runId: string): Promise<boolean> => {
+      if (ctx.viewer.role === "teacher") return true;
+      let v = seen.get(runId);
+      if (v === undefined) {
+        v = await ctx.db.runs.runVisible(runId);
+        if (seen.size > 1_000) seen.clear(); // bounded: a long-lived stream sees many runs
+        seen.set(runId, v);
+      }
+      return v;
+    };
     // listen first (on() buffers), so nothing emitted while the snapshot is sent is lost
     const live = on(hub.emitter, "event", { signal });
-    yield { type: "snapshot", active: hub.active(), current: queue.current };
-    for await (const [e] of live) yield e as StreamEvent;
+    const active = [];
+    for (const s of hub.active()) if (await visible(s.runId)) active.push(s);
+    const current = queue.current !== null && (await visible(queue.current)) ? queue.current : null;
+    yield { type: "snapshot", active, current };
+    for await (const [e] of live) if (await visible((e as RunEvent).runId)) yield e as StreamEvent;
   }),
 });

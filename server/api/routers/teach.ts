@@ -10,7 +10,7 @@ import { parseWorkflow } from "../../../nodes/core/workflow";
 import type { SchedulerValue } from "../../../nodes/engine/values";
 import { describeSchedule } from "../../unclip/scheduleInfo";
 import { assertSchedulerChain } from "../scheduleChain";
-import { publicProcedure, router } from "../trpc";
+import { userProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);
 
@@ -20,12 +20,12 @@ function isScheduler(v: unknown): v is SchedulerValue {
 
 export const teachRouter = router({
   /** A run's traces by node (or those of the latest traced run). */
-  traces: publicProcedure.input(z.object({ runId: Id.optional() }).optional()).query(async ({ ctx, input }) => {
+  traces: userProcedure.input(z.object({ runId: Id.optional() }).optional()).query(async ({ ctx, input }) => {
     const { runId, traces } = await ctx.db.artifacts.listRunTraces(input?.runId);
     return { runId, traces: traces.map((t) => ({ nodeId: t.nodeId, id: t.id, url: `/api/artifacts/${t.id}`, bytes: t.bytes })) };
   }),
   /** The schedule a node's SCHEDULER output would sample with, for the workflow as it is now. */
-  schedule: publicProcedure.input(z.object({ workflow: z.unknown(), nodeId: Id })).query(async ({ ctx, input }) => {
+  schedule: userProcedure.input(z.object({ workflow: z.unknown(), nodeId: Id })).query(async ({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
     assertSchedulerChain(wf, ctx.services.registry, input.nodeId, ctx.services.env.modelsDir);
     const report = await executeWorkflow(ctx.services.executor, wf, { runId: "schedule-view", targets: [input.nodeId] });

@@ -3,6 +3,7 @@ import { refuseForeignRequest } from "../../../../server/api/requestGuard";
 import { resolveArtifactPath } from "../../../../server/db/artifacts";
 import { isUnclipError } from "../../../../server/errors";
 import { getServices } from "../../../../server/services";
+import { viewerOrUnauthorized } from "../../../../server/auth/viewer";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -18,8 +19,11 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   if (refused) return refused;
   const { id } = await params;
   await getServices();
+  const viewer = await viewerOrUnauthorized(req);
+  if (viewer instanceof Response) return viewer;
   try {
-    const a = await resolveArtifactPath(id);
+    // someone else's artifact is "not found" (404), like an unknown id
+    const a = await resolveArtifactPath(id, viewer);
     const body = await readFile(a.path);
     return new Response(new Uint8Array(body), {
       headers: {

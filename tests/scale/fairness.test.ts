@@ -1,0 +1,53 @@
+/**
+ * The fair queue behind Redis with two `unclip worker` processes and PostgreSQL: student A queues
+ * five runs, then student B queues one, before any worker is up; when the two workers start, B's
+ * run is among the first two to start (one per worker), not sixth, and A's runs keep their order.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { getRun } from "../../server/db/runs";
+import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
+import type { Services } from "../../server/services";
+import { FIXTURES_DIR, HAVE_FIXTURES } from "../helpers/fixtures";
+import { describeWithServices, useWebStack } from "../helpers/services";
+import { startWorker, type TestWorker } from "../helpers/workers";
+import { tinyTextToImage } from "../graph/helpers";
+
+const tiny = (seed: number): Workflow => parseWorkflow(JSON.stringify(tinyTextToImage({ seed: { seed } })));
+
+describeWithServices("fair queue behind Redis with two workers", { redis: true, postgres: true }, () => {
+  if (!HAVE_FIXTURES) {
+    it.skip(`reference fixtures not found at ${FIXTURES_DIR}: skipped`, () => {});
+    return;
+  }
+  const stack = useWebStack("fairness", () => FIXTURES_DIR);
+  let web: Services;
+  let workerEnv: Record<string, string>;
+  const workers: TestWorker[] = [];
+
+  beforeAll(() => {
+    ({ web, env: workerEnv } = stack());
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.kill("SIGKILL");
+  });
+
+  it("A queues 5, then B queues 1: B's run starts with the first two, A's keep their order", async () => {
+    const a: string[] = [];
+    for (let i = 0; i < 5; i++) a.push((await web.queue.enqueue(tiny(10 + i), {}, null, "student-a")).runId);
+    const b = (await web.queue.enqueue(tiny(99), {}, null, "student-b")).runId;
+    workers.push(await startWorker("fair1", workerEnv), await startWorker("fair2", workerEnv));
+    const ids = [...a, b];
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const runs = await Promise.all(ids.map((id) => getRun(id)));
+      if (runs.every((r) => r.status === "finished")) break;
+      if (Date.now() > deadline) throw new Error(`runs not finished: ${runs.map((r) => r.status).join(", ")}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const runs = await Promise.all(ids.map((id) => getRun(id)));
+    const order = [...runs].sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime()).map((r) => (r.id === b ? "B1" : `A${a.indexOf(r.id) + 1}`));
+    console.log(`fair queue behind Redis, two workers: start order ${order.join(" ")}`);
+    expect(order.slice(0, 2).sort()).toEqual(["A1", "B1"]);
+    expect(order.filter((x) => x.startsWith("A"))).toEqual(["A1", "A2", "A3", "A4", "A5"]);
+  }, 400_000);
+});
