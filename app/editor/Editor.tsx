@@ -13,6 +13,7 @@ import { Dialogs, Notices } from "./Dialogs";
 import { dropFiles } from "./dropFiles";
 import { indexCatalog } from "./lib/types";
 import { NodeMenu } from "./NodeMenu";
+import { ResultsStrip } from "./ResultsStrip";
 import { Palette } from "./Palette";
 import { ShortcutsOverlay } from "./ShortcutsOverlay";
 import { SidePanel } from "./SidePanel";
@@ -77,9 +78,10 @@ function EditorInner({ aside }: { aside?: ReactNode }) {
             ) : !ready ? (
               <p className="p-6 text-slate-400">Loading the node catalog…</p>
             ) : (
-              <Canvas onFiles={(files, on) => void dropFiles(files, on, (f) => actions.importFile(f))} />
+              <Canvas onFiles={(files, on) => void dropFiles(files, on, (f, how) => actions.importFile(f, how))} />
             )}
           </div>
+          {ready && <ResultsStrip />}
           {ready && <TeachPanel />}
         </main>
         <SidePanel actions={actions} />

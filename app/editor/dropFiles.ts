@@ -1,8 +1,9 @@
 "use client";
 /**
  * Files dropped on the canvas do what the place they land on says: an image dropped on a node
- * with an image parameter becomes that parameter (one undo step); on empty canvas a PNG that
- * carries a workflow opens it, and any other image becomes a new image-loading node there.
+ * with an image parameter becomes that parameter (one undo step); a PNG that carries a workflow
+ * (or a workflow JSON file) opens in a new tab, leaving the current workflow as it was, and any
+ * other image becomes a new image-loading node there.
  */
 import { workflowTextFromPng } from "./lib/pngText";
 import { uploadImage } from "./lib/upload";
@@ -23,7 +24,7 @@ function imageNodeType(): { type: string; param: string } | null {
 export async function dropFiles(
   files: File[],
   on: { nodeId: string | null; at: { x: number; y: number } },
-  openFile: (file: File) => Promise<boolean>,
+  openFile: (file: File, how: { newTab: boolean }) => Promise<boolean>,
 ): Promise<void> {
   const file = files[0];
   if (!file) return;
@@ -50,7 +51,7 @@ export async function dropFiles(
         return;
       }
     }
-    await openFile(file);
+    await openFile(file, { newTab: true });
   } catch (err) {
     notify(`${file.name}: ${(err as Error).message}`, "error");
   }

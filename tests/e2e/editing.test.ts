@@ -127,6 +127,22 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
       await page.waitForTimeout(500); // a refit, when the picture was not wholly visible, glides in
       await expect.poll(() => resultIsVisible(page)).toEqual({ width: expect.any(Number) as number, uncovered: true, inView: true, clearOfOverlays: true });
       expect((await resultIsVisible(page)).width).toBeGreaterThanOrEqual(48);
+      // …and in the results strip, which lies under the canvas, not over it
+      const thumb = page.locator('[data-testid="results-strip"] [data-result-node="save"] img').first();
+      await thumb.waitFor();
+      const saveImage = await node(page, "save").locator("img[data-output-image]").first().getAttribute("data-output-image");
+      expect(await thumb.getAttribute("data-result-image")).toBe(saveImage);
+      const strip = (await page.getByTestId("results-strip").boundingBox())!;
+      const shrunk = (await page.getByTestId("canvas").boundingBox())!;
+      expect(shrunk.y + shrunk.height).toBeLessThanOrEqual(strip.y + 0.5);
+      expect(strip.y + strip.height).toBeLessThanOrEqual(height);
+      const t = (await thumb.boundingBox())!;
+      expect(t.width).toBeGreaterThanOrEqual(48);
+      expect(t.x + t.width).toBeLessThanOrEqual(width);
+      // clicking it selects the Save Image node (and only it)
+      await page.locator(".react-flow__pane").click({ position: { x: 10, y: 10 } });
+      await thumb.click();
+      await expect.poll(() => page.locator(".react-flow__node.selected").evaluateAll((els) => els.map((e) => e.getAttribute("data-id")))).toEqual(["save"]);
       await screenshot(page, `20-result-on-screen-${width}x${height}`);
       if (!madePng.length) {
         const id = (await node(page, "save").locator("img[data-output-image]").first().getAttribute("data-output-image"))!;
@@ -228,7 +244,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await page.close();
   }, 200_000);
 
-  it("drops: an image on Load Image sets only its image (undoable); a plain image on the canvas adds a Load Image node", async () => {
+  it("drops: an image on Load Image sets only its image (undoable); a plain image on the canvas adds a Load Image node; a workflow PNG opens in a new tab", async () => {
     expect(madePng.length).toBeGreaterThan(0);
     const { page } = await open(browser, server.url);
     await page.getByRole("button", { name: "Templates", exact: true }).click();
@@ -262,6 +278,18 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
         timeout: 20_000,
       })
       .toMatch(/^[0-9a-f]{64}\.png$/);
+
+    // a PNG that carries a workflow, dropped on empty canvas, opens it in a new tab and leaves this one as it was
+    const tabs = page.getByTestId("tabs");
+    const here = await page.locator(".react-flow__node").count();
+    await dropOn(page, ".react-flow__pane", madePng, "made-by-the-app.png", "image/png", { x: canvas.x + 40, y: canvas.y + 40 });
+    await expect.poll(() => tabs.getByRole("tab").count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => tabs.getByRole("tab").nth(1).getAttribute("aria-selected")).toBe("true");
+    await node(page, "prior").waitFor();
+    expect(await nodeCount(page, "unclip.load_image")).toBe(0);
+    await tabs.getByRole("tab").first().click();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(here);
+    expect(await nodeCount(page, "unclip.load_image")).toBe(2);
     await page.close();
   }, 90_000);
 

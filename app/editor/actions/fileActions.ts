@@ -4,6 +4,7 @@ import { parseWorkflow, WorkflowFormatError } from "../../../nodes/core/workflow
 import { errorMessage } from "../../trpc/client";
 import { workflowTextFromPng } from "../lib/pngText";
 import { useGraph } from "../state/graphStore";
+import { useTabs } from "../state/tabsStore";
 import { type ActionContext, showInUrl } from "./context";
 
 function download(name: string, text: string): void {
@@ -23,8 +24,11 @@ export function fileActions({ notify, mayDiscard, loadGraph }: ActionContext) {
       download(g.workflow.name, JSON.stringify(g.toWorkflow(), null, 2));
     },
 
-    /** Open a workflow from a .json file or a PNG the app saved (its tEXt chunk). */
-    async importFile(file: File): Promise<boolean> {
+    /**
+     * Open a workflow from a .json file or a PNG the app saved (its tEXt chunk). `newTab`: open it
+     * beside the current workflow (a file dropped on the canvas) instead of replacing it.
+     */
+    async importFile(file: File, { newTab = false }: { newTab?: boolean } = {}): Promise<boolean> {
       let text: string | null;
       try {
         const bytes = new Uint8Array(await file.arrayBuffer());
@@ -35,7 +39,9 @@ export function fileActions({ notify, mayDiscard, loadGraph }: ActionContext) {
           return false;
         }
         const wf = parseWorkflow(text);
-        if (!(await mayDiscard())) return false;
+        // the tab opens only once the file proved to hold a workflow, so a bad file leaves no empty tab
+        if (newTab) useTabs.getState().open();
+        else if (!(await mayDiscard())) return false;
         loadGraph(wf, { id: null, name: wf.name ?? file.name.replace(/\.\w+$/, "") }, false);
         showInUrl(null);
         notify(`Loaded the workflow from ${file.name}`, "success");
