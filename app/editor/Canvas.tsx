@@ -146,7 +146,7 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
       const point = "changedTouches" in event ? event.changedTouches[0] : event;
       const from = state.fromHandle.type === "source" ? "output" : "input";
       const node = s.nodes.find((n) => n.id === state.fromNode.id);
-      const port = node && findPort(s.catalog, node.data.type, from, state.fromHandle.id);
+      const port = node && findPort(s.catalog, node.data.type, from, state.fromHandle.id, node.data.paramInputs);
       if (!port) return;
       useUi.getState().openPalette(flow.screenToFlowPosition({ x: point.clientX, y: point.clientY }), {
         nodeId: node.id,

@@ -25,7 +25,7 @@ export function ConnectionLine({
   const catalog = useGraph((s) => s.catalog);
   // the label is drawn in canvas coordinates: undo the zoom so it reads the same at any zoom
   const zoom = useStore((s) => s.transform[2]);
-  const fromType = findPort(catalog, fromNode.data.type, fromHandle.type === "source" ? "output" : "input", fromHandle.id)?.type;
+  const fromType = findPort(catalog, fromNode.data.type, fromHandle.type === "source" ? "output" : "input", fromHandle.id, fromNode.data.paramInputs)?.type;
   const [path] = getBezierPath({ sourceX: fromX, sourceY: fromY, sourcePosition: fromPosition, targetX: toX, targetY: toY, targetPosition: toPosition });
   let reason: string | null = null;
   if (connectionStatus === "invalid" && toNode && toHandle) {

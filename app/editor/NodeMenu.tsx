@@ -1,6 +1,7 @@
 "use client";
-/** The node menu (right-click a node): collapse, pin, bypass, mute, run to here, title colour. */
+/** The node menu (right-click a node): collapse, pin, bypass, mute, run to here, convert parameters to inputs and back, title colour. */
 import { useEffect, useRef } from "react";
+import { convertibleParams } from "../../nodes/core/paramInputs";
 import { NODE_COLORS } from "../../nodes/core/workflow";
 import type { NodeColor } from "./lib/types";
 import { useGraph } from "./state/graphStore";
@@ -38,6 +39,8 @@ export function NodeMenu({ actions }: { actions: EditorActions }) {
   }, [menu]);
   if (!menu || !node) return null;
   const g = useGraph.getState();
+  const decl = g.catalog.get(node.data.type);
+  const convertible = decl ? convertibleParams(decl) : [];
   const act = (f: () => void) => () => {
     f();
     useUi.getState().setNodeMenu(null);
@@ -74,6 +77,21 @@ export function NodeMenu({ actions }: { actions: EditorActions }) {
         Run to here
         <span className="font-mono text-[11px] text-slate-500">Alt+Enter</span>
       </button>
+      {convertible.length > 0 && (
+        <>
+          <div className="my-1 border-t border-slate-700" role="separator" />
+          <div className="max-h-48 overflow-y-auto" aria-label="Parameters as inputs">
+            {convertible.map((p) => {
+              const on = node.data.paramInputs?.includes(p.name) ?? false;
+              return (
+                <button key={p.name} type="button" role="menuitem" className={ITEM} onClick={act(() => g.setParamInput(node.id, p.name, !on))}>
+                  {on ? `Convert ${p.label} to widget` : `Convert ${p.label} to input`}
+                </button>
+              );
+            })}
+          </div>
+        </>
+      )}
       <div className="my-1 border-t border-slate-700" role="separator" />
       <div className="flex items-center gap-1.5 px-2.5 py-1" aria-label="Title colour">
         {NODE_COLORS.map((c) => (

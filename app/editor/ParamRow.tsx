@@ -15,12 +15,48 @@ interface Props {
   overridden: boolean;
   /** A node made only of text (a note) gives its text area more room. */
   roomy?: boolean;
+  /** Taken from a wire ("Convert to input"): the row offers the way back. */
+  converted?: boolean;
+  /** May become an input (no input of its name exists already). */
+  convertible?: boolean;
 }
 
+const CONVERT =
+  "flex-none rounded px-1 text-[11px] leading-none text-slate-500 opacity-0 outline-none hover:bg-slate-800 hover:text-slate-200 focus-visible:opacity-100 focus-visible:ring-2 focus-visible:ring-sky-400 group-hover:opacity-100";
+
 /** One parameter: its label and the widget its declaration asks for. */
-export function ParamRow({ nodeId, param, value, seedMode, invalid, overridden, roomy }: Props) {
+export function ParamRow({ nodeId, param, value, seedMode, invalid, overridden, roomy, converted = false, convertible = false }: Props) {
   const setParam = useGraph((s) => s.setParam);
+  const setParamInput = useGraph((s) => s.setParamInput);
   const setSeedMode = useGraph((s) => s.setSeedMode);
+  if (converted) {
+    return (
+      <div className="group flex h-7 items-center gap-2 px-2.5" data-param={param.name} data-converted>
+        <span className="w-[84px] flex-none truncate text-[11px] text-slate-500">{param.label}</span>
+        <span className="min-w-0 flex-1 truncate text-[11px] italic text-slate-500">{overridden ? "from its input" : "input: connect a wire"}</span>
+        <button
+          type="button"
+          className={`${CONVERT} opacity-100`}
+          aria-label={`Convert ${param.label} to a widget`}
+          title="Back to a widget (the wire into it is removed)"
+          onClick={() => setParamInput(nodeId, param.name, false)}
+        >
+          ⇠
+        </button>
+      </div>
+    );
+  }
+  const toInput = convertible ? (
+    <button
+      type="button"
+      className={CONVERT}
+      aria-label={`Convert ${param.label} to an input`}
+      title="Convert to input: take this value from a wire (a primitive node), still checked by this parameter's limits"
+      onClick={() => setParamInput(nodeId, param.name, true)}
+    >
+      ⇢
+    </button>
+  ) : null;
   const common = { nodeId, param, invalid, onChange: (v: unknown) => setParam(nodeId, param.name, v) };
   const id = fieldId(nodeId, param.name);
   const label = (
@@ -62,15 +98,21 @@ export function ParamRow({ nodeId, param, value, seedMode, invalid, overridden, 
       break;
     case "toggle":
       return (
-        <div className="flex h-7 items-center justify-between gap-2 px-2.5" data-param={param.name}>
+        <div className="group flex h-7 items-center justify-between gap-2 px-2.5" data-param={param.name}>
           {label}
-          <ToggleWidget {...anyCommon} value={value as boolean} />
+          <span className="flex items-center gap-1">
+            <ToggleWidget {...anyCommon} value={value as boolean} />
+            {toInput}
+          </span>
         </div>
       );
     case "textarea":
       return (
-        <div className="flex flex-col gap-0.5 px-2.5 py-1" data-param={param.name}>
-          {label}
+        <div className="group flex flex-col gap-0.5 px-2.5 py-1" data-param={param.name}>
+          <div className="flex items-center justify-between">
+            {label}
+            {toInput}
+          </div>
           <TextareaWidget {...anyCommon} value={value as string} rows={roomy ? 6 : 3} />
         </div>
       );
@@ -84,9 +126,10 @@ export function ParamRow({ nodeId, param, value, seedMode, invalid, overridden, 
       widget = <TextWidget {...anyCommon} value={value as string} />;
   }
   return (
-    <div className="flex h-7 items-center gap-2 px-2.5" data-param={param.name}>
+    <div className="group flex h-7 items-center gap-2 px-2.5" data-param={param.name}>
       <div className="flex w-[84px] flex-none">{label}</div>
       <div className="min-w-0 flex-1">{widget}</div>
+      {toInput}
     </div>
   );
 }

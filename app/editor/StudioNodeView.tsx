@@ -3,6 +3,7 @@
  * The one node component: header, typed ports, parameter widgets, live run state and outputs,
  * all drawn from the node type's catalog entry.
  */
+import { convertibleParams, paramPortType, withParamInputs } from "../../nodes/core/paramInputs";
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo, useMemo, useState } from "react";
 import type { CatalogNode, PortSpec } from "../../nodes/core/types";
@@ -217,7 +218,10 @@ function CollapsedPorts({ decl }: { decl: CatalogNode }) {
 }
 
 function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
-  const decl = useGraph((s) => s.catalog.get(data.type));
+  const catalogDecl = useGraph((s) => s.catalog.get(data.type));
+  // converted parameters are inputs of this node (nodes/core/paramInputs.ts)
+  const decl = useMemo(() => catalogDecl && withParamInputs(catalogDecl, data.paramInputs, paramPortType), [catalogDecl, data.paramInputs]);
+  const convertible = useMemo(() => new Set(catalogDecl ? convertibleParams(catalogDecl).map((p) => p.name) : []), [catalogDecl]);
   const allWarnings = useWarnings();
   const warnings = useMemo(() => allWarnings.filter((w) => w.nodeId === id), [allWarnings, id]);
   const mode = data.mode ? MODE_STYLE[data.mode] : undefined;
@@ -336,6 +340,8 @@ function StudioNodeViewInner({ id, data, selected }: NodeProps<StudioNode>) {
               seedMode={data.seedModes?.[p.name] ?? "fixed"}
               invalid={badParams.has(p.name)}
               overridden={connectedInputs.has(p.name) && decl.inputs.some((inp) => inp.name === p.name)}
+              converted={data.paramInputs?.includes(p.name) ?? false}
+              convertible={convertible.has(p.name)}
               roomy={isNote}
             />
           ))}

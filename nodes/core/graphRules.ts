@@ -10,6 +10,7 @@
  */
 import { describeValue } from "./describeValue";
 import { resolveModes, type SkippedNode } from "./nodeModes";
+import { convertibleParams, specPortType, withParamInputs } from "./paramInputs";
 import type { NodeDeclaration, ParamSpec, PortType } from "./types";
 import type { Workflow, WorkflowNode } from "./workflow";
 
@@ -47,6 +48,11 @@ export interface PlannedNode {
   inputs: Record<string, { node: string; port: string }>;
   /** Parameters after defaults and schema parsing (what the runner receives). */
   params: Record<string, unknown>;
+  /**
+   * Parameters taken from wires (`paramInputs`): each is also an input port of the same name, and
+   * the executor parses the arriving value with the parameter's schema before the runner gets it.
+   */
+  paramInputs?: string[];
 }
 
 export interface ExecutionPlan {
@@ -103,20 +109,26 @@ export function parseParams(
   const problems: ParamProblem[] = [];
   for (const p of decl.params) {
     const given = raw[p.name] === undefined ? p.default : raw[p.name];
-    const parsed = p.schema.safeParse(given);
-    if (parsed.success) {
-      values[p.name] = parsed.data;
-      continue;
-    }
-    const issue = parsed.error.issues[0];
-    const range = issue.code === "too_small" || issue.code === "too_big";
-    problems.push({
-      code: range ? "param_out_of_range" : "param_wrong_type",
-      param: p.name,
-      message: `parameter "${p.label}" ${range ? "is out of range" : "has the wrong type"}: ${issue.message} (got ${describeValue(given)})`,
-    });
+    const parsed = parseParam(p, given);
+    if ("problem" in parsed) problems.push(parsed.problem);
+    else values[p.name] = parsed.value;
   }
   return { values, problems };
+}
+
+/** One value parsed by a parameter's schema; `from` says where it came from when not typed in (a wire). */
+export function parseParam(p: ParamSpec, given: unknown, from?: string): { value: unknown } | { problem: ParamProblem } {
+  const parsed = p.schema.safeParse(given);
+  if (parsed.success) return { value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const range = issue.code === "too_small" || issue.code === "too_big";
+  return {
+    problem: {
+      code: range ? "param_out_of_range" : "param_wrong_type",
+      param: p.name,
+      message: `parameter "${p.label}"${from ? ` (from ${from})` : ""} ${range ? "is out of range" : "has the wrong type"}: ${issue.message} (got ${describeValue(given)})`,
+    },
+  };
 }
 
 /** True when `start` can reach `goal` along the edges, so goal → start would close a loop. */
@@ -145,6 +157,8 @@ export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => 
   const { workflow: wf, skipped } = resolveModes(saved, declarationOf);
   const nodes = new Map(wf.nodes.map((n) => [n.id, n]));
   const decls = new Map<string, NodeDeclaration>();
+  // the declarations as registered, before converted parameters became inputs
+  const declared = new Map<string, NodeDeclaration>();
 
   for (const n of wf.nodes) {
     const d = declarationOf(n.type);
@@ -156,7 +170,9 @@ export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => 
       });
       continue;
     }
-    decls.set(n.id, d);
+    // a converted parameter is one more input of this node (see paramInputs.ts)
+    declared.set(n.id, d);
+    decls.set(n.id, withParamInputs(d, n.paramInputs, specPortType));
   }
 
   // Links to nodes that do not exist are damage to the file itself: always reported. Every other
@@ -269,6 +285,21 @@ export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => 
 
   // required inputs and parameters of the needed nodes
   const params = new Map<string, Record<string, unknown>>();
+  const paramInputs = new Map<string, string[]>();
+  /**
+   * The value wired into a converted parameter when it is known before running: the source has no
+   * inputs and holds it as the parameter its output is named after (a primitive node's "value").
+   * Such a value is checked now, so a bad one is a validation error and not a failed run.
+   */
+  const wiredConstant = (id: string, port: string): { value: unknown; from: string } | undefined => {
+    const src = incoming.get(id)?.[port];
+    const srcNode = src && nodes.get(src.node);
+    const srcDecl = srcNode && decls.get(srcNode.id);
+    if (!src || !srcNode || !srcDecl || srcDecl.category !== "Primitives" || srcDecl.inputs.length) return undefined;
+    if (!srcDecl.params.some((p) => p.name === src.port)) return undefined;
+    const value = parseParams(srcDecl, srcNode.params).values[src.port];
+    return value === undefined ? undefined : { value, from: label(srcNode, srcDecl) };
+  };
   for (const id of needed) {
     const n = nodes.get(id)!;
     const d = decls.get(id);
@@ -278,11 +309,27 @@ export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => 
         errors.push({ code: "missing_input", nodeId: id, port: inp.name, message: `${label(n, d)}: input "${inp.label}" (${inp.type}) is not connected` });
       }
     }
+    const convertible = convertibleParams(declared.get(id)!);
+    const converted = (n.paramInputs ?? []).filter((name) => convertible.some((p) => p.name === name));
+    for (const name of n.paramInputs ?? []) {
+      if (converted.includes(name)) continue;
+      errors.push({ code: "unknown_port", nodeId: id, param: name, message: `${label(n, d)}: "${name}" is not a parameter that can become an input` });
+    }
     const parsed = parseParams(d, n.params);
-    for (const problem of parsed.problems) {
+    // a converted parameter's own widget value is not used, so it is not judged either
+    for (const problem of parsed.problems.filter((p) => !converted.includes(p.param))) {
       errors.push({ code: problem.code, nodeId: id, param: problem.param, message: `${label(n, d)}: ${problem.message}` });
     }
     const values = parsed.values;
+    for (const name of converted) {
+      const known = wiredConstant(id, name);
+      if (!known) continue;
+      const p = d.params.find((x) => x.name === name)!;
+      const checked = parseParam(p, known.value, known.from);
+      if ("problem" in checked) errors.push({ code: checked.problem.code, nodeId: id, param: name, message: `${label(n, d)}: ${checked.problem.message}` });
+      else values[name] = checked.value;
+    }
+    if (converted.length) paramInputs.set(id, converted);
     for (const p of d.params) {
       const value = values[p.name];
       if (p.widget !== "model" || typeof value !== "string" || !options.checkModel) continue;
@@ -338,7 +385,14 @@ export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => 
   return {
     errors,
     plan: {
-      order: order.map((id) => ({ id, type: nodes.get(id)!.type, declaration: decls.get(id)!, inputs: incoming.get(id) ?? {}, params: params.get(id)! })),
+      order: order.map((id) => ({
+        id,
+        type: nodes.get(id)!.type,
+        declaration: decls.get(id)!,
+        inputs: incoming.get(id) ?? {},
+        params: params.get(id)!,
+        ...(paramInputs.has(id) ? { paramInputs: paramInputs.get(id) } : {}),
+      })),
       outputNodes,
       skipped,
     },

@@ -27,6 +27,7 @@ export const DATA_TYPES = {
   INT: { color: "#64748b", description: "A whole number." },
   FLOAT: { color: "#475569", description: "A number." },
   SEED: { color: "#fde68a", description: "A random seed." },
+  BOOLEAN: { color: "#84cc16", description: "Yes or no (a switch)." },
 } as const;
 
 export type DataType = keyof typeof DATA_TYPES;

@@ -30,6 +30,8 @@ export const WorkflowNode = z.object({
   pinned: z.boolean().optional(),
   /** A tint for the title bar, one of NODE_COLORS. */
   color: z.enum(["red", "orange", "green", "blue", "purple"]).optional(),
+  /** Parameters taken from wires instead of their widgets ("Convert to input"); see paramInputs.ts. */
+  paramInputs: z.array(z.string().min(1).max(64)).max(64).optional(),
 });
 
 /** The tints a node's title bar may have. */

@@ -6,7 +6,7 @@ const MAX = Number.MAX_SAFE_INTEGER;
 export interface PrimitiveRow {
   type: string;
   title: string;
-  dataType: "STRING" | "INT" | "FLOAT";
+  dataType: "STRING" | "INT" | "FLOAT" | "BOOLEAN";
   param: NodeDeclaration["params"][number];
   what: string;
 }
@@ -32,6 +32,13 @@ export const PRIMITIVE_TABLE: readonly PrimitiveRow[] = [
     dataType: "FLOAT",
     param: { name: "value", label: "Value", schema: z.number().min(-1e9).max(1e9), default: 0, widget: "number", step: 0.01 },
     what: "a number (for example an interpolation factor)",
+  },
+  {
+    type: "unclip.boolean",
+    title: "Boolean",
+    dataType: "BOOLEAN",
+    param: { name: "value", label: "On", schema: z.boolean(), default: false, widget: "toggle" },
+    what: "yes or no (for example classifier-free guidance, converted to an input on several nodes)",
   },
 ];
 

@@ -11,7 +11,7 @@ import { nodeCacheKey } from "./cache";
 import type { RunError, RunEvent } from "../../nodes/core/runEvents";
 import type { ModelHost } from "./modelHost";
 import type { NodeRegistry } from "./registry";
-import { isCacheable, type ValidationError } from "../../nodes/core/graphRules";
+import { isCacheable, parseParam, type PlannedNode, type ValidationError } from "../../nodes/core/graphRules";
 import { validateWorkflow } from "./validate";
 import type { Workflow } from "../../nodes/core/workflow";
 import type { SkippedNode } from "../../nodes/core/nodeModes";
@@ -161,6 +161,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
 
     const inputs: Record<string, unknown> = {};
     for (const [port, src] of Object.entries(node.inputs)) inputs[port] = outputs.get(src.node)?.[src.port];
+    const params = wiredParams(node, inputs, workflow);
     const tracing = traced.has(node.id);
     const traceParts: Record<string, unknown> = {};
     const ctx: NodeRunContext = {
@@ -193,7 +194,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
     const t0 = performance.now();
     let result: NodeResult;
     try {
-      result = await runner(ctx, inputs, node.params);
+      result = await runner(ctx, inputs, params);
     } catch (err) {
       if (err instanceof CancelledError || signal.aborted) throw err instanceof CancelledError ? err : new CancelledError();
       const failure = new NodeFailed(node.id, err);
@@ -216,6 +217,31 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   if (o.targets) report.values = Object.fromEntries(plan.outputNodes.map((id) => [id, outputs.get(id) ?? {}]));
   report.ms = performance.now() - started;
   return report;
+}
+
+/**
+ * A node's parameters with those converted to inputs taken from their wires, each parsed by the
+ * parameter's own schema (its limits and choices apply as if typed in). The wired values leave
+ * `inputs`, so the runner sees them only as parameters. A bad value stops the run as a validation
+ * error naming the node and parameter, before the node starts.
+ */
+function wiredParams(node: PlannedNode, inputs: Record<string, unknown>, workflow: Workflow): Record<string, unknown> {
+  if (!node.paramInputs?.length) return node.params;
+  const params = { ...node.params };
+  const errors: ValidationError[] = [];
+  const saved = workflow.nodes.find((n) => n.id === node.id);
+  const where = `${saved?.title ?? node.declaration.title} (${node.id})`;
+  for (const name of node.paramInputs) {
+    const spec = node.declaration.params.find((p) => p.name === name);
+    if (!spec) continue;
+    const src = node.inputs[name];
+    const checked = parseParam(spec, inputs[name], src ? `the wire from ${src.node}` : "its input");
+    delete inputs[name];
+    if ("problem" in checked) errors.push({ code: checked.problem.code, nodeId: node.id, param: name, message: `${where}: ${checked.problem.message}` });
+    else params[name] = checked.value;
+  }
+  if (errors.length) throw new ValidationFailed(errors);
+  return params;
 }
 
 /** Store a traced node's parts and its output ports' summaries as one artifact, referenced from its ui. */

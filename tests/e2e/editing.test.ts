@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, launchBrowser, node, screenshot, useTinyModel } from "./browser";
+import { browserSkipReason, centre, dragBetween, handle, launchBrowser, node, screenshot, useTinyModel } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
@@ -152,6 +152,76 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
       await page.close();
     }, 200_000);
   }
+
+  it("converts the Decoder's guidance scale to an input fed by a Float node, and the run uses that value", async () => {
+    const { page, errors } = await open(browser, server.url);
+    await useTinyModel(page);
+    /** The Save Image picture's pixels, hashed (the PNG bytes also carry the workflow, which differs). */
+    const savedPixels = () =>
+      node(page, "save")
+        .locator("img[data-output-image]")
+        .first()
+        .evaluate(async (img: HTMLImageElement) => {
+          await img.decode();
+          const c = document.createElement("canvas");
+          c.width = img.naturalWidth;
+          c.height = img.naturalHeight;
+          const ctx = c.getContext("2d")!;
+          ctx.drawImage(img, 0, 0);
+          const data = ctx.getImageData(0, 0, c.width, c.height).data;
+          let h = 0;
+          for (let i = 0; i < data.length; i++) h = (Math.imul(h, 31) + data[i]) | 0;
+          return `${c.width}x${c.height}:${h}`;
+        });
+    // the reference: guidance 3 typed into the widget
+    await node(page, "decoder").locator('[data-param="guidanceScale"] input[type="number"]').fill("3");
+    await runAndWait(page);
+    const typed = await savedPixels();
+
+    // convert it from the node menu: the row says so and the node gets a FLOAT input of that name
+    await node(page, "decoder").locator("header").click({ button: "right" });
+    await page.getByRole("menuitem", { name: "Convert Guidance scale to input" }).click();
+    await expect.poll(() => node(page, "decoder").locator('[data-param="guidanceScale"][data-converted]').count()).toBe(1);
+    const port = handle(page, "decoder", "target", "guidanceScale");
+    await port.waitFor();
+
+    // a Float node holding 3, wired into it
+    const canvas = (await page.getByTestId("canvas").boundingBox())!;
+    // the free band under the graph, between the zoom controls and the minimap
+    await page.mouse.click(canvas.x + canvas.width / 2, canvas.y + canvas.height - 90);
+    await page.keyboard.press("Space");
+    await page.getByTestId("palette").waitFor();
+    await page.keyboard.type("Float");
+    await page.keyboard.press("Enter");
+    const float = page.locator('[data-node-type="unclip.float"]').first();
+    await float.waitFor();
+    const floatId = (await float.getAttribute("data-testid"))!.replace("node-", "");
+    await node(page, floatId).locator('[data-param="value"] input').fill("3");
+    const edges = await edgeCount(page);
+    await dragBetween(page, await centre(handle(page, floatId, "source", "value")), await centre(port));
+    await expect.poll(() => edgeCount(page)).toBe(edges + 1);
+    await expect.poll(() => node(page, "decoder").locator('[data-param="guidanceScale"]').textContent()).toMatch(/from its input/);
+    await runAndWait(page);
+    expect(await savedPixels()).toBe(typed);
+
+    // another value on the wire gives another picture; a value outside the parameter's limits is refused, naming it
+    await node(page, floatId).locator('[data-param="value"] input').fill("1");
+    await runAndWait(page);
+    expect(await savedPixels()).not.toBe(typed);
+    await node(page, floatId).locator('[data-param="value"] input').fill("500");
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await expect
+      .poll(() => node(page, "decoder").locator('[data-problem-code="param_out_of_range"]').textContent(), { timeout: 20_000 })
+      .toMatch(/Guidance scale.*from Float/);
+    await screenshot(page, "28-param-as-input");
+
+    // back to a widget drops the wire
+    await node(page, "decoder").getByRole("button", { name: "Convert Guidance scale to a widget" }).click();
+    await expect.poll(() => edgeCount(page)).toBe(edges);
+    expect(await handle(page, "decoder", "target", "guidanceScale").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 
   it("copies the Decoder with its four incoming wires, pastes without them on Ctrl+Shift+V, duplicates on Ctrl+D", async () => {
     const { page } = await open(browser, server.url);

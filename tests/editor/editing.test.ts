@@ -132,6 +132,34 @@ describe("node looks and modes in the saved workflow", () => {
   });
 });
 
+describe("parameters converted to inputs", () => {
+  it("keep paramInputs through graph ↔ workflow, take a FLOAT wire into the decoder's guidance scale and refuse a STRING one", async () => {
+    const { graphToWorkflow, workflowToGraph } = await import("../../app/editor/lib/convert");
+    const { checkConnection } = await import("../../app/editor/lib/connection");
+    const g = textToImageGraph();
+    const nodes = [
+      ...g.nodes.map((n) => (n.id === "decoder" ? { ...n, data: { ...n.data, paramInputs: ["guidanceScale"] } } : n)),
+      { id: "f", type: "studio" as const, position: { x: 0, y: 0 }, data: { type: "unclip.float", params: { value: 3 } } },
+      { id: "s", type: "studio" as const, position: { x: 0, y: 0 }, data: { type: "unclip.string", params: { value: "x" } } },
+    ];
+    const wf = graphToWorkflow({ nodes, edges: g.edges });
+    expect(wf.nodes.find((n) => n.id === "decoder")).toMatchObject({ paramInputs: ["guidanceScale"] });
+    expect(wf.nodes.find((n) => n.id === "prior")).not.toHaveProperty("paramInputs");
+    expect(workflowToGraph(wf, CATALOG).nodes.find((n) => n.id === "decoder")!.data.paramInputs).toEqual(["guidanceScale"]);
+    const graph = { nodes, edges: g.edges };
+    expect(checkConnection({ source: "f", sourceHandle: "value", target: "decoder", targetHandle: "guidanceScale" }, graph, CATALOG)).toEqual({ ok: true });
+    expect(checkConnection({ source: "s", sourceHandle: "value", target: "decoder", targetHandle: "guidanceScale" }, graph, CATALOG)).toMatchObject({
+      ok: false,
+      code: "type_mismatch",
+    });
+    // not converted on the prior: no such input there
+    expect(checkConnection({ source: "f", sourceHandle: "value", target: "prior", targetHandle: "guidanceScale" }, graph, CATALOG)).toMatchObject({
+      ok: false,
+      code: "unknown_port",
+    });
+  });
+});
+
 describe("run to here", () => {
   it("mutes every other output node in what is sent: the decoder reaches only its preview", async () => {
     const { runToHere } = await import("../../app/editor/lib/runToHere");

@@ -27,7 +27,7 @@ export function checkConnection(
   const from = graph.nodes.find((n) => n.id === c.source);
   const to = graph.nodes.find((n) => n.id === c.target);
   const out = from && findPort(catalog, from.data.type, "output", c.sourceHandle);
-  const inp = to && findPort(catalog, to.data.type, "input", c.targetHandle);
+  const inp = to && findPort(catalog, to.data.type, "input", c.targetHandle, to.data.paramInputs);
   if (!out || !inp) return { ok: false, code: "unknown_port", reason: "Wires go from an output to an input." };
   if (!portsCompatible(out.type, inp.type)) {
     return { ok: false, code: "type_mismatch", reason: `Type mismatch: ${out.label} gives ${out.type}, ${inp.label} takes ${inp.type}.` };

@@ -56,6 +56,7 @@ export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
       ...(n.collapsed ? { collapsed: true } : {}),
       ...(n.pinned ? { pinned: true } : {}),
       ...(n.color ? { color: n.color } : {}),
+      ...(n.paramInputs?.length ? { paramInputs: [...n.paramInputs] } : {}),
     },
     ...(n.pinned ? { draggable: false } : {}),
   }));
@@ -85,6 +86,7 @@ export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Rec
       ...(n.data.collapsed ? { collapsed: true } : {}),
       ...(n.data.pinned ? { pinned: true } : {}),
       ...(n.data.color ? { color: n.data.color } : {}),
+      ...(n.data.paramInputs?.length ? { paramInputs: [...n.data.paramInputs] } : {}),
     })),
     links: doc.edges.map((e) => ({
       id: e.id,

@@ -1,5 +1,6 @@
 /** Port types, their colours, and port lookups in the catalog (compatibility: nodes/core/graphRules.ts). */
 import { portsCompatible } from "../../../nodes/core/graphRules";
+import { paramPortType, withParamInputs } from "../../../nodes/core/paramInputs";
 import { DATA_TYPES, type CatalogNode, type PortSpec, type PortType } from "../../../nodes/core/types";
 import type { Catalog } from "./types";
 
@@ -14,8 +15,20 @@ export function portTypeDescription(type: PortType): string {
   return type === "*" ? "Any value." : (DATA_TYPES[type]?.description ?? "");
 }
 
-export function findPort(catalog: Catalog, nodeType: string, kind: "input" | "output", name: string | null | undefined): PortSpec | undefined {
+/** A node's declaration as it is used: its converted parameters (`paramInputs`) added as inputs. */
+export function nodeDeclaration(catalog: Catalog, nodeType: string, paramInputs?: readonly string[]): CatalogNode | undefined {
   const decl = catalog.get(nodeType);
+  return decl && withParamInputs(decl, paramInputs, paramPortType);
+}
+
+export function findPort(
+  catalog: Catalog,
+  nodeType: string,
+  kind: "input" | "output",
+  name: string | null | undefined,
+  paramInputs?: readonly string[],
+): PortSpec | undefined {
+  const decl = nodeDeclaration(catalog, nodeType, paramInputs);
   if (!decl || name == null) return undefined;
   return (kind === "input" ? decl.inputs : decl.outputs).find((p) => p.name === name);
 }

@@ -27,6 +27,8 @@ export type StudioNodeData = {
   pinned?: boolean;
   /** Title bar tint. */
   color?: NodeColor;
+  /** Parameters taken from wires ("Convert to input"; nodes/core/paramInputs.ts). */
+  paramInputs?: string[];
 };
 
 export type NodeColor = (typeof NODE_COLORS)[number];

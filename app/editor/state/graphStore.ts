@@ -57,6 +57,8 @@ interface GraphState extends GraphDoc {
   paste: (clip: ClipboardContent, options?: PasteOptions) => void;
   /** Collapse, pin or tint a node (undefined/false clears); a pinned node cannot be dragged. */
   setLook: (nodeId: string, look: NodeLook) => void;
+  /** Take a parameter from a wire (an input port of its name) or back from its widget; back drops that wire. */
+  setParamInput: (nodeId: string, name: string, on: boolean) => void;
   /** Bypass or mute the selected nodes; when all of them already are, back to normal. */
   toggleMode: (mode: NodeMode) => void;
   duplicateSelection: () => void;
@@ -247,6 +249,19 @@ export const useGraph = create<GraphState>()((set, get) => {
           const { draggable: _d, ...rest } = n;
           return { ...rest, data, ...(data.pinned ? { draggable: false } : {}) };
         }),
+      }));
+    },
+
+    setParamInput(nodeId, name, on) {
+      change((s) => ({
+        nodes: s.nodes.map((n) => {
+          if (n.id !== nodeId) return n;
+          const rest = (n.data.paramInputs ?? []).filter((p) => p !== name);
+          const paramInputs = on ? [...rest, name] : rest;
+          const { paramInputs: _old, ...data } = n.data;
+          return { ...n, data: paramInputs.length ? { ...data, paramInputs } : data };
+        }),
+        edges: on ? s.edges : s.edges.filter((e) => !(e.target === nodeId && e.targetHandle === name)),
       }));
     },
 
