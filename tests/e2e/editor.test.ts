@@ -321,9 +321,10 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
       },
       [...png],
     );
-    // the uploaded image made the graph unsaved, so replacing it asks first
-    await page.getByRole("dialog").getByRole("button", { name: "Discard" }).click();
+    // it opens in a new tab, so the unsaved upload in the first tab is kept and nothing asks
     await page.waitForSelector('[data-testid="node-prior"]', { timeout: 15_000 });
+    expect(await page.getByTestId("tabs").getByRole("tab").count()).toBe(2);
+    expect(await page.getByRole("dialog").count()).toBe(0);
     expect(await node(page, "tokenizer").locator("textarea").inputValue()).toBe(runPrompt);
     expect(await page.locator('[data-node-type="unclip.image_encoder"]').count()).toBe(0);
     await screenshot(page, "13-png-dropped");
