@@ -291,12 +291,15 @@ export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => 
    * inputs and holds it as the parameter its output is named after (a primitive node's "value").
    * Such a value is checked now, so a bad one is a validation error and not a failed run.
    */
-  const wiredConstant = (id: string, port: string): { value: unknown; from: string } | undefined => {
+  const wiredConstant = (id: string, port: string, seen = new Set<string>()): { value: unknown; from: string } | undefined => {
     const src = incoming.get(id)?.[port];
     const srcNode = src && nodes.get(src.node);
-    const srcDecl = srcNode && decls.get(srcNode.id);
-    if (!src || !srcNode || !srcDecl || srcDecl.category !== "Primitives" || srcDecl.inputs.length) return undefined;
+    const srcDecl = srcNode && declared.get(srcNode.id);
+    if (!src || !srcNode || !srcDecl || srcDecl.category !== "Primitives" || srcDecl.inputs.length || seen.has(srcNode.id)) return undefined;
     if (!srcDecl.params.some((p) => p.name === src.port)) return undefined;
+    // a primitive whose value is itself converted passes on what feeds it: the chain is followed to
+    // its first primitive, so work limits read the real value (cycles are reported elsewhere)
+    if (srcNode.paramInputs?.includes(src.port)) return wiredConstant(srcNode.id, src.port, seen.add(srcNode.id));
     const value = parseParams(srcDecl, srcNode.params).values[src.port];
     return value === undefined ? undefined : { value, from: label(srcNode, srcDecl) };
   };

@@ -73,9 +73,9 @@ describe("parameters as inputs", () => {
     expect(check(converted(template("Text to image"), "decoder", "seed")).errors).toMatchObject([{ code: "unknown_port", param: "seed" }]);
   });
 
-  it("the executor parses a value computed at run time by the parameter's schema", async () => {
+  it("follows a chain of primitives to its value: the run gets it, and a bad one is refused before anything runs", async () => {
     const services = testExecutor();
-    // a → b.value (INT, converted) → c.seed (INT, converted) → c's seed is known only when b has run
+    // a → b.value (INT, converted) → c.seed (INT, converted): c's seed is a's value, known before running
     const chain = (a: number) =>
       graph(
         [
@@ -91,12 +91,13 @@ describe("parameters as inputs", () => {
     const wire = (wf: Workflow) => converted(converted(wf, "b", "value"), "c", "seed");
     const ok = await run(services, wire(chain(7)), { targets: ["c"] });
     expect(ok.report.values?.c).toEqual({ seed: 7 });
+    expect(checkWorkflow(wire(chain(7)), getDeclaration, { targets: ["c"] }).plan!.order.find((n) => n.id === "c")!.params.seed).toBe(7);
     // −5 is a fine Integer, but not a seed: the run stops before the Seed node starts, naming it and its parameter
     const events: string[] = [];
     const failed = run(services, wire(chain(-5)), { targets: ["c"], onEvent: (e) => events.push(`${e.type}:${"nodeId" in e ? e.nodeId : ""}`) });
     await expect(failed).rejects.toBeInstanceOf(ValidationFailed);
     await expect(failed).rejects.toMatchObject({ errors: [{ code: "param_out_of_range", nodeId: "c", param: "seed" }] });
-    await expect(failed).rejects.toThrow(/Seed \(c\): parameter "Seed" \(from the wire from b\) is out of range/);
+    await expect(failed).rejects.toThrow(/Seed \(c\): parameter "Seed" \(from Integer \(a\)\) is out of range/);
     expect(events).not.toContain("node.started:c");
   });
 });
