@@ -9,6 +9,7 @@ import { Menu } from "./Menu";
 import { isDirty, useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
+import { useClassroom } from "./teach/classroom";
 import { nextTheme, useTheme } from "./theme";
 import type { EditorActions } from "./useEditorActions";
 
@@ -75,6 +76,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
   const fileInput = useRef<HTMLInputElement>(null);
   const g = () => useGraph.getState();
   const theme = useTheme();
+  const projector = useClassroom((s) => s.projector);
 
   return (
     <header className="flex h-12 flex-none items-center gap-1 border-b border-slate-800 bg-slate-900 px-2" role="toolbar" aria-label="Editor toolbar">
@@ -104,6 +106,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
               ]
             : []),
           { label: `Theme: ${theme.label}`, onSelect: nextTheme, separatorBefore: true },
+          { label: `Projector mode: ${projector ? "on" : "off"}`, onSelect: () => useClassroom.getState().setProjector(!projector) },
         ]}
       />
       <Menu

@@ -211,6 +211,13 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await expect.poll(() => panel().getAttribute("data-projector")).toBe("");
     await screenshot(page, "lesson-compare-projector");
     await teach().getByLabel("Projector").uncheck();
+    // the same switch in the Workflow menu, for a teacher at the front of the class
+    await page.getByRole("button", { name: "Workflow" }).click();
+    await page.getByRole("menuitem", { name: "Projector mode: off" }).click();
+    await expect.poll(() => teach().getAttribute("data-projector")).toBe("");
+    await page.getByRole("button", { name: "Workflow" }).click();
+    await page.getByRole("menuitem", { name: "Projector mode: on" }).click();
+    await expect.poll(() => teach().getAttribute("data-projector")).toBe(null);
     await teach()
       .getByRole("button", { name: /^Unpin run/ })
       .click();
