@@ -272,6 +272,13 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     expect(await problems(viewers.owner)).toEqual([]);
     expect(await problems(viewers.teacher)).toEqual([]);
     expect((await problems(viewers.other)).length).toBe(1);
+    // the shipped examples are everyone's; a name off their list is a problem for everyone
+    const withImage = (image: string) => ({ ...wf, nodes: wf.nodes.map((n) => (n.id === "image" ? { ...n, params: { image } } : n)) });
+    for (const v of [viewers.owner, viewers.other, viewers.teacher]) {
+      const caller = appRouter.createCaller(contextFor(services, v));
+      expect(await caller.runs.validate({ workflow: withImage("example:red-ring.png") }), v.name).toEqual([]);
+      expect((await caller.runs.validate({ workflow: withImage("example:../x") })).map((e) => e.code)).toEqual(["input_file_not_found"]);
+    }
   });
 
   it("lesson progress: each user sees and resets only their own; an unknown lesson or a step out of range is a 400 naming it", async () => {
