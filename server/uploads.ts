@@ -10,6 +10,8 @@ import type { Env } from "./env";
 import { InputError } from "./errors";
 import { limitMessage } from "./limitsConfig";
 import { sniffFormat } from "./unclip/imageProcessor";
+import { isExampleValue } from "../nodes/core/examples";
+import { readExample } from "./examples";
 
 const UPLOAD_NAME = /^[0-9a-f]{64}\.(png|jpg|webp)$/;
 const EXTENSIONS: Record<string, string> = { png: "png", jpeg: "jpg", webp: "webp" };
@@ -49,8 +51,12 @@ export async function saveUpload(env: Env, bytes: Uint8Array, originalName: stri
   return { name, width: image.width, height: image.height, bytes: bytes.length };
 }
 
-/** Read an uploaded file by its generated name; anything else is refused (no path traversal). */
+/**
+ * Read an uploaded file by its generated name, or a shipped example by `example:<file>`; anything
+ * else is refused (no path traversal).
+ */
 export async function readUpload(env: Env, name: string): Promise<Uint8Array> {
+  if (isExampleValue(name)) return readExample(env.rootDir, name);
   if (!UPLOAD_NAME.test(name)) throw new InputError("bad_upload_name", `"${name}" is not an uploaded image name`, { parameter: "image" });
   try {
     return await readFile(path.join(uploadsDir(env), name));

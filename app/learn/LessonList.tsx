@@ -1,8 +1,9 @@
 "use client";
-/** The /learn page: every lesson in order, with this browser's progress through it. */
+/** The /learn page: every lesson in order, with the student's progress through it. */
 import Link from "next/link";
 import { useMemo, useSyncExternalStore } from "react";
 import { type LessonProgress, parseAllProgress, progressSnapshot, subscribeProgress } from "./lib/progress";
+import { useProgressSource } from "./lib/useProgressSource";
 
 export interface LessonCard {
   id: string;
@@ -18,9 +19,10 @@ function progressText(p: LessonProgress | undefined, steps: number): string {
 }
 
 export function LessonList({ lessons }: { lessons: LessonCard[] }) {
-  // localStorage exists only in the browser: the server renders "not started"
+  useProgressSource();
+  // progress is known only in the browser: the server renders "not started"
   const raw = useSyncExternalStore(subscribeProgress, progressSnapshot, () => "");
-  const progress = useMemo(() => parseAllProgress(raw), [raw]);
+  const progress = useMemo(() => parseAllProgress(raw ?? ""), [raw]);
   return (
     <main className="mx-auto min-h-screen max-w-3xl bg-slate-950 px-6 py-8 text-slate-200">
       <nav className="mb-4 flex gap-4 text-[13px] text-sky-300">
@@ -31,7 +33,7 @@ export function LessonList({ lessons }: { lessons: LessonCard[] }) {
       <h1 className="text-2xl font-semibold text-slate-50">Learn how unCLIP draws</h1>
       <p className="mt-1 text-[14px] text-slate-400">
         Six lessons, each played on the live editor with the default model (toy-shapes): read a step, predict what will happen, run it, and look at what the
-        model did. Your progress is kept in this browser.
+        model did. Your progress is kept in this browser, or with your account when you are signed in.
       </p>
       <ol className="mt-6 space-y-3" data-testid="lesson-list">
         {lessons.map((l) => {

@@ -19,6 +19,7 @@ import { useUi } from "../editor/state/uiStore";
 import { errorMessage, useTRPCClient, validationErrorsOf } from "../trpc/client";
 import { runToWorkflow, sourceAt, workflowOf } from "./lib/lessonGraph";
 import { EMPTY_PROGRESS, type LessonProgress, parseAllProgress, progressOf, progressSnapshot, subscribeProgress, writeProgress } from "./lib/progress";
+import { useProgressSource } from "./lib/useProgressSource";
 import { Markdown } from "./Markdown";
 
 type RunState = { state: "idle" } | { state: "running" } | { state: "done"; ms: number } | { state: "failed"; message: string };
@@ -107,7 +108,8 @@ function Question({ step, index, chosen, onChoose }: { step: LessonStep; index: 
 export function LessonPanel({ lesson }: { lesson: Lesson }) {
   const ready = useGraph((s) => s.catalog.size > 0);
   const projector = useClassroom((s) => s.projector);
-  // null while the server renders (no localStorage there): the lesson starts once the browser has read it
+  useProgressSource();
+  // null while the server renders and until the page knows where progress lives (browser or account)
   const raw = useSyncExternalStore(subscribeProgress, progressSnapshot, () => null);
   const loaded = raw !== null;
   const progress = useMemo(() => progressOf(parseAllProgress(raw ?? ""), lesson.id, lesson.steps.length), [raw, lesson]);

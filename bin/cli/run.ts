@@ -18,7 +18,8 @@ import { parseWorkflow, type Workflow, WorkflowFormatError } from "../../nodes/c
 import { DEVICES, type Device } from "../../server/runtime/device";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
 import { readUpload, uploadsDir } from "../../server/uploads";
-import { uploadOrFileExists } from "../../server/graph/inputFiles";
+import { isExampleValue } from "../../nodes/core/examples";
+import { orExample, uploadOrFileExists } from "../../server/graph/inputFiles";
 import { checkWritableDir, readInputFile } from "./guards";
 import { choiceFlag, parse, UsageError } from "./args";
 import { createProgressReporter } from "./progress";
@@ -164,7 +165,9 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
     cacheBytes: 0,
     async readUpload(name) {
       // headless, an image is named by its path; names of images uploaded through the app are
-      // looked up in the data directory as the server does
+      // looked up in the data directory as the server does (and `example:` names first, as
+      // validation checks them)
+      if (isExampleValue(name)) return readUpload(getEnv(), name);
       const local = path.resolve(name);
       if (existsSync(local) && statSync(local).isFile()) return readInputFile(local, "image");
       return readUpload(getEnv(), name);
@@ -191,7 +194,10 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
   });
 
   const { problems, origins } = applySets(workflow, (values.set as string[] | undefined) ?? [], services.registry);
-  const { errors } = validateWorkflow(workflow, services.registry, { modelsDir, inputFileExists: uploadOrFileExists(uploadsDir(getEnv())) });
+  const { errors } = validateWorkflow(workflow, services.registry, {
+    modelsDir,
+    inputFileExists: orExample(getEnv().rootDir, uploadOrFileExists(uploadsDir(getEnv()))),
+  });
   for (const e of errors) {
     const origin = e.nodeId && e.param ? origins.get(`${e.nodeId}\0${e.param}`) : undefined;
     problems.push(origin ? `${e.message} (from --set ${origin})` : e.message);

@@ -20,6 +20,7 @@ import { textEncoderNode } from "../textEncoder/node";
 import { textProjNode } from "../textProj/node";
 import { tokenizerNode } from "../tokenizer/node";
 import type { NodeDeclaration } from "./types";
+import { exampleValue } from "./examples";
 
 export const DEFAULT_PACKAGE = "toy-shapes";
 export const TEMPLATE_NODE_WIDTH = 280;
@@ -128,7 +129,7 @@ const textToImage = buildWorkflow(
 
 const imageVariation = buildWorkflow(
   "Image variation",
-  "New images CLIP would describe like the input: the CLIP image encoder gives the image embedding directly (no prior), the text side is the empty prompt.",
+  "New images CLIP would describe like the input (a shipped example picture to start with; upload your own): the CLIP image encoder gives the image embedding directly (no prior), the text side is the empty prompt.",
   [
     { id: "package", decl: loadPackageNode, column: 0, params: { package: DEFAULT_PACKAGE } },
     { id: "seed", decl: seedNode, column: 0 },
@@ -140,7 +141,7 @@ const imageVariation = buildWorkflow(
         text: "Variations: instead of a prior guessing an image embedding from text, the CLIP image encoder reads it off the picture. The decoder and super-resolution then paint new images with that embedding; the prompt is left empty.",
       },
     },
-    { id: "image", decl: loadImageNode, column: 1 },
+    { id: "image", decl: loadImageNode, column: 1, params: { image: exampleValue("red-ring.png") } },
     { id: "tokenizer", decl: tokenizerNode, column: 1, params: { prompt: "" }, title: "Tokenizer (empty prompt)" },
     { id: "imageProcessor", decl: clipImageProcessorNode, column: 2 },
     { id: "textEncoder", decl: textEncoderNode, column: 2 },

@@ -16,7 +16,7 @@ export const loadImageNode = defineNode({
     {
       name: "image",
       label: "Image",
-      description: "An uploaded file.",
+      description: "An uploaded file, or a shipped example: example:red-ring.png, example:yellow-star.png or example:green-square.png (public/examples).",
       schema: z.string().max(255),
       default: "",
       widget: "image",

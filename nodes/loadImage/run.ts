@@ -43,7 +43,7 @@ export async function readImageUpload(bytes: Uint8Array, name: string) {
 }
 
 export const loadImageRunner = defineRunner(loadImageNode, async (ctx, _inputs, p) => {
-  if (!p.image) throw new InputError("missing_image", "image: choose an uploaded image", { parameter: "image" });
+  if (!p.image) throw new InputError("missing_image", "image: choose an uploaded image (or an example, e.g. example:red-ring.png)", { parameter: "image" });
   const bytes = await ctx.readUpload(p.image);
   const rgb = await readImageUpload(bytes, p.image);
   return { outputs: { image: imageFromRgb8([rgb]) }, ui: { text: `${rgb.width}×${rgb.height}` } };

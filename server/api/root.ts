@@ -1,5 +1,6 @@
 import { accountRouter } from "./routers/account";
 import { cacheRouter } from "./routers/cache";
+import { lessonsRouter } from "./routers/lessons";
 import { modelsRouter } from "./routers/models";
 import { nodesRouter } from "./routers/nodes";
 import { runsRouter } from "./routers/runs";
@@ -15,6 +16,7 @@ export const appRouter = router({
   cache: cacheRouter,
   teach: teachRouter,
   account: accountRouter,
+  lessons: lessonsRouter,
 });
 
 /** Procedures that answer when signed out (everything else is 401 first). */

@@ -7,6 +7,8 @@
 import * as artifacts from "./artifacts";
 import type { RunStatus } from "./runs";
 import * as runs from "./runs";
+import * as lessonProgress from "./lessonProgress";
+import type { StoredLessonProgress } from "./lessonProgress";
 import * as uploads from "./uploads";
 import * as workflows from "./workflows";
 import type { UpdateWorkflowOptions } from "./workflows";
@@ -38,6 +40,11 @@ export function repositoriesFor(viewer: Viewer) {
     uploads: {
       recordUpload: (name: string) => uploads.recordUpload(name, viewer),
       usableUploads: (names: string[]) => uploads.usableUploads(names, viewer),
+    },
+    lessons: {
+      listProgress: () => lessonProgress.listLessonProgress(viewer),
+      saveProgress: (lessonId: string, p: Omit<StoredLessonProgress, "updatedAt">) => lessonProgress.saveLessonProgress(lessonId, p, viewer),
+      resetProgress: (lessonId: string) => lessonProgress.resetLessonProgress(lessonId, viewer),
     },
     artifacts: {
       resolveArtifactPath: (id: string) => artifacts.resolveArtifactPath(id, viewer),

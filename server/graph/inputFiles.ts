@@ -6,6 +6,8 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ParamSpec } from "../../nodes/core/types";
+import { isExampleValue } from "../../nodes/core/examples";
+import { exampleExists } from "../examples";
 
 const UPLOAD_NAME = /^[0-9a-f]{64}\.[a-z0-9]{2,5}$/;
 
@@ -31,4 +33,12 @@ export function uploadOrFileExists(uploadsDir: string | null): (name: string, pa
       return false;
     }
   };
+}
+
+/**
+ * An `example:<file>` value is checked against the shipped examples (everyone may use them, in
+ * every mode); any other value by `check`, the upload rules.
+ */
+export function orExample(rootDir: string, check: (name: string, param: ParamSpec) => boolean): (name: string, param: ParamSpec) => boolean {
+  return (name, param) => (isExampleValue(name) ? exampleExists(rootDir, name) : check(name, param));
 }

@@ -12,6 +12,7 @@
  */
 import { splitPrompts } from "../../nodes/tokenizer/run";
 import type { ParamSpec } from "../../nodes/core/types";
+import { EXAMPLE_IMAGES, exampleValue, isExampleValue } from "../../nodes/core/examples";
 import { type Limits, limitMessage } from "../limitsConfig";
 import type { ExecutionPlan, PlannedNode, ValidationError } from "../../nodes/core/graphRules";
 import type { Workflow } from "../../nodes/core/workflow";
@@ -115,7 +116,9 @@ export function checkWorkLimits(wf: Workflow, plan: ExecutionPlan, o: WorkLimitO
             code: "input_file_not_found",
             nodeId: node.id,
             param: spec.name,
-            message: `${where}parameter "${spec.label}" names "${value}", which is not an uploaded file (upload it again)`,
+            message: isExampleValue(value)
+              ? `${where}parameter "${spec.label}" names "${value}", which is not one of the example images (${EXAMPLE_IMAGES.map((e) => exampleValue(e.file)).join(", ")})`
+              : `${where}parameter "${spec.label}" names "${value}", which is not an uploaded file (upload it again)`,
           });
         }
       }

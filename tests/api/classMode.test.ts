@@ -131,6 +131,23 @@ describeApi("class mode over HTTP", () => {
     expect((await query("ann", "workflows.get", { id: wf.id })).status).toBe(200); // still there
   });
 
+  it("keeps lesson progress per user; an unknown lesson is a 400 naming it", async () => {
+    const lessonId = "decoder-from-noise";
+    expect((await mutate("ann", "lessons.saveProgress", { lessonId, step: 2, furthest: 2, done: false, answers: { 1: 0 } })).status).toBe(200);
+    const of = async (who: Person) => (await data<Record<string, { step: number }>>(query(who, "lessons.progress")))[lessonId];
+    expect(await of("ann")).toMatchObject({ step: 2, furthest: 2, done: false, answers: { 1: 0 } });
+    expect(await of("bob")).toBeUndefined();
+    expect(await of("tess")).toBeUndefined();
+    const bad = await mutate("ann", "lessons.saveProgress", { lessonId: "../etc", step: 0, furthest: 0, done: false, answers: {} });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { error: { json: { data: { zodIssues: { path: string; message: string }[] } } } };
+    expect(body.error.json.data.zodIssues[0]).toMatchObject({
+      path: "lessonId",
+      message: expect.stringMatching(/^unknown lesson "\.\.\/etc" \(the lessons are /) as string,
+    });
+    expect((await query(null, "lessons.progress")).status).toBe(401);
+  });
+
   it("refuses to start with UNCLIP_AUTH=off on a network HOST, saying why in one line", async () => {
     const err = await startServer({ modelsDir: FIXTURES_DIR, env: { HOST: "0.0.0.0", UNCLIP_AUTH: "off" } }).then(
       () => null,

@@ -25,6 +25,7 @@ import { recordUpload } from "../../server/db/uploads";
 import { saveUpload } from "../../server/uploads";
 import { getEnv } from "../../server/env";
 import { useTempDataDir } from "../db/helpers";
+import { LESSONS } from "../../nodes/core/lessons";
 
 type Who = "signedOut" | "owner" | "other" | "teacher";
 /** "OK" or the tRPC error code the call must fail with. */
@@ -89,6 +90,10 @@ const RULES: Record<string, Rule> = {
   "account.addStudents": { input: (f) => ({ names: `${f.studentName}x` }), expect: TEACHER_ONLY },
   "account.resetPassword": { input: (f) => ({ username: f.studentName }), expect: TEACHER_ONLY },
   "account.removeUser": { input: (f) => ({ username: f.studentName }), expect: TEACHER_ONLY },
+  // progress is always the caller's own: everyone may read and write theirs, nobody another's
+  "lessons.progress": { expect: ALL_OK },
+  "lessons.saveProgress": { input: () => ({ lessonId: LESSONS[0].id, step: 1, furthest: 1, done: false, answers: { 0: 1 } }), expect: ALL_OK },
+  "lessons.resetProgress": { input: () => ({ lessonId: LESSONS[0].id }), expect: ALL_OK },
 };
 
 /** Every procedure path the router has ("workflows.get", …) and its kind. */
@@ -267,6 +272,52 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     expect(await problems(viewers.owner)).toEqual([]);
     expect(await problems(viewers.teacher)).toEqual([]);
     expect((await problems(viewers.other)).length).toBe(1);
+    // the shipped examples are everyone's; a name off their list is a problem for everyone
+    const withImage = (image: string) => ({ ...wf, nodes: wf.nodes.map((n) => (n.id === "image" ? { ...n, params: { image } } : n)) });
+    for (const v of [viewers.owner, viewers.other, viewers.teacher]) {
+      const caller = appRouter.createCaller(contextFor(services, v));
+      expect(await caller.runs.validate({ workflow: withImage("example:red-ring.png") }), v.name).toEqual([]);
+      expect((await caller.runs.validate({ workflow: withImage("example:../x") })).map((e) => e.code)).toEqual(["input_file_not_found"]);
+    }
+  });
+
+  it("lesson progress: each user sees and resets only their own; an unknown lesson or a step out of range is a 400 naming it", async () => {
+    const as = (v: Viewer) => appRouter.createCaller(contextFor(services, v));
+    const [first, second] = LESSONS;
+    await as(viewers.owner).lessons.saveProgress({ lessonId: first.id, step: 2, furthest: 3, done: false, answers: { 1: 0 } });
+    await as(viewers.other).lessons.saveProgress({ lessonId: second.id, step: 0, furthest: 0, done: true, answers: {} });
+    const mine = await as(viewers.owner).lessons.progress();
+    expect(mine[first.id]).toMatchObject({ step: 2, furthest: 3, done: false, answers: { 1: 0 } });
+    expect(mine[second.id]).toBeUndefined();
+    // neither the other student nor the teacher sees the owner's place
+    expect((await as(viewers.other).lessons.progress())[first.id]).toBeUndefined();
+    expect((await as(viewers.other).lessons.progress())[second.id]).toMatchObject({ done: true });
+    expect((await as(viewers.teacher).lessons.progress())[first.id]).toBeUndefined();
+    // saving again replaces; the other student's reset does not touch the owner's row
+    await as(viewers.owner).lessons.saveProgress({ lessonId: first.id, step: 3, furthest: 3, done: true, answers: {} });
+    await as(viewers.other).lessons.resetProgress({ lessonId: first.id });
+    expect((await as(viewers.owner).lessons.progress())[first.id]).toMatchObject({ step: 3, done: true, answers: {} });
+    await as(viewers.owner).lessons.resetProgress({ lessonId: first.id });
+    expect((await as(viewers.owner).lessons.progress())[first.id]).toBeUndefined();
+
+    const refused = (input: unknown) =>
+      (as(viewers.owner).lessons.saveProgress as (i: unknown) => Promise<unknown>)(input).then(
+        () => null,
+        (e: unknown) => e as TRPCError,
+      );
+    const unknown = await refused({ lessonId: "no-such-lesson", step: 0, furthest: 0, done: false, answers: {} });
+    expect(unknown?.code).toBe("BAD_REQUEST");
+    // the client gets each zod issue's message (the error formatter's zodIssues)
+    const issues = (e: TRPCError | null) => (e?.cause as { issues?: { message: string }[] } | undefined)?.issues?.map((i) => i.message) ?? [];
+    expect(issues(unknown)).toContain(`unknown lesson "no-such-lesson" (the lessons are ${LESSONS.map((l) => l.id).join(", ")})`);
+    const n = first.steps.length;
+    const past = await refused({ lessonId: first.id, step: n, furthest: 0, done: false, answers: {} });
+    expect(past?.code).toBe("BAD_REQUEST");
+    expect(issues(past)).toContain(`step ${n} is past the lesson's last step (it has ${n}, counted from 0)`);
+    expect((await refused({ lessonId: first.id, step: 0, furthest: 0, done: false, answers: { [n]: 0 } }))?.code).toBe("BAD_REQUEST");
+    expect((await refused({ lessonId: first.id, step: 0, furthest: 0, done: false, answers: { 0: 99 } }))?.code).toBe("BAD_REQUEST");
+    expect((await refused({ lessonId: first.id, step: -1, furthest: 0, done: false, answers: {} }))?.code).toBe("BAD_REQUEST");
+    expect(await as(viewers.owner).lessons.progress()).toEqual({});
   });
 
   it("refuses a student's sixth waiting run with 429 naming the cap (UNCLIP_MAX_QUEUED_PER_USER)", async () => {

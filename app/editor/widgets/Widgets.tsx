@@ -7,6 +7,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useTRPC } from "../../trpc/client";
 import { randomSeed } from "../../../nodes/core/seeds";
+import { exampleFileOf } from "../../../nodes/core/examples";
 import type { SeedMode } from "../lib/types";
 import { borderFor, FIELD, fieldId, rangeOf, type WidgetProps } from "./common";
 import { NumberField } from "./NumberField";
@@ -165,18 +166,21 @@ export function ImageWidget(p: WidgetProps<string>) {
       setStatus((err as Error).message);
     }
   };
+  // a shipped example is served by Next from public/examples: show it and its file name
+  const example = p.value ? exampleFileOf(p.value) : null;
+  const thumbnail = preview ?? (example ? `/examples/${example}` : null);
   // one row (thumbnail, name, button) so the node stays the size the layout expects
   return (
     <div className="flex items-center gap-1" title={status ?? undefined}>
-      {/* eslint-disable-next-line @next/next/no-img-element -- blob URL of the chosen upload, a local file; the Next image optimizer cannot serve it */}
-      {preview && <img src={preview} alt="uploaded" className="h-6 w-6 flex-none rounded object-cover" />}
+      {/* eslint-disable-next-line @next/next/no-img-element -- blob URL of the chosen upload (a local file) or a 64 px example; the Next image optimizer has nothing to add */}
+      {thumbnail && <img src={thumbnail} alt={example ? "example" : "uploaded"} className="h-6 w-6 flex-none rounded object-cover" />}
       <span
         className={`min-w-0 flex-1 truncate rounded border px-1.5 py-0.5 text-xs ${borderFor(p.invalid || !p.value || (status !== null && status !== "uploading…"))} ${status && status !== "uploading…" ? "text-amber-300" : "text-slate-300"}`}
         title={p.value}
         data-upload-name={p.value}
         role={status && status !== "uploading…" ? "alert" : undefined}
       >
-        {status ?? (p.value ? `${p.value.slice(0, 6)}…${p.value.slice(-4)}` : "none")}
+        {status ?? example ?? (p.value ? `${p.value.slice(0, 6)}…${p.value.slice(-4)}` : "none")}
       </span>
       <button
         type="button"

@@ -1,7 +1,10 @@
 /**
- * Lesson progress in this browser's localStorage (no accounts on this branch): the step each
- * lesson is at, whether it was finished, and the answers given. Per browser profile; a signed-in
- * store can replace `storage` later without changing the callers.
+ * Lesson progress: the step each lesson is at, whether it was finished, and the answers given.
+ * Where it lives is decided once the page knows who is there (useProgressSource): signed in with
+ * accounts (class mode) it is the user's own rows on the server (tRPC `lessons`), so it follows
+ * them from computer to computer and nobody else at a shared computer sees it; otherwise (personal
+ * mode) this browser's localStorage. Until that is known nothing is read, so the lesson never
+ * starts from someone else's place.
  */
 export interface LessonProgress {
   /** 0-based step the student is on. */
@@ -18,6 +21,32 @@ const KEY = "unclip-studio/lesson-progress/v1";
 const MAX_BYTES = 64 * 1024;
 
 export const EMPTY_PROGRESS: LessonProgress = { step: 0, furthest: 0, done: false, answers: {} };
+
+/** What the server side needs (app/learn/lib/useProgressSource.ts passes the tRPC calls). */
+export interface ProgressServer {
+  save(lessonId: string, p: LessonProgress): Promise<unknown>;
+  reset(lessonId: string): Promise<unknown>;
+}
+
+type Source = { kind: "unknown" } | { kind: "browser" } | { kind: "server"; json: string; server: ProgressServer };
+let source: Source = { kind: "unknown" };
+
+/** Personal mode (or no answer from the server): progress stays in this browser. */
+export function keepProgressInBrowser(): void {
+  if (source.kind === "browser") return;
+  source = { kind: "browser" };
+  notify();
+}
+
+/** Signed in: the user's progress as the server has it; changes are sent back as they happen. */
+export function keepProgressOnServer(all: Record<string, LessonProgress>, server: ProgressServer): void {
+  source = { kind: "server", json: JSON.stringify(all), server };
+  notify();
+}
+
+function notify() {
+  for (const l of listeners) l();
+}
 
 function storage(): Storage | null {
   try {
@@ -51,8 +80,13 @@ export function subscribeProgress(listener: () => void): () => void {
   };
 }
 
-/** The stored text (a string compares by value, so an unchanged store does not re-render). */
-export function progressSnapshot(): string {
+/**
+ * The stored text (a string compares by value, so an unchanged store does not re-render); null
+ * while it is not yet known where progress lives.
+ */
+export function progressSnapshot(): string | null {
+  if (source.kind === "unknown") return null;
+  if (source.kind === "server") return source.json;
   return storage()?.getItem(KEY) ?? "";
 }
 
@@ -67,7 +101,7 @@ export function parseAllProgress(raw: string): Record<string, LessonProgress> {
 }
 
 export function readAllProgress(): Record<string, LessonProgress> {
-  return parseAllProgress(progressSnapshot());
+  return parseAllProgress(progressSnapshot() ?? "");
 }
 
 export function progressOf(all: Record<string, LessonProgress>, lessonId: string, steps: number): LessonProgress {
@@ -78,10 +112,18 @@ export function progressOf(all: Record<string, LessonProgress>, lessonId: string
 }
 
 export function writeProgress(lessonId: string, p: LessonProgress | null): void {
+  if (source.kind === "unknown") return; // the panel waits for the source before it saves anything
   const all = readAllProgress();
   if (p) all[lessonId] = p;
   else delete all[lessonId];
   const json = JSON.stringify(all);
-  if (json.length <= MAX_BYTES) storage()?.setItem(KEY, json);
-  for (const l of listeners) l();
+  if (source.kind === "server") {
+    // shown at once; a save the server refuses (or a lost connection) is logged, the page goes on
+    source = { ...source, json };
+    const sent = p ? source.server.save(lessonId, p) : source.server.reset(lessonId);
+    sent.catch((err: unknown) => console.warn(`lesson progress not saved: ${(err as Error).message}`));
+  } else if (json.length <= MAX_BYTES) {
+    storage()?.setItem(KEY, json);
+  }
+  notify();
 }

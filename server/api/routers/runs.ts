@@ -5,7 +5,7 @@ import { ValidationFailed } from "../../graph/executor";
 import { validateWorkflow } from "../../graph/validate";
 import { parseWorkflow, type Workflow } from "../../../nodes/core/workflow";
 import type { ParamSpec } from "../../../nodes/core/types";
-import { uploadExistsIn } from "../../graph/inputFiles";
+import { orExample, uploadExistsIn } from "../../graph/inputFiles";
 import { assertQueueHasRoom } from "../../queue/admission";
 import { uploadsDir } from "../../uploads";
 import { InputError } from "../../errors";
@@ -21,12 +21,12 @@ export type StreamEvent = RunEvent | { type: "snapshot"; active: unknown[]; curr
 
 /**
  * Validation's "does this input image exist": an uploaded file, and (a student) one they uploaded
- * themselves — someone else's image is as absent as a missing one.
+ * themselves — someone else's image is as absent as a missing one; or a shipped example (anyone's).
  */
 async function inputFileCheck(ctx: Context, wf: Workflow) {
   const exists = uploadExistsIn(uploadsDir(ctx.services.env));
   const usable = await ctx.db.uploads.usableUploads(uploadNamesIn(wf));
-  return (name: string, param: ParamSpec) => exists(name, param) && (usable === null || usable.has(name));
+  return orExample(ctx.services.env.rootDir, (name: string, param: ParamSpec) => exists(name, param) && (usable === null || usable.has(name)));
 }
 
 export const runsRouter = router({
