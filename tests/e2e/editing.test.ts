@@ -322,6 +322,9 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await page.waitForSelector('[data-node-type="unclip.load_image"]');
     const nodes = await page.locator(".react-flow__node").count();
     const loadId = (await page.locator('[data-node-type="unclip.load_image"]').first().getAttribute("data-testid"))!.replace("node-", "");
+    // the template starts with a shipped example picture; undo must bring exactly that back
+    const before = await node(page, loadId).locator("[data-upload-name]").getAttribute("data-upload-name");
+    expect(before).toBe("example:red-ring.png");
     await dropOn(page, `[data-testid="node-${loadId}"]`, madePng, "made-by-the-app.png", "image/png");
     await expect
       .poll(() => node(page, loadId).locator("[data-upload-name]").getAttribute("data-upload-name"), { timeout: 20_000 })
@@ -330,7 +333,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     expect(await page.locator(".react-flow__node").count()).toBe(nodes);
     expect(await node(page, "prior").count()).toBe(0);
     await page.keyboard.press("Control+z");
-    await expect.poll(() => node(page, loadId).locator("[data-upload-name]").getAttribute("data-upload-name")).toBe("");
+    await expect.poll(() => node(page, loadId).locator("[data-upload-name]").getAttribute("data-upload-name")).toBe(before);
 
     // a picture with no workflow in it, dropped on empty canvas, becomes a new Load Image node
     const plain = await page.evaluate(async () => {
