@@ -28,7 +28,8 @@ describeWithServices("web server restart with workers", { redis: true, postgres:
     beforeAll(async () => {
       redis = await startRedis();
       postgres = await startPostgres();
-      const env = { REDIS_URL: redis.url, DATABASE_URL: await postgres.createDatabase("web") };
+      // the run must outlast a web server restart on a fast, quiet machine: 1,000 decoder steps, above the default limit (200)
+      const env = { REDIS_URL: redis.url, DATABASE_URL: await postgres.createDatabase("web"), UNCLIP_MAX_STEPS: "1000" };
       server = await startServer({ modelsDir: FIXTURES_DIR, env });
       worker = await startWorker("w1", { ...env, DATA_DIR: server.dataDir, MODELS_DIR: FIXTURES_DIR });
       client = createClient(server.url);
@@ -50,7 +51,7 @@ describeWithServices("web server restart with workers", { redis: true, postgres:
       recorders.push(recorder);
       await recorder.waitFor(isSnapshot, "the first snapshot", 20_000);
 
-      const long = tinyWorkflow(textToImage, { decoderSteps: 150 });
+      const long = tinyWorkflow(textToImage, { decoderSteps: 1000 });
       const decoderId = nodesOfType(long, "unclip.decoder")[0].id;
       const { runId } = await client.runs.enqueue.mutate({ workflow: long });
       await recorder.waitFor(
