@@ -6,7 +6,8 @@ import type { DataType } from "./types";
 
 export interface ComponentRow {
   /** Which part (see nodes/values.ts HandleComponent). */
-  key: "tokenizer" | "text_encoder" | "prior" | "text_proj" | "decoder" | "super_res" | "image_encoder" | "image_processor";
+  key:
+    "tokenizer" | "text_encoder" | "prior" | "text_proj" | "decoder" | "super_res" | "super_res_first" | "super_res_last" | "image_encoder" | "image_processor";
   /** Output port name and the id suffix of its loader ("unclip.load_<key>"). */
   port: string;
   type: DataType;
@@ -45,6 +46,21 @@ export const COMPONENT_TABLE: readonly ComponentRow[] = [
     type: "SUPER_RES",
     label: "Super-Res",
     about: "the two super-resolution UNets (first and last), which enlarge the decoder's image",
+  },
+  // diffusers' own component list has the two UNets apart; the pair above stays for older workflows
+  {
+    key: "super_res_first",
+    port: "superResFirst",
+    type: "SUPER_RES_FIRST",
+    label: "Super-Res First",
+    about: "super_res_first, the super-resolution UNet that runs every step but the last",
+  },
+  {
+    key: "super_res_last",
+    port: "superResLast",
+    type: "SUPER_RES_LAST",
+    label: "Super-Res Last",
+    about: "super_res_last, the super-resolution UNet that takes the last, almost noise-free step",
   },
   {
     key: "image_encoder",

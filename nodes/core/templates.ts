@@ -70,6 +70,12 @@ function buildWorkflow(name: string, description: string, placements: Placement[
   return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes, links, meta: { description } };
 }
 
+/** super_res_first and super_res_last as two wires, as diffusers lists them (the pair's wire still works). */
+const superResUnetWires = (loader: string, superRes: string): Wire[] => [
+  [loader, "superResFirst", superRes, "superResFirst"],
+  [loader, "superResLast", superRes, "superResLast"],
+];
+
 const seedToSamplers = (samplers: string[]): Wire[] => samplers.map((s) => ["seed", "seed", s, "seed"]);
 
 function schedulerPlacement(id: string, column: number, steps: number, title: string): Placement {
@@ -119,7 +125,7 @@ const textToImage = buildWorkflow(
     ["textProj", "conditioning", "decoder", "conditioning"],
     ["decoder", "image", "preview", "image"],
     ["package", "superResScheduler", "superResScheduler", "scheduler"],
-    ["package", "superRes", "superRes", "superRes"],
+    ...superResUnetWires("package", "superRes"),
     ["superResScheduler", "scheduler", "superRes", "scheduler"],
     ["decoder", "image", "superRes", "image"],
     ["superRes", "image", "save", "image"],
@@ -171,7 +177,7 @@ const imageVariation = buildWorkflow(
     ["textProj", "conditioning", "decoder", "conditioning"],
     ["decoder", "image", "preview", "image"],
     ["package", "superResScheduler", "superResScheduler", "scheduler"],
-    ["package", "superRes", "superRes", "superRes"],
+    ...superResUnetWires("package", "superRes"),
     ["superResScheduler", "scheduler", "superRes", "scheduler"],
     ["decoder", "image", "superRes", "image"],
     ["superRes", "image", "save", "image"],
@@ -243,7 +249,7 @@ const promptInterpolation = buildWorkflow(
     ["decoderScheduler", "scheduler", "decoder", "scheduler"],
     ["textProj", "conditioning", "decoder", "conditioning"],
     ["package", "superResScheduler", "superResScheduler", "scheduler"],
-    ["package", "superRes", "superRes", "superRes"],
+    ...superResUnetWires("package", "superRes"),
     ["superResScheduler", "scheduler", "superRes", "scheduler"],
     ["decoder", "image", "superRes", "image"],
     ["superRes", "image", "save", "image"],

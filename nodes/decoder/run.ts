@@ -1,9 +1,11 @@
 import { InputError } from "../../server/errors";
-import { runDecoder } from "../../server/unclip/decoderStage";
+import { sampleDecoder } from "../../server/unclip/decoderStage";
+import { clamp } from "../../server/unclip/tensor";
 import { checkGuidance } from "../../server/unclip/pipelineOptions";
 import { decoderNode } from "./node";
 import { imageFromPixels } from "../engine/images";
 import { handleInput, kindInput, samplerOptions, schedulerInput } from "../engine/inputs";
+import { noisyLatentsValue, partialFromInputs, partialLabel } from "../engine/noisyLatents";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
 import { defineRunner } from "../engine/runContext";
@@ -23,8 +25,16 @@ export const decoderRunner = defineRunner(decoderNode, async (ctx, inputs, p) =>
     );
   }
   const tracing = stageTracing(ctx, "decoder", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, true));
-  const pixels = await runDecoder(decoder.components, conditioning, { ...samplerOptions(inputs, p, scheduler), guidanceScale: p.guidanceScale }, tracing.hooks);
+  const partial = partialFromInputs(inputs, p, "decoder", scheduler);
+  const options = { ...samplerOptions(inputs, p, scheduler), guidanceScale: p.guidanceScale, partial };
+  const latents = await sampleDecoder(decoder.components, conditioning, options, tracing.hooks);
   tracing.finish();
+  // the pipeline's clamp; stopped early, the image is the partly denoised one (to look at)
+  const pixels = clamp(latents, -1, 1);
   const image = imageFromPixels(pixels);
-  return { outputs: { image }, ui: { text: `${pixels.shape[0]} × ${image.width}×${image.height}` } };
+  const noisyLatents = noisyLatentsValue("decoder", latents, partial.endStep, scheduler, options.seed);
+  return {
+    outputs: { image, noisyLatents },
+    ui: { text: `${pixels.shape[0]} × ${image.width}×${image.height}${partialLabel(partial, scheduler.numInferenceSteps)}` },
+  };
 });

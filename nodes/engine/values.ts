@@ -11,8 +11,9 @@ import type { RgbImage } from "../../server/unclip/imageProcessor";
 import { UnCLIPScheduler, type UnCLIPSchedulerConfig } from "../../server/unclip/scheduler";
 import type { BoolNdArray, Float32NdArray, Int64NdArray, NdArray } from "../../server/unclip/tensor";
 
-/** Parts of a package a handle can stand for; "super_res" is the pair of UNets. */
-export type HandleComponent = "tokenizer" | "text_encoder" | "prior" | "text_proj" | "decoder" | "super_res" | "image_encoder" | "image_processor";
+/** Parts of a package a handle can stand for; "super_res" is the pair of UNets, "super_res_first"/"_last" one each. */
+export type HandleComponent =
+  "tokenizer" | "text_encoder" | "prior" | "text_proj" | "decoder" | "super_res" | "super_res_first" | "super_res_last" | "image_encoder" | "image_processor";
 
 /** A loaded package and the part of it a wire carries (TOKENIZER, PRIOR, DECODER, …). */
 export interface ComponentHandle {
@@ -84,6 +85,26 @@ export interface ImageValue {
 /** LATENTS: a plain tensor (noise, latents, pixel values). */
 export type LatentsValue = Float32NdArray;
 
+/**
+ * NOISY_LATENTS: a sampler's latents after the steps it took, and what another sampler needs to
+ * take the next ones: the stage, the step index reached, the timestep the latents are at and the
+ * schedule's identity (scheduler config and step count).
+ */
+export interface NoisyLatentsValue {
+  kind: "noisy_latents";
+  stage: "prior" | "decoder" | "super_res";
+  latents: Float32NdArray;
+  /** Steps taken: the next step to take is `step` (0-based) of `steps`. */
+  step: number;
+  steps: number;
+  /** The timestep x_t is at (the schedule's timestep of `step`); null once every step is taken. */
+  timestep: number | null;
+  /** Canonical JSON of the scheduler config and step count: two samplers continue only on the same schedule. */
+  schedule: string;
+  /** The seed whose step noise was used (continue with the same seed for the exact 0 → T result). */
+  seed: number;
+}
+
 export type WireValue =
   | ComponentHandle
   | MissingComponentValue
@@ -93,6 +114,7 @@ export type WireValue =
   | ImageEmbeddingValue
   | DecoderConditioningValue
   | ImageValue
+  | NoisyLatentsValue
   | NdArray
   | string
   | number;
@@ -115,6 +137,8 @@ export const HANDLE_PACKAGE_COMPONENTS: Record<HandleComponent, readonly Compone
   text_proj: ["text_proj"],
   decoder: ["decoder"],
   super_res: ["super_res_first", "super_res_last"],
+  super_res_first: ["super_res_first"],
+  super_res_last: ["super_res_last"],
   image_encoder: ["image_encoder"],
   image_processor: ["feature_extractor"],
 };

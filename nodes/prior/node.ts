@@ -1,5 +1,5 @@
 import { classifierFreeGuidanceParam, guidanceParam, imagesPerPromptParam, seedParam } from "../core/params";
-import { noiseInputs } from "../core/samplerPorts";
+import { noiseInputs, noisyLatentsOutput, partialScheduleParams } from "../core/samplerPorts";
 import { defineNode } from "../core/types";
 
 export const priorNode = defineNode({
@@ -15,10 +15,10 @@ export const priorNode = defineNode({
     { name: "text", type: "TEXT_EMBEDDING", label: "Text embedding" },
     ...noiseInputs("prior", "[images, embedding width]"),
   ],
-  outputs: [{ name: "imageEmbedding", type: "IMAGE_EMBEDDING", label: "Image embedding" }],
+  outputs: [{ name: "imageEmbedding", type: "IMAGE_EMBEDDING", label: "Image embedding" }, noisyLatentsOutput],
   explain: {
     formula: "x̂₀ = u + s·(c − u) with s = {params.guidanceScale};  x_{t−1} = a_t·x̂₀ + b_t·x_t + σ_t·z;  embedding = x₀·clip_std + clip_mean",
     text: 'This run took {trace.steps} steps from t = {trace.firstTimestep} to t = {trace.lastTimestep} with guidance scale {trace.guidanceScale}. The prior predicts the clean CLIP image embedding directly (prediction type "sample"); each step moves the noisy embedding part of the way towards that prediction. Its last prediction has cosine {trace.cosineToText} with the prompt\'s text embedding.',
   },
-  params: [guidanceParam(4.0), imagesPerPromptParam(), seedParam(), classifierFreeGuidanceParam()],
+  params: [guidanceParam(4.0), imagesPerPromptParam(), seedParam(), classifierFreeGuidanceParam(), ...partialScheduleParams()],
 });

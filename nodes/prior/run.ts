@@ -1,9 +1,10 @@
 import { InputError } from "../../server/errors";
 import { arrangeTextRows } from "../../server/unclip/encodePrompt";
 import { checkCount, checkGuidance } from "../../server/unclip/pipelineOptions";
-import { runPrior } from "../../server/unclip/priorStage";
+import { postProcessLatents, samplePrior } from "../../server/unclip/priorStage";
 import { shapeString } from "../../server/unclip/tensor";
 import { handleInput, kindInput, samplerOptions, schedulerInput } from "../engine/inputs";
+import { noisyLatentsValue, partialFromInputs, partialLabel } from "../engine/noisyLatents";
 import { samplerHooks } from "../engine/samplerHooks";
 import { stageTracing } from "../engine/stageTracing";
 import { priorNode } from "./node";
@@ -24,7 +25,11 @@ export const priorRunner = defineRunner(priorNode, async (ctx, inputs, p) => {
   }
   const conditioning = arrangeTextRows(text.cond, text.uncond, p.numImagesPerPrompt, p.classifierFreeGuidance);
   const tracing = stageTracing(ctx, "prior", scheduler.scheduler, p.guidanceScale, samplerHooks(ctx, false));
-  const embeds = await runPrior(prior.components, conditioning, { ...samplerOptions(inputs, p, scheduler), guidanceScale: p.guidanceScale }, tracing.hooks);
+  const partial = partialFromInputs(inputs, p, "prior", scheduler);
+  const options = { ...samplerOptions(inputs, p, scheduler), guidanceScale: p.guidanceScale, partial };
+  const latents = await samplePrior(prior.components, conditioning, options, tracing.hooks);
+  // stopped early, the embedding is the partly denoised one (to look at); the latents go on to continue
+  const embeds = postProcessLatents(latents, await prior.components.clipMean(), await prior.components.clipStd());
   if (ctx.trace) {
     // the recorded item's own prompt: the first row of the conditional half
     const row = conditioning.cfg ? conditioning.batch : 0;
@@ -35,5 +40,9 @@ export const priorRunner = defineRunner(priorNode, async (ctx, inputs, p) => {
     });
   }
   const imageEmbedding: ImageEmbeddingValue = { kind: "image_embedding", embeds };
-  return { outputs: { imageEmbedding }, ui: { text: `${shapeString(embeds.shape)} image embedding` } };
+  const noisyLatents = noisyLatentsValue("prior", latents, partial.endStep, scheduler, options.seed);
+  return {
+    outputs: { imageEmbedding, noisyLatents },
+    ui: { text: `${shapeString(embeds.shape)} image embedding${partialLabel(partial, scheduler.numInferenceSteps)}` },
+  };
 });

@@ -9,6 +9,7 @@ import { classifierFreeGuidance, guidanceHalves } from "./guidance";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed, throwIfCancelled } from "./progress";
 import { type ModelPrediction, sampleStage } from "./sampler";
+import type { PartialSchedule } from "./partialSchedule";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { BoolNdArray, Float32NdArray } from "./tensor";
 import { bool, clamp, concatBatch, float32, repeatInterleaveBatch } from "./tensor";
@@ -103,10 +104,12 @@ export interface DecoderOptions {
   scheduler?: UnCLIPScheduler;
   /** Parameter name the step-count check names in its message. */
   stepsName?: string;
+  /** Only part of the schedule (startStep/endStep), resuming from a partial run's latents. */
+  partial?: PartialSchedule;
 }
 
-/** Returns the decoder image, clamped to [-1, 1]: [B, C, s, s]. */
-export async function runDecoder(
+/** The decoder's denoising loop: its latents after the last step taken, [B, C, s, s], not clamped. */
+export async function sampleDecoder(
   components: UnclipComponents,
   cond: DecoderConditioning,
   o: DecoderOptions,
@@ -119,7 +122,7 @@ export async function runDecoder(
     const scheduler = o.scheduler ?? (await components.scheduler("decoder_scheduler"));
     const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "decoderNumInferenceSteps");
     const cfg = components.pkg.configs.decoder!;
-    const latents = await sampleStage({
+    return sampleStage({
       stage: "decoder",
       parameterPrefix: "decoder",
       scheduler,
@@ -130,10 +133,22 @@ export async function runDecoder(
       stepNoise: o.stepNoise,
       hooks,
       record,
+      partial: o.partial,
       modelOutput: (x, t) => decoderPrediction(components, cond, x, t, o.guidanceScale),
     });
-    const image = clamp(latents, -1, 1);
-    if (record) record.decoder_image = image;
-    return image;
   });
+}
+
+/** Returns the decoder image, clamped to [-1, 1]: [B, C, s, s]. */
+export async function runDecoder(
+  components: UnclipComponents,
+  cond: DecoderConditioning,
+  o: DecoderOptions,
+  hooks?: StageHooks,
+  record?: Recorder,
+  timings?: StageTimings,
+): Promise<Float32NdArray> {
+  const image = clamp(await sampleDecoder(components, cond, o, hooks, record, timings), -1, 1);
+  if (record) record.decoder_image = image;
+  return image;
 }

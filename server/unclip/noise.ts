@@ -9,6 +9,8 @@ import { createHash } from "node:crypto";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 
+const SKIP_CHUNK = 1 << 16;
+
 type Generator = ReturnType<typeof xoroshiro128plusFromState>;
 
 export class NoiseStream {
@@ -23,6 +25,15 @@ export class NoiseStream {
     const digest = createHash("sha256").update(`unclip-noise:${seed}:${stream}`).digest();
     const state = [0, 4, 8, 12].map((o) => digest.readInt32LE(o));
     this.rng = xoroshiro128plusFromState(state);
+  }
+
+  /**
+   * Advance the stream past `count` samples, exactly as drawing them would (the spare of an odd
+   * draw included), so a stage continued from step k draws the same noise for step k as a run
+   * that started at 0. Drawn in bounded chunks to keep memory flat.
+   */
+  skip(count: number): void {
+    for (let left = count; left > 0; left -= SKIP_CHUNK) this.randn(Math.min(left, SKIP_CHUNK));
   }
 
   /** Standard normal samples (Box–Muller on 53-bit uniforms), rounded to float32. */

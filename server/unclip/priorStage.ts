@@ -8,6 +8,7 @@ import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed } from "./progress";
 import { type ModelPrediction, sampleStage } from "./sampler";
 import type { TextConditioning } from "./encodePrompt";
+import type { PartialSchedule } from "./partialSchedule";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";
 import { concatBatch, float32 } from "./tensor";
@@ -22,6 +23,8 @@ export interface PriorOptions {
   scheduler?: UnCLIPScheduler;
   /** Parameter name the step-count check names in its message. */
   stepsName?: string;
+  /** Only part of the schedule (startStep/endStep), resuming from a partial run's latents. */
+  partial?: PartialSchedule;
 }
 
 /** One guided prior prediction for latents x_t at timestep t. */
@@ -66,7 +69,8 @@ export function postProcessLatents(latents: Float32NdArray, clipMean: Float32NdA
   return float32([rows, dim], out);
 }
 
-export async function runPrior(
+/** The prior's denoising loop: its latents (normalised CLIP space) after the last step taken. */
+export async function samplePrior(
   components: UnclipComponents,
   text: TextConditioning,
   o: PriorOptions,
@@ -78,7 +82,7 @@ export async function runPrior(
     const scheduler = o.scheduler ?? (await components.scheduler("prior_scheduler"));
     const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "priorNumInferenceSteps");
     const dim = components.pkg.configs.prior!.embedding_dim;
-    const latents = await sampleStage({
+    return sampleStage({
       stage: "prior",
       parameterPrefix: "prior",
       scheduler,
@@ -89,10 +93,23 @@ export async function runPrior(
       stepNoise: o.stepNoise,
       hooks,
       record,
+      partial: o.partial,
       modelOutput: (x, t) => priorPrediction(components, text, x, t, o.guidanceScale),
     });
-    const imageEmbeddings = postProcessLatents(latents, await components.clipMean(), await components.clipStd());
-    if (record) record.image_embeddings = imageEmbeddings;
-    return imageEmbeddings;
   });
+}
+
+/** The prior, then diffusers' post_process_latents: the CLIP image embeddings. */
+export async function runPrior(
+  components: UnclipComponents,
+  text: TextConditioning,
+  o: PriorOptions,
+  hooks?: StageHooks,
+  record?: Recorder,
+  timings?: StageTimings,
+): Promise<Float32NdArray> {
+  const latents = await samplePrior(components, text, o, hooks, record, timings);
+  const imageEmbeddings = postProcessLatents(latents, await components.clipMean(), await components.clipStd());
+  if (record) record.image_embeddings = imageEmbeddings;
+  return imageEmbeddings;
 }

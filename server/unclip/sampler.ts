@@ -6,6 +6,7 @@
 import type { GuidanceParts, Recorder, StageHooks, StepEvent } from "./progress";
 import { throwIfCancelled } from "./progress";
 import type { UnCLIPScheduler } from "./scheduler";
+import { type PartialSchedule, type StepRange, stepRange } from "./partialSchedule";
 import { type StageNoise, stageNoise } from "./stageNoise";
 import { assertFiniteStep, yieldToEventLoop } from "./stepGuards";
 import type { Float32NdArray } from "./tensor";
@@ -31,14 +32,17 @@ export interface SamplerOptions {
   modelOutput: (sample: Float32NdArray, t: number, i: number) => Promise<ModelPrediction>;
   hooks?: StageHooks;
   record?: StepRecord;
+  /** Only the steps [start, end) of the schedule (a partial run); default: all of them. */
+  range?: StepRange;
 }
 
 export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
   let latents = o.noise.latents;
   const steps = o.timesteps.length;
+  const { start, end } = o.range ?? { start: 0, end: steps };
   const spatial = latents.shape.length > 2;
-  o.hooks?.onProgress?.({ stage: o.stage, step: 0, steps });
-  for (let i = 0; i < steps; i++) {
+  o.hooks?.onProgress?.({ stage: o.stage, step: start, steps });
+  for (let i = start; i < end; i++) {
     throwIfCancelled(o.hooks);
     const t = o.timesteps[i];
     const prevTimestep = i + 1 < steps ? o.timesteps[i + 1] : null;
@@ -105,16 +109,20 @@ export interface StageSamplingOptions {
   hooks?: StageHooks;
   /** When given, the per-step model outputs and samples are kept as `<stage>_steps_*`. */
   record?: Recorder;
+  /** Take only part of the schedule, resuming from a partial run's latents (see partialSchedule.ts). */
+  partial?: PartialSchedule;
 }
 
 /** A stage's noise (given or seeded), its denoising loop, and the per-step record. */
 export async function sampleStage(o: StageSamplingOptions): Promise<Float32NdArray> {
+  const range = stepRange(o.timesteps.length, o.shape, o.partial);
   const noise = stageNoise(o.stage, o.shape, o.timesteps.length, {
     seed: o.seed,
     latents: o.latents,
     stepNoise: o.stepNoise,
     latentsName: `${o.parameterPrefix}Latents`,
     stepNoiseName: `${o.parameterPrefix}StepNoise`,
+    resumeLatents: o.partial?.startLatents,
   });
   const steps: StepRecord | undefined = o.record ? { modelOutputs: [], prevSamples: [] } : undefined;
   let outputShape = o.shape;
@@ -125,6 +133,7 @@ export async function sampleStage(o: StageSamplingOptions): Promise<Float32NdArr
     noise,
     hooks: o.hooks,
     record: steps,
+    range,
     modelOutput: async (x, t, i) => {
       const r = await o.modelOutput(x, t, i);
       outputShape = r.output.shape;

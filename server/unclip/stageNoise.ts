@@ -15,11 +15,17 @@ export interface StageNoiseOptions {
   /** Parameter names for messages, e.g. "decoderLatents", "decoderStepNoise". */
   latentsName: string;
   stepNoiseName: string;
+  /** Continue a partial run: the latents it stopped at replace the starting noise. */
+  resumeLatents?: Float32NdArray;
 }
 
 export interface StageNoise {
+  /** The latents the loop starts from: the starting noise, or a partial run's latents when resuming. */
   latents: Float32NdArray;
-  /** Noise for step i (0-based; every step but the last, whose t is 0). */
+  /**
+   * Noise for step i (0-based; every step but the last, whose t is 0). It depends on i alone, not
+   * on where the loop started: a seeded stream is advanced past the steps before i.
+   */
   step(i: number): Float32Array;
 }
 
@@ -41,13 +47,18 @@ export function stageNoise(stage: string, shape: number[], steps: number, o: Sta
     );
   }
   const count = numel(shape);
-  const latents = o.latents ?? float32(shape, new NoiseStream(o.seed, `${stage}:latents`).randn(count));
+  const latents = o.resumeLatents ?? o.latents ?? float32(shape, new NoiseStream(o.seed, `${stage}:latents`).randn(count));
   const given = o.stepNoise;
   const stream = given ? null : new NoiseStream(o.seed, `${stage}:steps`);
+  // the stream holds one row per step in order: `next` is the step whose row it draws next
+  let next = 0;
   return {
     latents,
     step(i: number): Float32Array {
       if (given) return given.data.subarray(i * count, (i + 1) * count);
+      if (i < next) throw new Error(`${stage}: step noise for step ${i} was already drawn (the stream is at step ${next})`);
+      stream!.skip((i - next) * count);
+      next = i + 1;
       return stream!.randn(count);
     },
   };

@@ -3,10 +3,12 @@
  * given to a UNet beside the noisy latents; `super_res_first` runs every step but the last,
  * `super_res_last` the last one. No guidance.
  */
+import { InputError } from "../errors";
 import type { UnclipComponents } from "./components";
 import type { Recorder, StageHooks, StageTimings } from "./progress";
 import { timed, throwIfCancelled } from "./progress";
 import { sampleStage } from "./sampler";
+import type { PartialSchedule } from "./partialSchedule";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";
 import { concatChannels, float32 } from "./tensor";
@@ -21,7 +23,17 @@ export interface SuperResOptions {
   scheduler?: UnCLIPScheduler;
   /** Parameter name the step-count check names in its message. */
   stepsName?: string;
+  /** Only part of the schedule (startStep/endStep), resuming from a partial run's latents. */
+  partial?: PartialSchedule;
+  /**
+   * Where each UNet comes from when not from `components` (a graph may wire super_res_first and
+   * super_res_last as two components, even from two packages). A missing one fails when its step comes.
+   */
+  unets?: SuperResUnets;
 }
+
+export type SuperResUnetName = "super_res_first" | "super_res_last";
+export type SuperResUnets = Partial<Record<SuperResUnetName, UnclipComponents>>;
 
 export function upscaleDecoderImage(image: Float32NdArray, size: number): Float32NdArray {
   const [n, c, h, w] = image.shape;
@@ -29,7 +41,7 @@ export function upscaleDecoderImage(image: Float32NdArray, size: number): Float3
 }
 
 /** Which UNet runs at step i of n. */
-export function superResUnet(i: number, steps: number): "super_res_first" | "super_res_last" {
+export function superResUnet(i: number, steps: number): SuperResUnetName {
   return i === steps - 1 ? "super_res_last" : "super_res_first";
 }
 
@@ -40,9 +52,12 @@ export async function superResModelOutput(
   t: number,
   i: number,
   steps: number,
+  unets?: SuperResUnets,
 ): Promise<{ output: Float32NdArray; unet: string }> {
   const unet = superResUnet(i, steps);
-  const output = await components.superRes(unet, concatChannels([latents, upscaled]), t);
+  const model = unets ? unets[unet] : components;
+  if (!model) throw new InputError("super_res_unet_missing", `super-res step ${i + 1} of ${steps} runs ${unet}, which is not connected`, { component: unet });
+  const output = await model.superRes(unet, concatChannels([latents, upscaled]), t);
   return { output, unet };
 }
 
@@ -59,7 +74,8 @@ export async function runSuperRes(
   return timed(timings, "super_res", async () => {
     const scheduler = o.scheduler ?? (await components.scheduler("super_res_scheduler"));
     const timesteps = scheduler.timesteps(o.numInferenceSteps, o.stepsName ?? "superResNumInferenceSteps");
-    const cfg = components.pkg.configs.super_res_first!;
+    // sizes from whichever UNet the package has (the package check makes the two agree)
+    const cfg = (components.pkg.configs.super_res_first ?? components.pkg.configs.super_res_last)!;
     const S = cfg.sample_size;
     const upscaled = upscaleDecoderImage(decoderImage, S);
     if (record) record.image_upscaled = upscaled;
@@ -74,7 +90,8 @@ export async function runSuperRes(
       stepNoise: o.stepNoise,
       hooks,
       record,
-      modelOutput: (x, t, i) => superResModelOutput(components, upscaled, x, t, i, timesteps.length),
+      partial: o.partial,
+      modelOutput: (x, t, i) => superResModelOutput(components, upscaled, x, t, i, timesteps.length, o.unets),
     });
     return latents;
   });
