@@ -7,6 +7,7 @@ import { UsageError } from "./cli/args";
 import { checkDashes } from "./cli/guards";
 import { GENERATE_USAGE, generateCommand } from "./cli/generate";
 import { RUN_USAGE, runCommand } from "./cli/run";
+import { EXPORT_PYTHON_USAGE, exportPythonCommand } from "./cli/exportPython";
 import { VARIATION_USAGE, variationCommand } from "./cli/variation";
 import { WORKER_USAGE, workerCommand } from "./cli/worker";
 import { USERS_USAGE, usersCommand } from "./cli/users";
@@ -16,6 +17,7 @@ commands:
   generate    text → image (UnCLIPPipeline)
   variation   image → variations (UnCLIPImageVariationPipeline)
   run         a saved workflow, headless
+  export-python  a saved workflow as a diffusers script (UnCLIPPipeline / UnCLIPImageVariationPipeline)
   worker      execute runs from the shared queue (REDIS_URL), one per GPU
   users       accounts for class mode: add, list, passwd, remove
 run "unclip <command> --help" for its options.
@@ -26,6 +28,8 @@ ${VARIATION_USAGE}
 
 ${RUN_USAGE}
 
+${EXPORT_PYTHON_USAGE}
+
 ${WORKER_USAGE}
 
 ${USERS_USAGE}
@@ -35,6 +39,7 @@ const COMMANDS: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   generate: generateCommand,
   variation: variationCommand,
   run: runCommand,
+  "export-python": exportPythonCommand,
   worker: workerCommand,
   users: usersCommand,
 };

@@ -92,6 +92,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
           { label: "Duplicate…", onSelect: () => void actions.duplicate() },
           { label: "Delete", onSelect: () => void actions.remove(), disabled: false },
           { label: "Export JSON", onSelect: () => actions.exportJson(), separatorBefore: true },
+          { label: "Export → Python (diffusers)", onSelect: () => void actions.exportPython() },
           { label: "Import JSON or PNG…", onSelect: () => fileInput.current?.click() },
           ...(classUser
             ? [

@@ -37,7 +37,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** One line per problem, whatever a node title or value holds. */
 const oneLine = (s: string) => s.replace(/\s*[\r\n]+\s*/g, " ");
 
-async function readWorkflowFile(file: string): Promise<Workflow> {
+export async function readWorkflowFile(file: string): Promise<Workflow> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);

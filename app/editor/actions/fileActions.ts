@@ -1,5 +1,6 @@
 "use client";
-/** Workflows as files: export as JSON, import a JSON file or a PNG this app saved. */
+/** Workflows as files: export as JSON or as a diffusers script, import a JSON file or a PNG this app saved. */
+import { exportPython } from "../../../nodes/core/exportPython";
 import { parseWorkflow, WorkflowFormatError } from "../../../nodes/core/workflow";
 import { errorMessage } from "../../trpc/client";
 import { workflowTextFromPng } from "../lib/pngText";
@@ -7,21 +8,37 @@ import { useGraph } from "../state/graphStore";
 import { useTabs } from "../state/tabsStore";
 import { type ActionContext, showInUrl } from "./context";
 
-function download(name: string, text: string): void {
+function download(name: string, text: string, ext = "json", type = "application/json"): string {
   const a = document.createElement("a");
-  a.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-  a.download = `${name.replace(/[^\w.-]+/g, "_") || "workflow"}.json`;
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = `${name.replace(/[^\w.-]+/g, "_") || "workflow"}.${ext}`;
   document.body.appendChild(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  return a.download;
 }
 
-export function fileActions({ notify, mayDiscard, loadGraph }: ActionContext) {
+export function fileActions({ notify, mayDiscard, loadGraph, queryClient, trpc }: ActionContext) {
   return {
     exportJson() {
       const g = useGraph.getState();
       download(g.workflow.name, JSON.stringify(g.toWorkflow(), null, 2));
+    },
+
+    /** The workflow as a diffusers script, or a notice naming the nodes diffusers has no equivalent for. */
+    async exportPython() {
+      const g = useGraph.getState();
+      // the model each package came from, where its model_index.json records it
+      const models = await queryClient.fetchQuery(trpc.models.list.queryOptions()).catch(() => []);
+      const modelIds = Object.fromEntries(models.map((m) => [m.name, m.source]));
+      const r = exportPython(g.toWorkflow(), { declarationOf: (type) => g.catalog.get(type), modelIds });
+      if (!r.ok) {
+        notify(r.message, "error");
+        return;
+      }
+      const file = download(g.workflow.name, r.script, "py", "text/x-python");
+      notify(`Exported ${file}: a ${r.pipeline} call with this workflow's settings`, "success");
     },
 
     /**

@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { loadModelPackage } from "../../runtime/modelPackage";
+import { packageSource } from "../../runtime/packageSource";
 import { teacherProcedure, userProcedure, router } from "../trpc";
 
 export interface ModelListing {
@@ -10,6 +11,8 @@ export interface ModelListing {
   pipeline: string | null;
   error: string | null;
   loaded: boolean;
+  /** The diffusers model (hub id) the package was made from, when known (runtime/packageSource.ts). */
+  source: string | null;
 }
 
 export const modelsRouter = router({
@@ -24,9 +27,16 @@ export const modelsRouter = router({
       const full = path.join(dir, e.name);
       try {
         const pkg = await loadModelPackage(full);
-        out.push({ name: e.name, components: [...pkg.components], pipeline: String(pkg.index._class_name), error: null, loaded: loaded.has(full) });
+        out.push({
+          name: e.name,
+          components: [...pkg.components],
+          pipeline: String(pkg.index._class_name),
+          error: null,
+          loaded: loaded.has(full),
+          source: packageSource(pkg.index),
+        });
       } catch (err) {
-        out.push({ name: e.name, components: [], pipeline: null, error: (err as Error).message, loaded: false });
+        out.push({ name: e.name, components: [], pipeline: null, error: (err as Error).message, loaded: false, source: null });
       }
     }
     return out;
