@@ -25,7 +25,7 @@ describe("node modes", () => {
     expect(errors).toEqual([]);
     expect(plan!.order.map((n) => n.id)).not.toContain("superRes");
     expect(plan!.order.find((n) => n.id === "save")!.inputs.image).toEqual({ node: "decoder", port: "image" });
-    expect(plan!.skipped).toEqual([{ nodeId: "superRes", reason: "bypass", via: { image: { node: "decoder", port: "image" } } }]);
+    expect(plan!.skipped).toEqual([{ nodeId: "superRes", reason: "bypass", via: { image: { node: "decoder", port: "image" }, noisyLatents: null } }]);
     // the super-res scheduler fed only the bypassed node: nothing needs it now
     expect(plan!.order.map((n) => n.id)).not.toContain("superResScheduler");
   });

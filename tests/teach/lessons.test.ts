@@ -91,7 +91,7 @@ describe("a malformed lesson", () => {
     expect(reason(l)).toMatch(/^lesson "decoder-from-noise": step 1, highlight\[0\]: no node "decodr"/);
     const m = good();
     stepsOf(m)[3].set = [{ node: "decoder", param: "guidance", value: 2 }];
-    expect(reason(m)).toMatch(/step 4, set\[0\]: the node "decoder" has no parameter "guidance" \(it has guidanceScale, seed\)/);
+    expect(reason(m)).toMatch(/step 4, set\[0\]: the node "decoder" has no parameter "guidance" \(it has guidanceScale, seed, startStep, endStep\)/);
     expect(reason({ ...good(), start: { template: "Nope" } })).toBe('lesson "decoder-from-noise": start: names a template that does not exist');
   });
 });
