@@ -12,6 +12,7 @@ import { describeValue } from "./describeValue";
 import { resolveModes, type SkippedNode } from "./nodeModes";
 import { convertibleParams, specPortType, withParamInputs } from "./paramInputs";
 import type { NodeDeclaration, ParamSpec, PortType } from "./types";
+import { partialScheduleProblems } from "./partialScheduleRules";
 import type { Workflow, WorkflowNode } from "./workflow";
 
 export type ValidationCode =
@@ -29,7 +30,8 @@ export type ValidationCode =
   | "model_not_found"
   | "no_output"
   | "limit_exceeded"
-  | "input_file_not_found";
+  | "input_file_not_found"
+  | "step_range";
 
 export interface ValidationError {
   code: ValidationCode;
@@ -331,6 +333,9 @@ export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => 
       const checked = parseParam(p, known.value, known.from);
       if ("problem" in checked) errors.push({ code: checked.problem.code, nodeId: id, param: name, message: `${label(n, d)}: ${checked.problem.message}` });
       else values[name] = checked.value;
+    }
+    for (const problem of partialScheduleProblems(values, Boolean(linked.get(id)?.has("noisyLatents")))) {
+      errors.push({ code: "step_range", nodeId: id, param: problem.param, port: problem.port, message: `${label(n, d)}: ${problem.message}` });
     }
     if (converted.length) paramInputs.set(id, converted);
     for (const p of d.params) {

@@ -5,9 +5,11 @@
  * continuation that does not fit is refused naming the node's port or parameter.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { checkWorkflow } from "../../nodes/core/graphRules";
 import { templateByName } from "../../nodes/core/templates";
 import type { Workflow } from "../../nodes/core/workflow";
 import type { NodeResult } from "../../nodes/engine/runContext";
+import { getDeclaration } from "../../nodes/registry";
 import type { ImageEmbeddingValue, ImageValue, NoisyLatentsValue } from "../../nodes/engine/values";
 import { InputError } from "../../server/errors";
 import { NoiseStream } from "../../server/unclip/noise";
@@ -201,6 +203,25 @@ describeWithFixtures("partial schedules in the stage functions", () => {
       const tail = await samplePrior(c, text, { ...o, partial: { startStep: k, startLatents: head } });
       expect(sameBits(tail.data, full.data), `k = ${k}`).toBe(true);
     }
+  });
+});
+
+describe("checked before anything runs (graph rules)", () => {
+  const codes = (wf: Workflow) => checkWorkflow(wf, getDeclaration).errors.filter((e) => e.code === "step_range");
+  const withDecoder = (params: Record<string, unknown>) => {
+    const wf = base();
+    Object.assign(wf.nodes.find((n) => n.id === "decoder")!.params, params);
+    return wf;
+  };
+
+  it("a start step without “Continue from”, latents without a start step, an empty range", () => {
+    expect(codes(base())).toEqual([]);
+    expect(codes(split(base(), "decoder", 2))).toEqual([]);
+    expect(codes(withDecoder({ startStep: 2 }))).toMatchObject([{ nodeId: "decoder", param: "startStep", port: "noisyLatents" }]);
+    expect(codes(withDecoder({ startStep: 3, endStep: 2 }))[0].message).toMatch(/Start step \(3\) must be below End step \(2\)/);
+    const unset = split(base(), "decoder", 2);
+    unset.nodes.find((n) => n.id === "decoderB")!.params.startStep = 0;
+    expect(codes(unset)).toMatchObject([{ nodeId: "decoderB", param: "startStep", message: expect.stringMatching(/Start step is 0/) as unknown }]);
   });
 });
 
