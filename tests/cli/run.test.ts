@@ -66,7 +66,9 @@ describe("unclip run: refusals", () => {
     expect(lines[0]).toBe(`unclip run: ${workflowFile}: 5 problems:`);
     expect(lines).toHaveLength(6);
     expect(r.stderr).toContain('--set nosuchnode.seed: no node "nosuchnode" in the workflow');
-    expect(r.stderr).toContain('--set decoder.nosuchparam: Decoder (decoder) has no parameter "nosuchparam" (parameters: guidanceScale, seed)');
+    expect(r.stderr).toContain(
+      '--set decoder.nosuchparam: Decoder (decoder) has no parameter "nosuchparam" (parameters: guidanceScale, seed, startStep, endStep)',
+    );
     expect(r.stderr).toMatch(/Decoder \(decoder\): parameter "Guidance scale" has the wrong type: .*\(got "loud"\) \(from --set decoder.guidanceScale=loud\)/);
     expect(r.stderr).toMatch(/Prior scheduler \(priorScheduler\): parameter "Steps" is out of range: .*\(got 1\)/);
     expect(r.stderr).toContain("--set missing-equals: expected NODE_ID.PARAM=VALUE");
