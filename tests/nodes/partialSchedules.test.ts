@@ -9,6 +9,7 @@ import { checkWorkflow } from "../../nodes/core/graphRules";
 import { templateByName } from "../../nodes/core/templates";
 import type { Workflow } from "../../nodes/core/workflow";
 import type { NodeResult } from "../../nodes/engine/runContext";
+import { summarizeValue } from "../../nodes/engine/inspectValue";
 import { getDeclaration } from "../../nodes/registry";
 import type { ImageEmbeddingValue, ImageValue, NoisyLatentsValue } from "../../nodes/engine/values";
 import { InputError } from "../../server/errors";
@@ -76,6 +77,10 @@ describeWithFixtures("partial schedules: 0 → k → T equals 0 → T bit for bi
       expect(stopped).toMatchObject({ kind: "noisy_latents", stage: "prior", step: k, steps: PRIOR_STEPS, seed: 77 });
       expect(stopped.timestep).toBeGreaterThan(0);
       expect(r.get("prior")!.ui?.text).toContain(`steps 0–${k} of ${PRIOR_STEPS}`);
+      // the tensor inspector sees the latents inside the value
+      const summary = summarizeValue(stopped);
+      expect(summary.kind).toBe("noisy_latents");
+      expect(summary.entries.map((e) => e.name)).toEqual(["latents"]);
       const embA = (ref.get("prior")!.outputs.imageEmbedding as ImageEmbeddingValue).embeds.data;
       const embB = (r.get("priorB")!.outputs.imageEmbedding as ImageEmbeddingValue).embeds.data;
       expect(sameBits(embA, embB)).toBe(true);
