@@ -10,7 +10,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { CancelledError, isUnclipError } from "../errors";
 import { createExecutorServices } from "../executorServices";
-import { executeWorkflow, toRunError } from "../graph/executor";
+import { toRunError } from "../graph/executor";
+import { executeRun } from "../graph/sweep";
 import type { ValidationError } from "../../nodes/core/graphRules";
 import type { RunEvent } from "../../nodes/core/runEvents";
 import type { ArtifactRef } from "../../nodes/engine/runContext";
@@ -61,7 +62,8 @@ async function run(m: Extract<ToThread, { type: "run" }>): Promise<void> {
     if (event.type === "node.finished") postState();
   };
   try {
-    const report = await executeWorkflow(services, m.workflow, {
+    // a workflow with a sweep runs all its cells here, sharing this thread's cache
+    const report = await executeRun(services, m.workflow, {
       runId: m.runId,
       signal: controller.signal,
       previewEvery: m.options.previewEvery ?? 0,
