@@ -135,8 +135,8 @@ describeWithFixtures("sweeps on unclip-tiny", () => {
     // size: margins and label bands, then 3 × 2 cells (each the cell image enlarged by a whole factor) with gaps
     const cell = await sharp(cellImages[0].png).metadata();
     const { layout } = info;
-    expect(layout.cellWidth).toBe(cell.width! * layout.scale);
-    expect(layout.cellHeight).toBe(cell.height! * layout.scale);
+    expect(layout.cellWidth).toBe(cell.width * layout.scale);
+    expect(layout.cellHeight).toBe(cell.height * layout.scale);
     expect(layout.cellWidth).toBeGreaterThanOrEqual(128);
     const meta = await sharp(grid.png).metadata();
     expect([meta.width, meta.height]).toEqual([layout.width, layout.height]);
@@ -152,7 +152,7 @@ describeWithFixtures("sweeps on unclip-tiny", () => {
     const y0 = layout.top + 1 * (layout.cellHeight + layout.gap);
     for (const [px, py] of [
       [0, 0],
-      [cell.width! - 1, cell.height! - 1],
+      [cell.width - 1, cell.height - 1],
       [7, 13],
     ]) {
       const want = Array.from(cellRaw.data.subarray((py * cellRaw.info.width + px) * 3, (py * cellRaw.info.width + px) * 3 + 3));
@@ -225,7 +225,9 @@ describe("sweep checks", () => {
     wf.sweep = { axes: [{ node: "decoder", param: "seed", values: [1, 2] }] };
     // the decoder's seed parameter is overridden by the wire from the Seed node
     expect(problems(wf)[0]).toMatchObject({ nodeId: "decoder", param: "seed" });
-    expect(problems(wf)[0].message).toMatch(/parameter "Seed" is taken from the wire from seed, so sweeping it would change nothing; sweep the node it comes from$/);
+    expect(problems(wf)[0].message).toMatch(
+      /parameter "Seed" is taken from the wire from seed, so sweeping it would change nothing; sweep the node it comes from$/,
+    );
   });
 
   it("checks every value with the parameter's own schema, naming node, parameter and value", () => {
