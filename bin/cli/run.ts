@@ -239,7 +239,9 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
     progress.stop();
     if (!quiet && report.sweep) {
       const { executions, executionsUncached } = report.sweep;
-      process.stderr.write(`sweep of ${report.sweep.cells.length} cells: ${executions} node executions (${executionsUncached - executions} saved by the cache)\n`);
+      process.stderr.write(
+        `sweep of ${report.sweep.cells.length} cells: ${executions} node executions (${executionsUncached - executions} saved by the cache)\n`,
+      );
     }
     if (!quiet) {
       const cached = report.cached.length ? `, ${report.cached.length} cached` : "";

@@ -128,13 +128,23 @@ export function checkSweep(wf: SweepWorkflow, sweep: Sweep, declarationOf: Decla
       return;
     }
     if (axis.range && !spec.schema.safeParse(axis.range.from).success && typeof spec.default !== "number") {
-      errors.push({ code: "param_wrong_type", nodeId: node.id, param: axis.param, message: `${where}: parameter "${spec.label}" is not a number, so it takes a list of values, not a range` });
+      errors.push({
+        code: "param_wrong_type",
+        nodeId: node.id,
+        param: axis.param,
+        message: `${where}: parameter "${spec.label}" is not a number, so it takes a list of values, not a range`,
+      });
       return;
     }
     for (const value of axisValues(axis)) {
       const checked = parseParam(spec, value);
       if ("problem" in checked) {
-        errors.push({ code: checked.problem.code, nodeId: node.id, param: axis.param, message: `${where}: value ${describeValue(value, 60)}: ${checked.problem.message}` });
+        errors.push({
+          code: checked.problem.code,
+          nodeId: node.id,
+          param: axis.param,
+          message: `${where}: value ${describeValue(value, 60)}: ${checked.problem.message}`,
+        });
         break; // one value per axis is enough to say what is wrong
       }
     }

@@ -28,27 +28,26 @@ export const SweepAxis = z.object({
 });
 export type SweepAxis = z.infer<typeof SweepAxis>;
 
-export const Sweep = z
-  .object({ axes: z.array(SweepAxis).min(1).max(MAX_SWEEP_AXES) })
-  .superRefine((sweep, ctx) => {
-    sweep.axes.forEach((axis, i) => {
-      const path = ["axes", i];
-      if ((axis.values === undefined) === (axis.range === undefined)) {
-        ctx.addIssue({ code: "custom", path, message: `axis ${i + 1} (${axis.node}.${axis.param}) needs either "values" or "range", not both or neither` });
-        return;
+export const Sweep = z.object({ axes: z.array(SweepAxis).min(1).max(MAX_SWEEP_AXES) }).superRefine((sweep, ctx) => {
+  sweep.axes.forEach((axis, i) => {
+    const path = ["axes", i];
+    if ((axis.values === undefined) === (axis.range === undefined)) {
+      ctx.addIssue({ code: "custom", path, message: `axis ${i + 1} (${axis.node}.${axis.param}) needs either "values" or "range", not both or neither` });
+      return;
+    }
+    if (axis.range) {
+      const n = rangeCount(axis.range);
+      if (axis.range.to < axis.range.from)
+        ctx.addIssue({ code: "custom", path: [...path, "range"], message: `range "to" (${axis.range.to}) is below "from" (${axis.range.from})` });
+      else if (n > MAX_AXIS_VALUES) {
+        ctx.addIssue({ code: "custom", path: [...path, "range"], message: `the range gives ${n} values; at most ${MAX_AXIS_VALUES} per axis` });
       }
-      if (axis.range) {
-        const n = rangeCount(axis.range);
-        if (axis.range.to < axis.range.from) ctx.addIssue({ code: "custom", path: [...path, "range"], message: `range "to" (${axis.range.to}) is below "from" (${axis.range.from})` });
-        else if (n > MAX_AXIS_VALUES) {
-          ctx.addIssue({ code: "custom", path: [...path, "range"], message: `the range gives ${n} values; at most ${MAX_AXIS_VALUES} per axis` });
-        }
-      }
-    });
-    if (sweep.axes.length === 2 && sweep.axes[0].node === sweep.axes[1].node && sweep.axes[0].param === sweep.axes[1].param) {
-      ctx.addIssue({ code: "custom", path: ["axes", 1], message: `both axes sweep ${sweep.axes[0].node}.${sweep.axes[0].param}` });
     }
   });
+  if (sweep.axes.length === 2 && sweep.axes[0].node === sweep.axes[1].node && sweep.axes[0].param === sweep.axes[1].param) {
+    ctx.addIssue({ code: "custom", path: ["axes", 1], message: `both axes sweep ${sweep.axes[0].node}.${sweep.axes[0].param}` });
+  }
+});
 export type Sweep = z.infer<typeof Sweep>;
 
 /** Values in a range, counted without building them (a range of 10¹² values is refused, not listed). */
@@ -72,4 +71,3 @@ export function axisValues(axis: SweepAxis): SweepValue[] {
 export function sweepCellCount(sweep: Sweep): number {
   return sweep.axes.reduce((n, a) => n * (a.values ? a.values.length : Math.min(rangeCount(a.range!), MAX_AXIS_VALUES)), 1);
 }
-

@@ -39,12 +39,7 @@ export interface ExecutorServices {
   modelsDir: string;
   valueBytes(v: unknown): number;
   readUpload(name: string): Promise<Uint8Array>;
-  saveImage(
-    runId: string,
-    nodeId: string,
-    png: Uint8Array,
-    info: SaveImageInfo,
-  ): Promise<ArtifactRef>;
+  saveImage(runId: string, nodeId: string, png: Uint8Array, info: SaveImageInfo): Promise<ArtifactRef>;
   /** Store a node's teaching trace (JSON text); without it (the headless CLI) nothing is traced. */
   saveTrace?(runId: string, nodeId: string, json: string): Promise<ArtifactRef>;
   /** What the tensor inspector shows of a port's value (shape, dtype, statistics, pictures). */

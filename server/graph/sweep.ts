@@ -136,7 +136,13 @@ async function executeSweep(services: ExecutorServices, workflow: Workflow, swee
     };
     const withText = addPngTextChunks(png, { [WORKFLOW_PNG_KEYWORD]: JSON.stringify(workflow), [SWEEP_PNG_KEYWORD]: JSON.stringify(info) });
     const title = `${cells.length} cells: ${info.axes.map((a) => a.title).join(" × ")}`;
-    grid = await services.saveImage(o.runId, gridNode, withText, { width: layout.width, height: layout.height, kind: "image", index: 0, sweep: { label: title, grid: true } });
+    grid = await services.saveImage(o.runId, gridNode, withText, {
+      width: layout.width,
+      height: layout.height,
+      kind: "image",
+      index: 0,
+      sweep: { label: title, grid: true },
+    });
     // the node shows the grid (each cell's own images are in the gallery and in the report)
     merged.ui[gridNode] = { ...merged.ui[gridNode], images: [grid] };
     emit({ type: "sweep.grid", runId: o.runId, nodeId: gridNode, grid });

@@ -20,7 +20,9 @@ export function checkSweepRun(wf: Workflow, sweep: Sweep, registry: NodeRegistry
   if (errors.length) return errors;
   const count = sweepCellCount(sweep);
   if (count > limits.maxSweepCells) {
-    return [{ code: "limit_exceeded", nodeId: sweep.axes[0].node, param: sweep.axes[0].param, message: limitMessage("maxSweepCells", count, limits, "the sweep: ") }];
+    return [
+      { code: "limit_exceeded", nodeId: sweep.axes[0].node, param: sweep.axes[0].param, message: limitMessage("maxSweepCells", count, limits, "the sweep: ") },
+    ];
   }
   let images = 0;
   for (const cell of sweepCells(sweep)) {
