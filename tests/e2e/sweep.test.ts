@@ -69,7 +69,12 @@ suite(`sweeps in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
       const text = readPngTextChunks(png)[SWEEP_PNG_KEYWORD];
       return text ? { id, info: JSON.parse(text) as SweepGridInfo } : null;
     };
-    await expect.poll(grid, { timeout: 150_000, interval: 1_000 }).not.toBeNull();
+    try {
+      await expect.poll(grid, { timeout: 150_000, interval: 1_000 }).not.toBeNull();
+    } catch (err) {
+      await screenshot(page, "sweep-failed-no-grid");
+      throw new Error(`no grid; the server said:\n${server.log().slice(-3000)}`, { cause: err });
+    }
     const { id, info } = (await grid())!;
     expect([info.columns, info.rows]).toEqual([3, 2]);
     expect(info.axes.map((a) => `${a.title}: ${a.labels.join(" ")}`)).toEqual(["Decoder · Guidance scale: 1 4 8", "Seed · Seed: 1 2"]);

@@ -156,7 +156,12 @@ export function applyRunEvent(s: RunsState, e: StreamEvent): RunsState {
     case "sweep.grid": {
       const grid = asUi({ images: [e.grid] })?.images?.[0];
       if (!grid) return s;
-      return withRun(s, e.runId, (r) => ({ ...r, sweep: { done: r.sweep?.done ?? 0, total: r.sweep?.total ?? 0, ...r.sweep, grid, gridNode: e.nodeId } }));
+      return withRun(s, e.runId, (r) => {
+        const withGrid = { ...r, sweep: { done: r.sweep?.done ?? 0, total: r.sweep?.total ?? 0, ...r.sweep, grid, gridNode: e.nodeId } };
+        // the output node shows the grid instead of the last cell's images
+        const n = r.nodes[e.nodeId];
+        return n?.state === "done" || n?.state === "cached" ? setNode(withGrid, e.nodeId, { ...n, ui: { ...n.ui, images: [grid] } }) : withGrid;
+      });
     }
     default:
       return s;

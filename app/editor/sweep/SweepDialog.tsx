@@ -286,7 +286,7 @@ export function SweepButton() {
       type="button"
       onClick={() => useSweepDialog.getState().show()}
       data-testid="sweep-button"
-      className={`rounded-md px-2.5 py-1.5 text-sm outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400 ${sweep ? "text-sky-300" : "text-slate-200"}`}
+      className={`whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400 ${sweep ? "text-sky-300" : "text-slate-200"}`}
       title={sweep ? "This workflow runs as a sweep (a grid of parameter values): edit it" : "Run a grid of parameter values (a sweep)"}
     >
       Sweep{shape ? ` ${shape}` : ""}
