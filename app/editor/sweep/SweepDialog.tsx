@@ -22,8 +22,8 @@ const FIELD = "w-full rounded-md bg-slate-950 px-2 py-1.5 text-sm text-slate-100
 /** Whether the dialog is open, and a parameter to start it with ("Sweep this parameter"). */
 export const useSweepDialog = create<{
   open: boolean;
-  start?: { node: string; param: string };
-  show(start?: { node: string; param: string }): void;
+  start?: { node: string; param?: string };
+  show(start?: { node: string; param?: string }): void;
   hide(): void;
 }>()((set) => ({
   open: false,
@@ -145,10 +145,12 @@ function SweepForm({ actions }: { actions: EditorActions }) {
       const spec = sweepable.find((n) => n.id === a.node)?.params.find((p) => p.name === a.param);
       return { node: a.node, param: a.param, text: axisText(a, kindOfDefault(spec?.default)) };
     });
-    if (start && !fromSweep.some((r) => r.node === start.node && r.param === start.param)) {
-      const node = sweepable.find((n) => n.id === start.node);
-      const spec = node?.params.find((p) => p.name === start.param);
-      const row = { ...start, text: startText(node?.values[start.param] ?? spec?.default) };
+    const startNode = start ? sweepable.find((n) => n.id === start.node) : undefined;
+    // from a node's menu: its first parameter a sweep can set
+    const startParam = start?.param ?? startNode?.params[0]?.name;
+    if (start && startNode && startParam && !fromSweep.some((r) => r.node === start.node && r.param === startParam)) {
+      const spec = startNode.params.find((p) => p.name === startParam);
+      const row = { node: start.node, param: startParam, text: startText(startNode.values[startParam] ?? spec?.default) };
       return fromSweep.length >= 2 ? [fromSweep[0], row] : [...fromSweep, row];
     }
     return fromSweep.length ? fromSweep : [{ node: "", param: "", text: "" }];
