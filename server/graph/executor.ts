@@ -29,6 +29,8 @@ export interface SaveImageInfo {
 export interface SweepImageInfo {
   cell?: number;
   label: string;
+  /** A cell's values (so the gallery shows the parameters that made this image, not the sweep's base). */
+  overrides?: { node: string; param: string; value: unknown }[];
   grid?: boolean;
 }
 

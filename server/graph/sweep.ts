@@ -75,7 +75,7 @@ async function executeSweep(services: ExecutorServices, workflow: Workflow, swee
     const cellServices: ExecutorServices = {
       ...services,
       async saveImage(runId, nodeId, png, info) {
-        const tagged = { ...info, sweep: { cell: cell.index, label } };
+        const tagged = { ...info, sweep: { cell: cell.index, label, overrides: cell.overrides } };
         const ref = await services.saveImage(runId, nodeId, png, tagged);
         mine.push({ nodeId, png, info: tagged, ref });
         return ref;

@@ -4,6 +4,8 @@ import { applyRunEvent, emptyRuns } from "../../app/editor/lib/runState";
 import { graphToWorkflow } from "../../app/editor/lib/convert";
 import { axisText, parseAxisText } from "../../app/editor/sweep/sweepText";
 import { parseWorkflow } from "../../nodes/core/workflow";
+import { cellOverrides, runParameters } from "../../app/gallery/runParams";
+import { templateByName } from "../../nodes/core/templates";
 
 describe("the Sweep dialog's values", () => {
   it("reads lists and ranges by the parameter's kind, and writes them back", () => {
@@ -46,5 +48,29 @@ describe("a sweep in the editor", () => {
     s = applyRunEvent(s, { type: "sweep.grid", runId: "r", nodeId: "save", grid });
     expect(s.runs.r.sweep?.grid).toEqual(grid);
     expect(s.runs.r.nodes.save).toEqual({ state: "done", ms: 3, ui: { images: [grid] } });
+  });
+});
+
+describe("a sweep cell in the gallery", () => {
+  it("shows the cell's own values, not the sweep's base", () => {
+    const snapshot = JSON.stringify(templateByName("Compare decoder guidance scales"));
+    const titles = new Map([["unclip.decoder", { title: "Decoder", params: [{ name: "guidanceScale", label: "Guidance scale" }] }]]);
+    const meta = {
+      index: 0,
+      sweep: {
+        cell: 4,
+        label: "…",
+        overrides: [
+          { node: "decoder", param: "guidanceScale", value: 4 },
+          { node: "seed", param: "seed", value: 2 },
+        ],
+      },
+    };
+    const params = runParameters(snapshot, titles, cellOverrides(meta));
+    expect(params.find((n) => n.nodeId === "decoder")!.params).toContainEqual(["Guidance scale", "4"]);
+    expect(params.find((n) => n.nodeId === "seed")!.params).toContainEqual(["seed", "2"]);
+    expect(runParameters(snapshot, titles).find((n) => n.nodeId === "decoder")!.params).toContainEqual(["Guidance scale", "8"]);
+    expect(cellOverrides({ index: 0 })).toEqual([]);
+    expect(cellOverrides(null)).toEqual([]);
   });
 });

@@ -46,6 +46,10 @@ describeWithFixtures("a sweep through the queue on unclip-tiny", () => {
         "Decoder · Guidance scale = 1, Seed · Seed = 6",
         "Decoder · Guidance scale = 8, Seed · Seed = 6",
       ]);
+      expect((cells[3].meta!.sweep as { overrides: unknown }).overrides).toEqual([
+        { node: "decoder", param: "guidanceScale", value: 8 },
+        { node: "seed", param: "seed", value: 6 },
+      ]);
       const grid = images.find((a) => (a.meta?.sweep as { grid?: boolean } | undefined)?.grid)!;
       expect(grid.nodeId).toBe("save");
       const text = readPngTextChunks(await readFile(path.join(dataDir(), grid.path)));
