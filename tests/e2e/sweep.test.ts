@@ -90,4 +90,28 @@ suite(`sweeps in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await page.keyboard.press("Escape");
     await page.close();
   }, 240_000);
+
+  it("runs the Compare decoder guidance scales template from the Templates menu into its grid", async () => {
+    const page = await openEditor(browser, server.url);
+    await page.getByRole("button", { name: "Templates", exact: true }).click();
+    await page.getByRole("menuitem", { name: "Compare decoder guidance scales", exact: true }).click();
+    await expect.poll(() => page.getByTestId("workflow-name").textContent()).toContain("Compare decoder guidance scales");
+    expect(await page.getByTestId("sweep-button").textContent()).toMatch(/^Sweep 3×2/);
+    await page.getByRole("button", { name: "Run" }).click();
+    const gridInfo = async () => {
+      const id = await node(page, "save")
+        .locator("img[data-output-image]")
+        .first()
+        .getAttribute("data-output-image", { timeout: 1_000 })
+        .catch(() => null);
+      if (!id) return null;
+      const text = readPngTextChunks(new Uint8Array(await (await fetch(`${server.url}/api/artifacts/${id}`)).arrayBuffer()))[SWEEP_PNG_KEYWORD];
+      return text ? (JSON.parse(text) as SweepGridInfo) : null;
+    };
+    await expect.poll(gridInfo, { timeout: 150_000, interval: 1_000 }).not.toBeNull();
+    const info = (await gridInfo())!;
+    expect(info.cells.map((c) => c.label)).toContain("Decoder · Guidance scale = 8, Seed · Seed = 2");
+    await screenshot(page, "sweep-03-template");
+    await page.close();
+  }, 240_000);
 });
