@@ -4,8 +4,9 @@
  * onnxruntime-node's `session.run` is a synchronous native call and the guidance, image and PNG
  * work is CPU-bound JavaScript; here they hold only this thread, so the web server's event loop
  * keeps answering requests while a run goes. Runs are executed by the very same `executeRun`
- * (a plain run, or every cell of a sweep) as everywhere else; only the database and the data directory stay with the main thread, which
- * answers this thread's requests for them (uploads, artifacts).
+ * (a plain run, or every cell of a sweep) as everywhere else; only the database and the data
+ * directory stay with the main thread, which answers this thread's requests for them (uploads,
+ * artifacts).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { CancelledError, isUnclipError } from "../errors";
