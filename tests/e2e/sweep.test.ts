@@ -88,6 +88,16 @@ suite(`sweeps in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await page.getByTestId("sweep-button").click();
     expect(await page.getByTestId("sweep-dialog").getByLabel("Axis 2 values").inputValue()).toBe("1..2");
     await page.keyboard.press("Escape");
+    await page.getByTestId("sweep-dialog").waitFor({ state: "detached" });
+
+    // a node's menu starts a sweep of that node: here the super-res scheduler's steps, as a second axis
+    await node(page, "superResScheduler").locator("header").click({ button: "right" });
+    await page.getByTestId("node-menu").getByRole("menuitem", { name: "Sweep a parameter…" }).click();
+    const again = page.getByTestId("sweep-dialog");
+    expect(await again.getByLabel("Axis 1 node").inputValue()).toBe("decoder");
+    expect(await again.getByLabel("Axis 2 node").inputValue()).toBe("superResScheduler");
+    expect(await again.getByLabel("Axis 2 parameter").inputValue()).toBe("numInferenceSteps");
+    await again.getByRole("button", { name: "Cancel" }).click();
     await page.close();
   }, 240_000);
 

@@ -6,7 +6,7 @@
  * workflow, where Run runs it. The toolbar's Sweep button opens it and shows a running sweep's
  * cells done / total.
  */
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { create } from "zustand";
 import { rangeCount, type Sweep, type SweepAxis } from "../../../nodes/core/sweepFormat";
 import { errorMessage, useTRPCClient } from "../../trpc/client";
@@ -251,22 +251,35 @@ function SweepForm({ actions }: { actions: EditorActions }) {
 
 export function SweepDialog({ actions }: { actions: EditorActions }) {
   const open = useSweepDialog((s) => s.open);
-  if (!open) return null;
+  return open ? <SweepModal actions={actions} /> : null;
+}
+
+function SweepModal({ actions }: { actions: EditorActions }) {
+  const box = useRef<HTMLDivElement>(null);
   const close = () => useSweepDialog.getState().hide();
+  useEffect(() => {
+    // opened from the toolbar or a node's menu: focus moves into the dialog, and Escape closes it wherever focus is
+    box.current?.querySelector<HTMLElement>("select, input, textarea")?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        e.stopPropagation();
+        useSweepDialog.getState().hide();
+      }
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }, []);
   return (
     <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/50" onMouseDown={(e) => e.target === e.currentTarget && close()}>
       <div
+        ref={box}
         role="dialog"
         aria-modal="true"
         aria-label="Sweep"
         data-testid="sweep-dialog"
+        // the editor's shortcuts (Delete, Ctrl+Z, Ctrl+Enter…) stay off while focus is in the dialog
+        onKeyDown={(e) => e.stopPropagation()}
         className="max-h-[92vh] w-[560px] max-w-[94vw] overflow-y-auto rounded-xl border border-slate-700 bg-slate-900 p-4 shadow-2xl"
-        onKeyDown={(e) => {
-          if (e.key === "Escape") {
-            e.stopPropagation();
-            close();
-          }
-        }}
       >
         <h2 className="mb-2 text-base font-semibold text-slate-100">Sweep: a grid of parameter values</h2>
         <SweepForm actions={actions} />
