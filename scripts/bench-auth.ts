@@ -28,6 +28,7 @@ const { createServices } = await import("../server/services");
 const { RunQueue } = await import("../server/queue/runQueue");
 const { dbRunStore } = await import("../server/queue/dbRunStore");
 const { EventHub } = await import("../server/queue/eventHub");
+const { emptyWorkflow } = await import("../nodes/core/workflow");
 type Viewer = import("../server/db/ownership").Viewer;
 
 const RUNS = 10_000;
@@ -121,7 +122,7 @@ try {
     new EventHub(),
   );
   await queue.start();
-  const wf = (name: string) => ({ format: "unclip-studio/workflow" as const, version: 1 as const, name, nodes: [], links: [] });
+  const wf = (name: string) => emptyWorkflow(name);
   for (let i = 1; i <= 5; i++) await queue.enqueue(wf(`A${i}`), {}, null, students[0].id);
   await queue.enqueue(wf("B1"), {}, null, students[1].id);
   release();

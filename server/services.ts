@@ -13,7 +13,8 @@ import { cacheLimitBytes, createExecutorServices, deviceFromEnv } from "./execut
 import { ExecutorThread, executorThreadFromEnv } from "./executorThread/executorThread";
 import { ThreadedRunQueue } from "./executorThread/threadedRunQueue";
 import type { OutputCache } from "./graph/cache";
-import { type ExecutorServices, executeWorkflow } from "./graph/executor";
+import type { ExecutorServices } from "./graph/executor";
+import { executeRun } from "./graph/sweep";
 import type { ModelHost } from "./graph/modelHost";
 import type { NodeRegistry } from "./graph/registry";
 import type { RunQueueBackend } from "./queue/types";
@@ -64,7 +65,8 @@ export function createServices(env: Env = getEnv()): Services {
         data: new Uint8Array(png),
         width: info.width,
         height: info.height,
-        meta: { index: info.index },
+        // a sweep's cell or grid says which, so the gallery can tell the cell's parameters
+        meta: { index: info.index, ...(info.sweep ? { sweep: info.sweep } : {}) },
       });
       return { id: a.id, url: `/api/artifacts/${a.id}`, width: info.width, height: info.height, kind: info.kind };
     },
@@ -76,7 +78,7 @@ export function createServices(env: Env = getEnv()): Services {
   const executor = createExecutorServices({ modelsDir: env.modelsDir, ...storage });
   const hub = new EventHub();
   const execute: Execute = (run, signal, onEvent) =>
-    executeWorkflow(executor, run.workflow, { runId: run.id, signal, previewEvery: run.options.previewEvery ?? 0, trace: run.options.trace, onEvent });
+    executeRun(executor, run.workflow, { runId: run.id, signal, previewEvery: run.options.previewEvery ?? 0, trace: run.options.trace, onEvent });
   let queue: RunQueueBackend;
   let thread: ExecutorThread | null = null;
   if (env.redisUrl) queue = new BullmqRunQueue({ redisUrl: env.redisUrl, hub, registry: executor.registry });

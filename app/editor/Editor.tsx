@@ -17,6 +17,7 @@ import { ResultsStrip } from "./ResultsStrip";
 import { Palette } from "./Palette";
 import { ShortcutsOverlay } from "./ShortcutsOverlay";
 import { SidePanel } from "./SidePanel";
+import { SweepDialog } from "./sweep/SweepDialog";
 import { TeachPanel } from "./teach/TeachPanel";
 import { isDirty, useGraph } from "./state/graphStore";
 import { useTabs } from "./state/tabsStore";
@@ -88,6 +89,7 @@ function EditorInner({ aside }: { aside?: ReactNode }) {
       </div>
       <Palette />
       <Dialogs actions={actions} />
+      <SweepDialog actions={actions} />
       <ShortcutsOverlay />
       <NodeMenu actions={actions} />
       <Notices />

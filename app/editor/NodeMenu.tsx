@@ -4,6 +4,7 @@ import { useEffect, useRef } from "react";
 import { convertibleParams } from "../../nodes/core/paramInputs";
 import { NODE_COLORS } from "../../nodes/core/workflow";
 import type { NodeColor } from "./lib/types";
+import { useSweepDialog } from "./sweep/SweepDialog";
 import { useGraph } from "./state/graphStore";
 import { useUi } from "./state/uiStore";
 import type { EditorActions } from "./useEditorActions";
@@ -77,6 +78,11 @@ export function NodeMenu({ actions }: { actions: EditorActions }) {
         Run to here
         <span className="font-mono text-[11px] text-slate-500">Alt+Enter</span>
       </button>
+      {decl && decl.params.length > 0 && (
+        <button type="button" role="menuitem" className={ITEM} onClick={act(() => useSweepDialog.getState().show({ node: node.id }))}>
+          Sweep a parameter…
+        </button>
+      )}
       {convertible.length > 0 && (
         <>
           <div className="my-1 border-t border-slate-700" role="separator" />

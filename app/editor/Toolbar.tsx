@@ -10,6 +10,7 @@ import { isDirty, useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
 import { useClassroom } from "./teach/classroom";
+import { SweepButton } from "./sweep/SweepDialog";
 import { nextTheme, useTheme } from "./theme";
 import type { EditorActions } from "./useEditorActions";
 
@@ -160,6 +161,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       <button type="button" className={TOOL} onClick={() => useUi.getState().requestFit()} title="Show the whole graph">
         Fit view
       </button>
+      <SweepButton />
       <TeachControls />
       <Link href="/learn" className={TOOL} title="Step-by-step lessons on this editor, and the glossary">
         Learn

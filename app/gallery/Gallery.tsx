@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useClassUser } from "../editor/AccountMenu";
 import { useTRPC } from "../trpc/client";
-import { runParameters } from "./runParams";
+import { cellOverrides, runParameters } from "./runParams";
 
 const PAGE = 48;
 
@@ -16,6 +16,7 @@ interface GalleryImage {
   width: number | null;
   height: number | null;
   createdAt: Date;
+  meta?: Record<string, unknown> | null;
 }
 
 function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose: () => void; onStep: (d: 1 | -1) => void }) {
@@ -26,11 +27,11 @@ function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose: ()
   const params = useMemo(() => {
     if (!run.data || !catalog.data) return null;
     try {
-      return runParameters(run.data.workflowSnapshot, new Map(catalog.data.map((d) => [d.type, d])));
+      return runParameters(run.data.workflowSnapshot, new Map(catalog.data.map((d) => [d.type, d])), cellOverrides(image.meta));
     } catch {
       return null;
     }
-  }, [run.data, catalog.data]);
+  }, [run.data, catalog.data, image.meta]);
 
   useEffect(() => {
     closeButton.current?.focus();

@@ -11,7 +11,10 @@ import type { ArtifactRef } from "../../nodes/engine/runContext";
 import { getEnv } from "../../server/env";
 import { InputError } from "../../server/errors";
 import { createExecutorServices } from "../../server/executorServices";
-import { executeWorkflow } from "../../server/graph/executor";
+import type { SaveImageInfo } from "../../server/graph/executor";
+import { executeRun } from "../../server/graph/sweep";
+import { cacheLimitBytes } from "../../server/executorServices";
+import { applySweepFlags } from "./sweepFlags";
 import type { NodeRegistry } from "../../server/graph/registry";
 import { validateWorkflow } from "../../server/graph/validate";
 import { parseWorkflow, type Workflow, WorkflowFormatError } from "../../nodes/core/workflow";
@@ -24,13 +27,16 @@ import { checkWritableDir, readInputFile } from "./guards";
 import { choiceFlag, parse, UsageError } from "./args";
 import { createProgressReporter } from "./progress";
 
-export const RUN_USAGE = `usage: unclip run WORKFLOW.json [--set NODE_ID.PARAM=VALUE …] [--output-dir DIR]
-  [--models-dir DIR] [--device auto|cpu|cuda] [--quiet]
+export const RUN_USAGE = `usage: unclip run WORKFLOW.json [--set NODE_ID.PARAM=VALUE …] [--sweep NODE_ID.PARAM=V1,V2,… …]
+  [--output-dir DIR] [--models-dir DIR] [--device auto|cpu|cuda] [--quiet]
 WORKFLOW is a workflow exported from the editor, or a PNG the app saved (it carries its workflow).
 --set changes a node's parameter; VALUE is read as JSON when it parses (5, 2.5, true, "text"),
 as text otherwise. Save Image nodes write PNGs into --output-dir (default ./outputs); the files
 written are printed, one per line. Model packages are looked up in --models-dir (default
-MODELS_DIR, else models/). Load Image takes a file path or the name of an uploaded image.`;
+MODELS_DIR, else models/). Load Image takes a file path or the name of an uploaded image.
+--sweep (at most two) runs every combination of the values (a list 1,4,8, a JSON array, or a
+range FROM..TO:STEP) and writes a labelled grid (sweep-grid.png) plus each cell's images
+(cell-01-NODE-0.png, …); a workflow that declares a sweep runs it without the flag.`;
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -123,6 +129,13 @@ export function applySets(workflow: Workflow, sets: readonly string[], registry:
   return { problems, origins };
 }
 
+/** `save-0`; a sweep's cell `cell-03-save-0`; its grid `sweep-grid`. */
+function imageStem(nodeId: string, info: SaveImageInfo): string {
+  if (info.sweep?.grid) return "sweep-grid";
+  const plain = `${fileStem(nodeId)}-${info.index}`;
+  return info.sweep?.cell !== undefined ? `cell-${String(info.sweep.cell + 1).padStart(2, "0")}-${plain}` : plain;
+}
+
 /** A file name from a node id: safe on every file system, never hidden. */
 function fileStem(nodeId: string): string {
   return nodeId.replace(/[^A-Za-z0-9_-]/g, "_") || "image";
@@ -131,6 +144,7 @@ function fileStem(nodeId: string): string {
 export async function runCommand(argv: string[], signal: AbortSignal): Promise<string> {
   const { values, positionals } = parse(argv, {
     set: { type: "string", multiple: true, short: "s" },
+    sweep: { type: "string", multiple: true },
     "output-dir": { type: "string" },
     "models-dir": { type: "string" },
     device: { type: "string" },
@@ -157,12 +171,13 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
   }
 
   const workflow = await readWorkflowFile(file);
+  const sweepFlags = (values.sweep as string[] | undefined) ?? [];
   const written: string[] = [];
   const services = createExecutorServices({
     modelsDir,
     device,
-    // one run per process: nothing would ever be reused
-    cacheBytes: 0,
+    // one run per process: nothing would ever be reused, except between a sweep's cells
+    cacheBytes: workflow.sweep || sweepFlags.length ? cacheLimitBytes() : 0,
     async readUpload(name) {
       // headless, an image is named by its path; names of images uploaded through the app are
       // looked up in the data directory as the server does (and `example:` names first, as
@@ -177,7 +192,7 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
       // previews are for the editor's canvas; headless they are not kept
       if (info.kind !== "image") return { id: `${nodeId}-preview-${info.index}`, url: "", ...ref };
       await mkdir(outputDir, { recursive: true });
-      const stem = `${fileStem(nodeId)}-${info.index}`;
+      const stem = imageStem(nodeId, info);
       for (let n = 0; ; n++) {
         const target = path.join(outputDir, n === 0 ? `${stem}.png` : `${stem}-${n}.png`);
         try {
@@ -194,6 +209,7 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
   });
 
   const { problems, origins } = applySets(workflow, (values.set as string[] | undefined) ?? [], services.registry);
+  problems.push(...applySweepFlags(workflow, sweepFlags, services.registry, parseSetValue));
   const { errors } = validateWorkflow(workflow, services.registry, {
     modelsDir,
     inputFileExists: orExample(getEnv().rootDir, uploadOrFileExists(uploadsDir(getEnv()))),
@@ -209,14 +225,24 @@ export async function runCommand(argv: string[], signal: AbortSignal): Promise<s
 
   const progress = createProgressReporter(quiet);
   try {
-    const report = await executeWorkflow(services, workflow, {
+    const report = await executeRun(services, workflow, {
       runId: `cli-${Date.now().toString(36)}`,
       signal,
       onEvent(e) {
         if (e.type === "node.progress") progress.onProgress({ stage: e.nodeId, step: e.step, steps: e.steps, timestep: e.timestep });
+        if (e.type === "sweep.progress" && e.label && !quiet) {
+          progress.stop();
+          process.stderr.write(`cell ${e.done}/${e.total}: ${e.label}\n`);
+        }
       },
     });
     progress.stop();
+    if (!quiet && report.sweep) {
+      const { executions, executionsUncached } = report.sweep;
+      process.stderr.write(
+        `sweep of ${report.sweep.cells.length} cells: ${executions} node executions (${executionsUncached - executions} saved by the cache)\n`,
+      );
+    }
     if (!quiet) {
       const cached = report.cached.length ? `, ${report.cached.length} cached` : "";
       process.stderr.write(`ran ${report.ran.length} node${report.ran.length === 1 ? "" : "s"}${cached} in ${(report.ms / 1000).toFixed(2)} s\n`);

@@ -19,6 +19,10 @@ export type RunEvent =
   | { type: "node.cached"; runId: string; nodeId: string; ui?: unknown }
   | { type: "node.finished"; runId: string; nodeId: string; ms: number; ui?: unknown }
   | { type: "node.progress"; runId: string; nodeId: string; step: number; steps: number; timestep?: number; preview?: string }
-  | { type: "node.error"; runId: string; nodeId: string; code: string; message: string; port?: string };
+  | { type: "node.error"; runId: string; nodeId: string; code: string; message: string; port?: string }
+  /** A sweep's progress: `done` of `total` cells finished (0 when it starts); `label` names the cell just done. */
+  | { type: "sweep.progress"; runId: string; done: number; total: number; label?: string }
+  /** A sweep's labelled grid, stored as an image of `nodeId` (the output node whose images it shows). */
+  | { type: "sweep.grid"; runId: string; nodeId: string; grid: unknown };
 
 export type RunEventListener = (e: RunEvent) => void;

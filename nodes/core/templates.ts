@@ -21,6 +21,7 @@ import { textProjNode } from "../textProj/node";
 import { tokenizerNode } from "../tokenizer/node";
 import type { NodeDeclaration } from "./types";
 import { exampleValue } from "./examples";
+import { compareGuidanceTemplate } from "./sweepTemplates";
 
 export const DEFAULT_PACKAGE = "toy-shapes";
 export const TEMPLATE_NODE_WIDTH = 280;
@@ -284,7 +285,7 @@ const teaching: Workflow = {
   })),
 };
 
-export const TEMPLATES: readonly Workflow[] = [textToImage, imageVariation, promptInterpolation, teaching];
+export const TEMPLATES: readonly Workflow[] = [textToImage, imageVariation, promptInterpolation, teaching, compareGuidanceTemplate(textToImage)];
 
 export function templateByName(name: string): Workflow | undefined {
   return TEMPLATES.find((t) => t.name === name);

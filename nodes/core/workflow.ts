@@ -5,9 +5,15 @@
  */
 import { z } from "zod";
 import { describeValue } from "./describeValue";
+import { Sweep } from "./sweepFormat";
 
 export const WORKFLOW_FORMAT = "unclip-studio/workflow";
-export const WORKFLOW_VERSION = 1;
+/**
+ * 2: the optional top-level `sweep` (XY grids). Bumped although the field is optional because an
+ * app that knows only version 1 would drop it silently and run one image instead of the grid;
+ * version 2 makes such an app refuse the file instead.
+ */
+export const WORKFLOW_VERSION = 2;
 
 export const WorkflowNode = z.object({
   id: z.string().min(1).max(64),
@@ -50,6 +56,8 @@ export const Workflow = z.object({
   nodes: z.array(WorkflowNode).max(500),
   links: z.array(WorkflowLink).max(2000),
   meta: z.record(z.string(), z.unknown()).optional(),
+  /** Run every combination of up to two parameters' values as one grid (sweep.ts). Since version 2. */
+  sweep: Sweep.optional(),
 });
 
 export type WorkflowNode = z.infer<typeof WorkflowNode>;
@@ -66,8 +74,18 @@ export class WorkflowFormatError extends Error {
 /** A step from format version N to N + 1: takes the raw object, returns it in the next shape. */
 export type WorkflowMigration = (w: Record<string, unknown>) => Record<string, unknown>;
 
+/**
+ * 1 → 2 (sweeps): a version-1 file has no sweep. Version 1 ignored unknown top-level keys, so a
+ * stray `sweep` in a version-1 file never meant anything and must not start meaning a grid now:
+ * it is dropped. Everything else is already in version 2's shape.
+ */
+export const migrateV1toV2: WorkflowMigration = (w) => {
+  const { sweep: _ignored, ...rest } = w;
+  return rest;
+};
+
 /** Migrations from version N to N + 1, applied in order. Version 1 is the first. */
-const MIGRATIONS: Readonly<Record<number, WorkflowMigration>> = {};
+const MIGRATIONS: Readonly<Record<number, WorkflowMigration>> = { 1: migrateV1toV2 };
 
 /**
  * Bring a raw workflow object of any supported version up to `target` by running the migrations

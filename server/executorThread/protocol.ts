@@ -9,7 +9,7 @@ import type { RunError, RunEvent } from "../../nodes/core/runEvents";
 import type { ValidationError } from "../../nodes/core/graphRules";
 import type { Workflow } from "../../nodes/core/workflow";
 import { CancelledError, type ErrorKind, type ErrorPlace, UnclipError } from "../errors";
-import type { RunReport } from "../graph/executor";
+import type { RunReport, SaveImageInfo } from "../graph/executor";
 import type { Device } from "../runtime/device";
 import type { RunOptions } from "../queue/types";
 
@@ -38,7 +38,8 @@ export interface SerializedError {
   cause?: SerializedError;
 }
 
-export type ImageInfo = { width: number; height: number; kind: "image" | "preview"; index: number };
+/** A sweep cell's or grid's image says so (SaveImageInfo.sweep); the main thread stores it with the artifact. */
+export type ImageInfo = SaveImageInfo;
 
 /** Main thread → executor thread. */
 export type ToThread =

@@ -3,14 +3,16 @@
  * makes a run heavy: the executor, its node-output cache, the model host and its ONNX sessions.
  * onnxruntime-node's `session.run` is a synchronous native call and the guidance, image and PNG
  * work is CPU-bound JavaScript; here they hold only this thread, so the web server's event loop
- * keeps answering requests while a run goes. Runs are executed by the very same `executeWorkflow`
- * as everywhere else; only the database and the data directory stay with the main thread, which
- * answers this thread's requests for them (uploads, artifacts).
+ * keeps answering requests while a run goes. Runs are executed by the very same `executeRun`
+ * (a plain run, or every cell of a sweep) as everywhere else; only the database and the data
+ * directory stay with the main thread, which answers this thread's requests for them (uploads,
+ * artifacts).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { CancelledError, isUnclipError } from "../errors";
 import { createExecutorServices } from "../executorServices";
-import { executeWorkflow, toRunError } from "../graph/executor";
+import { toRunError } from "../graph/executor";
+import { executeRun } from "../graph/sweep";
 import type { ValidationError } from "../../nodes/core/graphRules";
 import type { RunEvent } from "../../nodes/core/runEvents";
 import type { ArtifactRef } from "../../nodes/engine/runContext";
@@ -61,7 +63,8 @@ async function run(m: Extract<ToThread, { type: "run" }>): Promise<void> {
     if (event.type === "node.finished") postState();
   };
   try {
-    const report = await executeWorkflow(services, m.workflow, {
+    // a workflow with a sweep runs all its cells here, sharing this thread's cache
+    const report = await executeRun(services, m.workflow, {
       runId: m.runId,
       signal: controller.signal,
       previewEvery: m.options.previewEvery ?? 0,

@@ -16,6 +16,24 @@ import { validateWorkflow } from "./validate";
 import type { Workflow } from "../../nodes/core/workflow";
 import type { SkippedNode } from "../../nodes/core/nodeModes";
 
+/** What a stored image is: its size, kind and index in its node's batch, and, in a sweep, which cell (or the grid). */
+export interface SaveImageInfo {
+  width: number;
+  height: number;
+  kind: "image" | "preview";
+  index: number;
+  sweep?: SweepImageInfo;
+}
+
+/** A sweep's image: a cell's result (its index and label, "Decoder · Guidance scale = 4, …") or the grid. */
+export interface SweepImageInfo {
+  cell?: number;
+  label: string;
+  /** A cell's values (so the gallery shows the parameters that made this image, not the sweep's base). */
+  overrides?: { node: string; param: string; value: unknown }[];
+  grid?: boolean;
+}
+
 export interface ExecutorServices {
   registry: NodeRegistry;
   cache: OutputCache;
@@ -23,12 +41,7 @@ export interface ExecutorServices {
   modelsDir: string;
   valueBytes(v: unknown): number;
   readUpload(name: string): Promise<Uint8Array>;
-  saveImage(
-    runId: string,
-    nodeId: string,
-    png: Uint8Array,
-    info: { width: number; height: number; kind: "image" | "preview"; index: number },
-  ): Promise<ArtifactRef>;
+  saveImage(runId: string, nodeId: string, png: Uint8Array, info: SaveImageInfo): Promise<ArtifactRef>;
   /** Store a node's teaching trace (JSON text); without it (the headless CLI) nothing is traced. */
   saveTrace?(runId: string, nodeId: string, json: string): Promise<ArtifactRef>;
   /** What the tensor inspector shows of a port's value (shape, dtype, statistics, pictures). */
@@ -45,6 +58,11 @@ export interface ExecuteOptions {
   trace?: boolean;
   /** Run only what these nodes need and return their outputs in `values` (instead of the output nodes). */
   targets?: string[];
+  /**
+   * Execute the output nodes even when their cached results would do (a sweep's cell needs its
+   * images as bytes for the grid, and as its own result). What feeds them is still reused.
+   */
+  freshOutputs?: boolean;
 }
 
 export interface RunReport {
@@ -58,6 +76,29 @@ export interface RunReport {
   values?: Record<string, Record<string, unknown>>;
   /** Nodes that did not run because they are bypassed or muted (or need a muted node). */
   skipped: SkippedNode[];
+  /** A sweep's cells and grid (server/graph/sweep.ts); absent for a plain run. */
+  sweep?: SweepReport;
+}
+
+export interface SweepCellReport {
+  index: number;
+  label: string;
+  overrides: { node: string; param: string; value: unknown }[];
+  ran: string[];
+  cached: string[];
+  /** The images this cell's output nodes stored. */
+  images: ArtifactRef[];
+}
+
+export interface SweepReport {
+  cells: SweepCellReport[];
+  /** The labelled grid image (absent when no cell stored an image). */
+  grid?: ArtifactRef;
+  /** The output node whose images make the grid. */
+  gridNode?: string;
+  /** Node executions over all cells, and what separate uncached runs of the cells would have executed. */
+  executions: number;
+  executionsUncached: number;
 }
 
 export class ValidationFailed extends UnclipError {
@@ -119,6 +160,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
   const hits = new Map<string, CacheEntry>();
   const cacheableNodes = new Set<string>();
   const consumers = new Map<string, string[]>();
+  const outputNodes = new Set(plan.outputNodes);
   for (const node of plan.order) {
     const inputKeys = Object.fromEntries(Object.entries(node.inputs).map(([port, src]) => [port, `${keys.get(src.node)}:${src.port}`]));
     const ownCacheable = isCacheable(node.declaration, node.params);
@@ -127,7 +169,7 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
     else cacheableNodes.add(node.id);
     const key = nodeCacheKey(node, inputKeys, ownCacheable ? undefined : o.runId);
     keys.set(node.id, key);
-    const hit = cacheable ? services.cache.get(key) : undefined;
+    const hit = cacheable && !(o.freshOutputs && outputNodes.has(node.id)) ? services.cache.get(key) : undefined;
     // a traced node is run again unless its cached result already carries a trace
     if (hit && (!traced.has(node.id) || hit.result.ui?.trace)) hits.set(node.id, hit);
     for (const src of Object.values(node.inputs)) consumers.set(src.node, [...(consumers.get(src.node) ?? []), node.id]);
@@ -135,7 +177,6 @@ export async function executeWorkflow(services: ExecutorServices, workflow: Work
 
   // 2. what must execute: output nodes and the inputs of whatever executes, unless cached; an
   //    upstream node whose consumers are all cached is not run even if its own entry was evicted
-  const outputNodes = new Set(plan.outputNodes);
   const execute = new Set<string>();
   for (const node of [...plan.order].reverse()) {
     // a traced node must run to be traced, even when everything it feeds is cached

@@ -10,6 +10,7 @@ import type { Workflow } from "../../nodes/core/workflow";
 import type { NodeRegistry } from "./registry";
 import { getEnv } from "../env";
 import { checkWorkLimits, type WorkLimitOptions } from "./workLimits";
+import { checkSweepRun } from "./sweepCheck";
 
 export interface ValidateOptions {
   modelsDir: string;
@@ -30,7 +31,20 @@ export function resolveModelParam(modelsDir: string, value: string): { ok: true;
   return { ok: true, dir };
 }
 
+/**
+ * Every problem of a workflow, and its plan. A workflow with a sweep is also checked cell by
+ * cell (sweepCheck.ts); the plan returned is the workflow's own (the cells differ only in
+ * parameter values). With `targets` the sweep is not looked at: such callers evaluate one node.
+ */
 export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: ValidateOptions): ValidationResult {
+  const result = validateOne(wf, registry, options);
+  if (result.errors.length || !wf.sweep || options.targets) return result;
+  const limits = options.limits ?? getEnv().limits;
+  const errors = checkSweepRun(wf, wf.sweep, registry, limits, (cell, rows) => validateOne(cell, registry, options, rows));
+  return errors.length ? { errors } : result;
+}
+
+function validateOne(wf: Workflow, registry: NodeRegistry, options: ValidateOptions, rows?: Map<string, number>): ValidationResult {
   const result = checkWorkflow(wf, (type) => registry.declaration(type), {
     targets: options.targets,
     checkModel: (value) => {
@@ -40,7 +54,7 @@ export function validateWorkflow(wf: Workflow, registry: NodeRegistry, options: 
   });
   if (!result.plan) return result;
   // the work limits are checked on a valid plan (they read the parsed parameters and the order)
-  const limitErrors = checkWorkLimits(wf, result.plan, { limits: options.limits ?? getEnv().limits, inputFileExists: options.inputFileExists });
+  const limitErrors = checkWorkLimits(wf, result.plan, { limits: options.limits ?? getEnv().limits, inputFileExists: options.inputFileExists, rows });
   if (limitErrors.length) return { errors: limitErrors };
   return result;
 }

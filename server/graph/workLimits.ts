@@ -21,6 +21,8 @@ export interface WorkLimitOptions {
   limits: Limits;
   /** Does an input file named by an image/file parameter exist? Not checked when absent. */
   inputFileExists?: (name: string, param: ParamSpec) => boolean;
+  /** Filled with each planned node's row count (a sweep adds up its cells' images from it). */
+  rows?: Map<string, number>;
 }
 
 /** Values per latent row the largest stage needs (3 × 256 × 256, Karlo's super-res output). */
@@ -39,7 +41,7 @@ export function checkWorkLimits(wf: Workflow, plan: ExecutionPlan, o: WorkLimitO
   const { limits } = o;
   const errors: ValidationError[] = [];
   const byId = new Map(plan.order.map((n) => [n.id, n]));
-  const rows = new Map<string, number>();
+  const rows = o.rows ?? new Map<string, number>();
 
   // A parameter overridden by a wire from a primitive (Text, Integer) takes that primitive's value.
   const effective = (node: PlannedNode, name: string): unknown => {

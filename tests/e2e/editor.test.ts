@@ -130,7 +130,7 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     // export as JSON and import it back
     const [download] = await Promise.all([page.waitForEvent("download"), menu(page, "Export JSON")]);
     const exported = JSON.parse(readFileSync(await download.path(), "utf8")) as { nodes: { id: string; params: Record<string, unknown> }[] };
-    expect(exported).toMatchObject({ format: "unclip-studio/workflow", version: 1, name: "Renamed workflow" });
+    expect(exported).toMatchObject({ format: "unclip-studio/workflow", version: 2, name: "Renamed workflow" });
     expect(exported.nodes.find((n) => n.id === "tokenizer")!.params.prompt).toBe("a saved prompt");
     await menu(page, "New");
     await expect.poll(() => nodeCount(page)).toBe(0);

@@ -9,7 +9,7 @@ import { templateByName } from "../../nodes/core/templates";
 import { readEnv } from "../../server/env";
 import { createExecutorServices } from "../../server/executorServices";
 import type { RunEvent } from "../../nodes/core/runEvents";
-import { type ExecuteOptions, type ExecutorServices, executeWorkflow, type RunReport } from "../../server/graph/executor";
+import { type ExecuteOptions, type ExecutorServices, executeWorkflow, type RunReport, type SaveImageInfo } from "../../server/graph/executor";
 import { createRegistry } from "../../server/graph/registry";
 import { parseWorkflow, WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../nodes/core/workflow";
 import { readUpload } from "../../server/uploads";
@@ -23,7 +23,7 @@ export interface SavedPng {
   runId: string;
   nodeId: string;
   png: Uint8Array;
-  info: { width: number; height: number; kind: "image" | "preview"; index: number };
+  info: SaveImageInfo;
 }
 
 /** Executor services over the fixtures' models, images kept in `saved`, uploads from `dataDir`. */

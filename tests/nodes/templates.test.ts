@@ -7,7 +7,13 @@ import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } f
 
 describe("templates", () => {
   it("are the four named workflows", () => {
-    expect(TEMPLATES.map((t) => t.name)).toEqual(["Text to image", "Image variation", "Prompt interpolation", "Teaching: watch unCLIP draw"]);
+    expect(TEMPLATES.map((t) => t.name)).toEqual([
+      "Text to image",
+      "Image variation",
+      "Prompt interpolation",
+      "Teaching: watch unCLIP draw",
+      "Compare decoder guidance scales",
+    ]);
   });
 
   it("the teaching template traces every executable node and opens the teaching views", () => {

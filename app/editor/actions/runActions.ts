@@ -31,7 +31,9 @@ export function runActions({ client, notify }: ActionContext) {
       if (to) {
         const partial = runToHere(wf, to, g.catalog);
         if (!partial) return notify("Run to here: select an output node, or a node that feeds one directly.", "error");
-        wf = partial.workflow;
+        // running to a node is one run, whatever sweep the workflow declares
+        const { sweep: _sweep, ...single } = partial.workflow;
+        wf = single;
       }
       useUi.getState().setProblems([]);
       try {

@@ -1,6 +1,6 @@
 "use client";
 /** The workflow operations through the API: templates, new, open, save, rename, duplicate, delete, a run's graph. */
-import { parseWorkflow } from "../../../nodes/core/workflow";
+import { emptyWorkflow, parseWorkflow } from "../../../nodes/core/workflow";
 import { errorMessage } from "../../trpc/client";
 import { isDirty, useGraph } from "../state/graphStore";
 import { askConfirm, askName, askWorkflowToOpen } from "../state/uiStore";
@@ -55,7 +55,7 @@ export function workflowActions({ client, trpc, queryClient, notify, refreshList
 
     async newWorkflow() {
       if (!(await mayDiscard())) return;
-      loadGraph({ format: "unclip-studio/workflow", version: 1, nodes: [], links: [] }, { id: null, name: "Untitled" });
+      loadGraph(emptyWorkflow(), { id: null, name: "Untitled" });
       showInUrl(null);
     },
 

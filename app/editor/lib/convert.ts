@@ -4,6 +4,7 @@
  * modes) travel in the workflow's `meta.editor`.
  */
 import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../../nodes/core/workflow";
+import type { Sweep } from "../../../nodes/core/sweep";
 import type { CatalogNode } from "../../../nodes/core/types";
 import { findPort, portColor } from "./ports";
 import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioNode } from "./types";
@@ -65,7 +66,7 @@ export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
   return { nodes, edges };
 }
 
-export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Record<string, unknown> } = {}): Workflow {
+export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Record<string, unknown>; sweep?: Sweep } = {}): Workflow {
   const seedModes: Record<string, Record<string, SeedMode>> = {};
   for (const n of doc.nodes) if (n.data.seedModes && Object.keys(n.data.seedModes).length) seedModes[n.id] = { ...n.data.seedModes };
   const { editor: _old, ...meta } = info.meta ?? {};
@@ -94,6 +95,7 @@ export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Rec
       to: { node: e.target, port: e.targetHandle ?? "" },
     })),
     ...(Object.keys(withEditor).length ? { meta: withEditor } : {}),
+    ...(info.sweep ? { sweep: structuredClone(info.sweep) } : {}),
   };
 }
 

@@ -39,6 +39,8 @@ export interface RunView {
   ms?: number;
   /** Nodes the run skipped (bypassed, muted, or needing a muted node). */
   skipped?: SkippedNode[];
+  /** A sweep's cells done of its total, and the grid once it is stored. */
+  sweep?: { done: number; total: number; label?: string; grid?: ArtifactImage; gridNode?: string };
 }
 
 export interface RunsState {
@@ -149,6 +151,18 @@ export function applyRunEvent(s: RunsState, e: StreamEvent): RunsState {
       return withRun(s, e.runId, (r) => setNode(r, e.nodeId, { state: "done", ms: e.ms, ui: asUi(e.ui) }));
     case "node.error":
       return withRun(s, e.runId, (r) => setNode(r, e.nodeId, { state: "error", message: e.message, port: e.port }));
+    case "sweep.progress":
+      return withRun(s, e.runId, (r) => ({ ...r, sweep: { ...r.sweep, done: e.done, total: e.total, label: e.label } }));
+    case "sweep.grid": {
+      const grid = asUi({ images: [e.grid] })?.images?.[0];
+      if (!grid) return s;
+      return withRun(s, e.runId, (r) => {
+        const withGrid = { ...r, sweep: { done: r.sweep?.done ?? 0, total: r.sweep?.total ?? 0, ...r.sweep, grid, gridNode: e.nodeId } };
+        // the output node shows the grid instead of the last cell's images
+        const n = r.nodes[e.nodeId];
+        return n?.state === "done" || n?.state === "cached" ? setNode(withGrid, e.nodeId, { ...n, ui: { ...n.ui, images: [grid] } }) : withGrid;
+      });
+    }
     default:
       return s;
   }

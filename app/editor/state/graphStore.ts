@@ -6,6 +6,7 @@
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { create } from "zustand";
 import type { Workflow } from "../../../nodes/core/workflow";
+import type { Sweep } from "../../../nodes/core/sweep";
 import { copyNodes, pasteInto, type ClipboardContent, type PasteOptions } from "../lib/clipboard";
 import { checkConnection } from "../lib/connection";
 import { defaultParams, graphToWorkflow, makeEdge, randomizeSeeds, workflowToGraph } from "../lib/convert";
@@ -20,6 +21,8 @@ export interface WorkflowInfo {
   id: string | null;
   name: string;
   meta?: Record<string, unknown>;
+  /** The workflow's sweep (XY grid), edited in the Sweep dialog; not part of the undo history. */
+  sweep?: Sweep;
   updatedAt?: Date;
 }
 
@@ -34,6 +37,8 @@ interface GraphState extends GraphDoc {
   load: (wf: Workflow, info: WorkflowInfo, options?: { saved?: boolean }) => void;
   markSaved: (info: WorkflowInfo) => void;
   toWorkflow: () => Workflow;
+  /** Set or clear (undefined) the sweep: the graph then has unsaved changes. */
+  setSweep: (sweep: Sweep | undefined) => void;
 
   onNodesChange: (changes: NodeChange<StudioNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<StudioEdge>[]) => void;
@@ -95,7 +100,7 @@ export const useGraph = create<GraphState>()((set, get) => {
       set({
         ...doc,
         history: emptyHistory(),
-        workflow: { ...info, meta: info.meta ?? wf.meta },
+        workflow: { ...info, meta: info.meta ?? wf.meta, sweep: wf.sweep },
         savedFingerprint: options.saved === false ? "" : fingerprint(doc),
       });
     },
@@ -106,7 +111,11 @@ export const useGraph = create<GraphState>()((set, get) => {
 
     toWorkflow() {
       const s = get();
-      return graphToWorkflow(docOf(s), { name: s.workflow.name, meta: s.workflow.meta });
+      return graphToWorkflow(docOf(s), { name: s.workflow.name, meta: s.workflow.meta, sweep: s.workflow.sweep });
+    },
+
+    setSweep(sweep) {
+      set((s) => ({ workflow: { ...s.workflow, sweep }, savedFingerprint: "" }));
     },
 
     onNodesChange(changes) {

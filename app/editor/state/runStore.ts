@@ -33,6 +33,11 @@ export const useRuns = create<RunStoreState>()((set) => ({
           next.outputs = { ...s.outputs, [e.nodeId]: ui.ui };
         }
       }
+      // a sweep's grid replaces the last cell's image on the output node that made it
+      if (e.type === "sweep.grid" && e.runId === s.focusRunId) {
+        const grid = next.runs![e.runId]?.sweep?.grid;
+        if (grid) next.outputs = { ...(next.outputs ?? s.outputs), [e.nodeId]: { images: [grid] } };
+      }
       if (e.type === "snapshot" || e.type.startsWith("run.")) next.queueVersion = s.queueVersion + 1;
       return next;
     });
