@@ -27,6 +27,8 @@ export interface Limits {
   maxQueuedPerUser: number;
   /** Bytes of the workflow snapshot stored with each run (its JSON). */
   maxSnapshotBytes: number;
+  /** Runs one "Run ×N" may queue (each still counts against the queue limits). */
+  maxBatchCount: number;
 }
 
 export interface LimitSpec {
@@ -50,6 +52,7 @@ export const LIMIT_SPECS: readonly LimitSpec[] = [
   { key: "maxQueuedRuns", env: "UNCLIP_MAX_QUEUED_RUNS", default: 100, what: "queued runs", unit: "" },
   { key: "maxQueuedPerUser", env: "UNCLIP_MAX_QUEUED_PER_USER", default: 5, what: "queued runs per user", unit: "" },
   { key: "maxSnapshotBytes", env: "UNCLIP_MAX_SNAPSHOT_BYTES", default: 1024 * 1024, what: "workflow snapshot size", unit: "bytes" },
+  { key: "maxBatchCount", env: "UNCLIP_MAX_BATCH_COUNT", default: 8, what: "runs per batch", unit: "" },
 ];
 
 const positiveInt = z.preprocess(
