@@ -104,7 +104,8 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
     const params = await cards.getByTestId("card-params").allTextContents();
     const seeds = params.map((t) => Number(/seed (\d+)/.exec(t)?.[1]));
     expect(seeds.every(Number.isSafeInteger)).toBe(true);
-    expect([...seeds].sort((a, b) => a - b)).toEqual([seeds[0], seeds[0] + 1, seeds[0] + 2].sort((a, b) => a - b));
+    const sorted = [...seeds].sort((a, b) => a - b);
+    expect(sorted).toEqual([sorted[0], sorted[0] + 1, sorted[0] + 2]);
     expect(await cards.getByTestId("card-prompt").allTextContents()).toEqual([BATCH_PROMPT, BATCH_PROMPT, BATCH_PROMPT]);
     await screenshot(gallery, "results-03-gallery-filtered");
     await gallery.close();
