@@ -183,7 +183,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
       <button
         type="button"
         onClick={() => void (batch > 1 ? actions.runBatch(batch) : actions.run())}
-        className="flex items-center gap-1.5 rounded-md bg-sky-500 px-4 py-1.5 text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200 focus-visible:ring-offset-2 focus-visible:ring-offset-slate-900"
+        className="flex items-center gap-1.5 whitespace-nowrap rounded-md bg-sky-500 px-4 py-1.5 text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200 focus-visible:ring-offset-2 focus-visible:ring-offset-slate-900"
         title="Queue this workflow (Ctrl+Enter)"
       >
         <span aria-hidden>▶</span> {batch > 1 ? `Run ×${batch}` : "Run"}

@@ -28,8 +28,11 @@ interface GalleryImage {
 
 /** The card's caption: the prompt's start and the key parameters (seed first). */
 function CardCaption({ image }: { image: GalleryImage }) {
-  const seeds = image.keyParams.filter((p) => /seed/i.test(p.label));
-  const others = image.keyParams.filter((p) => !/seed/i.test(p.label));
+  // seeds first, then guidance scales, then step counts: what most often tells two images apart
+  const rank = (label: string) => (/seed/i.test(label) ? 0 : /guidance/i.test(label) ? 1 : 2);
+  const sorted = [...image.keyParams].sort((a, b) => rank(a.label) - rank(b.label));
+  const seeds = sorted.filter((p) => rank(p.label) === 0);
+  const others = sorted.filter((p) => rank(p.label) > 0);
   return (
     <div className="space-y-0.5 px-2 py-1 text-left text-[11px]">
       <p className="line-clamp-2 text-slate-200" title={image.prompt ?? undefined} data-testid="card-prompt">
