@@ -376,6 +376,7 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     expect(await outcome(() => as(viewers.owner).runs.gallery({ prompt: "x".repeat(201) }))).toBe("BAD_REQUEST");
 
     // a batch: N runs of the caller's with successive seeds and one batch id; the prompt filter finds only the viewer's images
+    expect(await as(viewers.owner).runs.batchLimit()).toEqual({ maxBatchCount: 8 });
     const batch = await as(viewers.owner).runs.enqueueBatch({ workflow: graphOf(), count: 3 });
     expect(batch.runs).toHaveLength(3);
     const runs = await Promise.all(batch.runs.map((r) => as(viewers.owner).runs.get({ id: r.runId })));
@@ -400,6 +401,15 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     delete process.env.UNCLIP_MAX_QUEUED_PER_USER;
     resetEnv();
     const caller = appRouter.createCaller(contextFor(createServices(), v));
+    // "Run ×N" offers no more than the cap, and a batch past it is refused whole: nothing is queued
+    expect(await caller.runs.batchLimit()).toEqual({ maxBatchCount: 5 });
+    const batch = await caller.runs.enqueueBatch({ workflow: graphOf(), count: 6 }).then(
+      () => null,
+      (e: unknown) => e as TRPCError,
+    );
+    expect(batch?.code).toBe("TOO_MANY_REQUESTS");
+    expect(batch?.message).toContain("queued runs per user limit exceeded: 6 asked for, the limit is 5");
+    expect((await caller.runs.pending()).standing).toHaveLength(0);
     for (let i = 0; i < 5; i++) await caller.runs.enqueue({ workflow: graphOf() });
     const err = await caller.runs.enqueue({ workflow: graphOf() }).then(
       () => null,

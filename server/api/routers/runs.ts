@@ -85,8 +85,11 @@ export const runsRouter = router({
       }
       return { batchId, runs };
     }),
-  /** The most runs one "Run ×N" may queue (the toolbar's choices). */
-  batchLimit: userProcedure.query(({ ctx }) => ({ maxBatchCount: ctx.services.env.limits.maxBatchCount })),
+  /** The most runs one "Run ×N" may queue (the toolbar's choices): in class mode also no more than one person may have waiting. */
+  batchLimit: userProcedure.query(({ ctx }) => {
+    const { limits, authMode } = ctx.services.env;
+    return { maxBatchCount: authMode === "class" ? Math.min(limits.maxBatchCount, limits.maxQueuedPerUser) : limits.maxBatchCount };
+  }),
   /**
    * Each node's stored results (images, previews) in the viewer's own recent runs of a saved
    * workflow, or of the runs an unsaved tab queued; newest first, at most `perNode` per node.
