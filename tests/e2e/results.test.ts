@@ -71,6 +71,13 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
     await expect.poll(() => shownId(page)).toBe(first.older);
     await screenshot(page, "results-01-after-reload");
 
+    // the node's history is a place to pick images for the compare view: older, then newer
+    await node(page, "save").getByRole("button", { name: "Compare", exact: true }).click();
+    await node(page, "save").getByRole("button", { name: "Newer result" }).click();
+    await expect.poll(() => shownId(page)).toBe(first.newer);
+    await node(page, "save").getByRole("button", { name: "Compare", exact: true }).click();
+    expect(await page.getByTestId("compare-open-save").getAttribute("href")).toBe(`/compare?a=${first.older}&b=${first.newer}`);
+
     // queue entries are labelled with the prompt's start, not run ids
     await page.getByRole("tab", { name: /Queue/ }).click();
     await expect.poll(() => page.getByTestId("queue").textContent()).toContain("“results stay: a red circle”");
@@ -138,6 +145,10 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
 
   it("compares two gallery images: side by side, a slider, and the parameter that differs", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // the compare view runs under the same CSP as every page, with no violation and no error
+    const problems: string[] = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+    page.on("pageerror", (e) => problems.push(e.message));
     await page.goto(`${server.url}/gallery`);
     await page.locator(`[data-compare-pick="${first.older}"]`).check();
     await page.locator(`[data-compare-pick="${first.newer}"]`).check();
@@ -172,6 +183,7 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
     // nothing else was changed between the two runs
     expect(await page.locator("[data-diff-param]").count()).toBe(1);
     await screenshot(page, "results-04-compare");
+    expect(problems).toEqual([]);
     await page.close();
   }, 120_000);
 });
