@@ -59,10 +59,13 @@ try {
   const db = await getDb();
   const wf = await db.workflow.create({ data: { name: "bench", graph: "{}", schemaVersion: 1, ownerId: students[7].id } });
   const snapshot = JSON.stringify({ format: "unclip-studio/workflow", version: 1, nodes: [], links: [] });
-  const summary = JSON.stringify([
-    { label: "Seed", value: "42" },
-    { label: "Decoder · Guidance scale", value: "8" },
-  ]);
+  const summary = JSON.stringify({
+    name: "Text to image",
+    params: [
+      { label: "Seed", value: "42" },
+      { label: "Decoder · Guidance scale", value: "8" },
+    ],
+  });
   const t0 = Date.now();
   for (let start = 0; start < RUNS; start += 1_000) {
     const rows = Array.from({ length: 1_000 }, (_, k) => {

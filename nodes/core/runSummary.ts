@@ -20,7 +20,16 @@ export interface KeyParam {
 
 export interface RunSummary {
   prompt: string | null;
+  /** The workflow's own name (a template's, or what an unsaved workflow was called) when it ran. */
+  name: string | null;
   params: KeyParam[];
+}
+
+/** Characters of a workflow name kept with a run (the format allows 200). */
+const NAME_CHARS = 200;
+
+function nameOf(wf: Workflow): string | null {
+  return wf.name?.trim().slice(0, NAME_CHARS) || null;
 }
 
 export type DescribeParams = (type: string) => { title: string; params: readonly { name: string; label: string; widget?: string }[] } | undefined;
@@ -41,6 +50,27 @@ function textFrom(wf: Workflow, nodeId: string, depth = 0): string | null {
     return v;
   }
   return null;
+}
+
+/** A summary without parameter labels (no declarations at hand): prompt and name only. */
+export function promptAndName(wf: Workflow): RunSummary {
+  return { prompt: promptOf(wf), name: nameOf(wf), params: [] };
+}
+
+/**
+ * A run's stored summary (the `summary` column: JSON of name and key parameters), tolerant of
+ * anything else: a damaged or missing one reads as empty.
+ */
+export function readStoredSummary(text: string | null | undefined): { name: string | null; params: KeyParam[] } {
+  try {
+    const v = JSON.parse(text ?? "null") as { name?: unknown; params?: unknown } | null;
+    const params = Array.isArray(v?.params)
+      ? (v.params as unknown[]).filter((p): p is KeyParam => typeof (p as KeyParam)?.label === "string" && typeof (p as KeyParam)?.value === "string")
+      : [];
+    return { name: typeof v?.name === "string" ? v.name : null, params };
+  } catch {
+    return { name: null, params: [] };
+  }
 }
 
 /** The workflow's prompt: the first parameter named "prompt" (or the text wired into it), without muted nodes. */
@@ -71,8 +101,8 @@ export function summarizeWorkflow(wf: Workflow, describe: DescribeParams): RunSu
       if (wired(wf, n, p.name)) continue;
       const title = n.title ?? decl.title;
       params.push({ label: title === p.label ? title : `${title} · ${p.label}`, value: String(v) });
-      if (params.length >= MAX_KEY_PARAMS) return { prompt: promptOf(wf), params };
+      if (params.length >= MAX_KEY_PARAMS) return { prompt: promptOf(wf), name: nameOf(wf), params };
     }
   }
-  return { prompt: promptOf(wf), params };
+  return { prompt: promptOf(wf), name: nameOf(wf), params };
 }

@@ -17,7 +17,7 @@ import { getDb } from "./client";
 import type { Artifact } from "./generated/client";
 import { isForeignKeyViolation, parseInput, readJson, RecordId, searchFold } from "./input";
 import { artifactsOwnedBy, artifactsVisibleTo, PERSONAL_VIEWER, runsOwnedBy, type Viewer } from "./ownership";
-import type { KeyParam } from "../../nodes/core/runSummary";
+import { readStoredSummary, type KeyParam } from "../../nodes/core/runSummary";
 
 export const ARTIFACT_KINDS = ["image", "preview", "trace"] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
@@ -225,7 +225,7 @@ export async function listGalleryImages(
   return rows.map(({ run, ...row }) => ({
     ...toArtifactRecord(row),
     prompt: run.prompt,
-    keyParams: readJson<KeyParam[]>(run.summary, []),
+    keyParams: readStoredSummary(run.summary).params,
     workflowId: run.workflowId,
     batchId: run.batchId,
   }));

@@ -14,7 +14,7 @@ import type { Prisma, Run } from "./generated/client";
 import { isForeignKeyViolation, isNotFound, jsonText, parseInput, readJson, RecordId, searchFold } from "./input";
 import { type ArtifactKind, type ArtifactRecord, toArtifactRecord } from "./artifacts";
 import { PERSONAL_VIEWER, runsOwnedBy, runsVisibleTo, type Viewer, isTeacher } from "./ownership";
-import { PROMPT_CHARS, promptOf, type KeyParam, type RunSummary as RunLabelSummary } from "../../nodes/core/runSummary";
+import { PROMPT_CHARS, promptAndName, readStoredSummary, type KeyParam, type RunSummary as RunLabelSummary } from "../../nodes/core/runSummary";
 import { parseWorkflow } from "../../nodes/core/workflow";
 
 export const RUN_STATUSES = ["queued", "running", "finished", "failed", "cancelled", "interrupted"] as const;
@@ -67,6 +67,8 @@ export interface RunRecord {
   prompt: string | null;
   /** Key parameters (seeds, guidance, steps) for cards and labels. */
   keyParams: KeyParam[];
+  /** The workflow's name as it ran (a template's, an unsaved workflow's), for labels when it has no saved workflow. */
+  runName: string | null;
 }
 
 export type RunSummary = Omit<RunRecord, "workflowSnapshot"> & {
@@ -103,15 +105,15 @@ const EnqueueSchema = z.object({
   snapshot: jsonText("snapshot"),
   options: OptionsSchema.optional(),
   batchId: RecordId.nullable().optional(),
-  summary: z.object({ prompt: z.string().max(PROMPT_CHARS).nullable(), params: KeyParams }).optional(),
+  summary: z.object({ prompt: z.string().max(PROMPT_CHARS).nullable(), name: z.string().max(200).nullable(), params: KeyParams }).optional(),
 });
 
-/** The prompt of a snapshot when the caller gave no summary (an unreadable snapshot has none). */
-function promptOfSnapshot(value: unknown): string | null {
+/** Prompt and name of a snapshot when the caller gave no summary (an unreadable snapshot has none). */
+function summaryOfSnapshot(value: unknown): RunLabelSummary {
   try {
-    return promptOf(parseWorkflow(value));
+    return promptAndName(parseWorkflow(value));
   } catch {
-    return null;
+    return { prompt: null, name: null, params: [] };
   }
 }
 
@@ -138,8 +140,9 @@ export async function enqueueRun(input: {
   /** Prompt and key parameters (summarizeWorkflow); without it only the prompt is read from the snapshot. */
   summary?: RunLabelSummary;
 }): Promise<RunRecord> {
-  const { workflowId, snapshot, options, ownerId = PERSONAL_VIEWER.id, batchId, summary } = parseInput(EnqueueSchema, input, "run");
-  const prompt = summary ? summary.prompt : promptOfSnapshot(snapshot.value);
+  const { workflowId, snapshot, options, ownerId = PERSONAL_VIEWER.id, batchId, summary: given } = parseInput(EnqueueSchema, input, "run");
+  const summary = given ?? summaryOfSnapshot(snapshot.value);
+  const prompt = summary.prompt;
   const db = await getDb();
   try {
     // On SQLite the transaction holds the write lock from its start (BEGIN IMMEDIATE, see
@@ -170,7 +173,7 @@ export async function enqueueRun(input: {
           batchId: batchId ?? null,
           prompt,
           promptSearch: prompt === null ? null : searchFold(prompt),
-          summary: summary?.params.length ? JSON.stringify(summary.params) : null,
+          summary: summary.params.length || summary.name ? JSON.stringify({ name: summary.name, params: summary.params }) : null,
         },
       });
     });
@@ -355,7 +358,8 @@ export async function listRuns(query: { limit?: number; cursor?: string; status?
     for (const c of counts) {
       if (c.runId === row.id && c.kind in artifactCounts) artifactCounts[c.kind as ArtifactKind] = c._count._all;
     }
-    return { ...toRunFields(row), workflowName: workflow?.name ?? null, artifactCounts };
+    const fields = toRunFields(row);
+    return { ...fields, workflowName: workflow?.name ?? fields.runName, artifactCounts };
   });
 }
 
@@ -376,7 +380,10 @@ export async function getRun(id: string, viewer: Viewer = PERSONAL_VIEWER): Prom
 export async function listPendingRuns(): Promise<(RunRecord & { workflowName: string | null })[]> {
   const db = await getDb();
   const rows = await db.run.findMany({ where: { status: "queued" }, orderBy: QUEUE_ORDER, include: { workflow: { select: { name: true } } } });
-  return rows.map(({ workflow, ...row }) => ({ ...toRunRecord(row), workflowName: workflow?.name ?? null }));
+  return rows.map(({ workflow, ...row }) => {
+    const run = toRunRecord(row);
+    return { ...run, workflowName: workflow?.name ?? run.runName };
+  });
 }
 
 /** Start order: fair round first (see enqueueRun), then queue position. */
@@ -423,6 +430,7 @@ function toRunRecord(row: Run): RunRecord {
 }
 
 function toRunFields(row: Omit<Run, "workflowSnapshot" | "leaseToken" | "leaseUntil" | "promptSearch">): Omit<RunRecord, "workflowSnapshot"> {
+  const stored = readStoredSummary(row.summary);
   return {
     id: row.id,
     workflowId: row.workflowId,
@@ -442,7 +450,8 @@ function toRunFields(row: Omit<Run, "workflowSnapshot" | "leaseToken" | "leaseUn
     fairRank: row.fairRank,
     batchId: row.batchId,
     prompt: row.prompt,
-    keyParams: readJson<KeyParam[]>(row.summary, []),
+    keyParams: stored.params,
+    runName: stored.name,
   };
 }
 

@@ -353,7 +353,7 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     expect(await outcome(() => as(viewers.owner).runs.compare({ a: "not-an-id", b: f.artifactId }))).toBe("BAD_REQUEST");
 
     // gallery cards carry the prompt; the filter matches it in any case, in the database, only among the viewer's images
-    const fox = graph([["tok", "unclip.tokenizer", { prompt: "A Red Fox_in 100% snow" }]], []);
+    const fox = { ...graph([["tok", "unclip.tokenizer", { prompt: "A Red Fox_in 100% snow" }]], []), name: "Fox study" };
     const foxRun = await enqueueRun({ snapshot: JSON.stringify(fox), ownerId: viewers.owner.id });
     const foxPng = new Uint8Array(
       await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 200, g: 2, b: 3 } } })
@@ -365,6 +365,11 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     const found = await as(viewers.owner).runs.gallery({ prompt: "red FOX" });
     expect(ids(found)).toEqual([foxImage.id]);
     expect(found[0].prompt).toBe("A Red Fox_in 100% snow");
+    // a run of a workflow never saved is listed under the name it had when it ran
+    expect((await as(viewers.owner).runs.list()).find((r) => r.id === foxRun.id)).toMatchObject({
+      workflowName: "Fox study",
+      prompt: "A Red Fox_in 100% snow",
+    });
     expect(ids(await as(viewers.owner).runs.gallery({ prompt: "100% snow" }))).toEqual([foxImage.id]);
     // LIKE's wildcards are the user's characters, not patterns
     expect(ids(await as(viewers.owner).runs.gallery({ prompt: "red%fox" }))).toEqual([]);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { batchWorkflows, offsetSeed } from "../../nodes/core/batchSeeds";
 import { MAX_SEED } from "../../nodes/core/params";
-import { promptOf, summarizeWorkflow, PROMPT_CHARS } from "../../nodes/core/runSummary";
+import { promptOf, readStoredSummary, summarizeWorkflow, PROMPT_CHARS } from "../../nodes/core/runSummary";
 import type { Workflow } from "../../nodes/core/workflow";
 import { createRegistry } from "../../server/graph/registry";
 import { NODE_IMPLEMENTATIONS } from "../../nodes/registry";
@@ -92,11 +92,24 @@ describe("run summary", () => {
       (t) => registry.declaration(t),
     );
     expect(s.prompt).toBe("a cat");
+    expect(s.name).toBeNull();
     expect(s.params).toEqual([
       { label: "Seed", value: "9" },
       { label: "Decoder · Guidance scale", value: "4" },
       { label: "Prior · Guidance scale", value: "4" },
       { label: "Prior · Seed", value: "3" },
     ]);
+  });
+
+  it("keeps the workflow's own name, and reads a stored summary back, tolerating damage", () => {
+    const named = { ...wf([["tok", "unclip.tokenizer", { prompt: "x" }]]), name: "  Fox study " };
+    expect(summarizeWorkflow(named, (t) => registry.declaration(t)).name).toBe("Fox study");
+    expect(readStoredSummary(JSON.stringify({ name: "A", params: [{ label: "Seed", value: "1" }, { label: 3 }] }))).toEqual({
+      name: "A",
+      params: [{ label: "Seed", value: "1" }],
+    });
+    expect(readStoredSummary(null)).toEqual({ name: null, params: [] });
+    expect(readStoredSummary("{not json")).toEqual({ name: null, params: [] });
+    expect(readStoredSummary("[1,2]")).toEqual({ name: null, params: [] });
   });
 });
