@@ -78,9 +78,9 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
     await node(page, "save").getByRole("button", { name: "Compare", exact: true }).click();
     expect(await page.getByTestId("compare-open-save").getAttribute("href")).toBe(`/compare?a=${first.older}&b=${first.newer}`);
 
-    // queue entries are labelled with the prompt's start, not run ids
+    // queue entries are labelled with the workflow's name and the prompt's start, not run ids
     await page.getByRole("tab", { name: /Queue/ }).click();
-    await expect.poll(() => page.getByTestId("queue").textContent()).toContain("“results stay: a red circle”");
+    await expect.poll(() => page.getByTestId("queue").textContent()).toContain("Text to image · “results stay: a red circle”");
     await page.close();
   }, 400_000);
 
