@@ -29,6 +29,8 @@ export interface Limits {
   maxSnapshotBytes: number;
   /** Cells (combinations of values) of one sweep; their images together also count against maxImagesPerRun. */
   maxSweepCells: number;
+  /** Runs one "Run ×N" may queue (each still counts against the queue limits). */
+  maxBatchCount: number;
 }
 
 export interface LimitSpec {
@@ -53,6 +55,7 @@ export const LIMIT_SPECS: readonly LimitSpec[] = [
   { key: "maxQueuedPerUser", env: "UNCLIP_MAX_QUEUED_PER_USER", default: 5, what: "queued runs per user", unit: "" },
   { key: "maxSnapshotBytes", env: "UNCLIP_MAX_SNAPSHOT_BYTES", default: 1024 * 1024, what: "workflow snapshot size", unit: "bytes" },
   { key: "maxSweepCells", env: "UNCLIP_MAX_SWEEP_CELLS", default: 16, what: "sweep cells", unit: "" },
+  { key: "maxBatchCount", env: "UNCLIP_MAX_BATCH_COUNT", default: 8, what: "runs per batch", unit: "" },
 ];
 
 const positiveInt = z.preprocess(

@@ -7,7 +7,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
 import { type ReactNode, useEffect, useRef } from "react";
-import { useTRPC } from "../trpc/client";
+import { useTRPC, useTRPCClient } from "../trpc/client";
 import { Canvas } from "./Canvas";
 import { Dialogs, Notices } from "./Dialogs";
 import { dropFiles } from "./dropFiles";
@@ -25,6 +25,7 @@ import { TabStrip } from "./TabStrip";
 import { Toolbar } from "./Toolbar";
 import { useEditorActions } from "./useEditorActions";
 import { useRunEvents } from "./useRunEvents";
+import { restoreResults } from "./actions/resultActions";
 import { useShortcuts } from "./useShortcuts";
 
 const FIRST_TEMPLATE = "Text to image";
@@ -32,6 +33,7 @@ const FIRST_TEMPLATE = "Text to image";
 /** `aside`: a panel left of the canvas (a lesson), which then decides what the editor opens with. */
 function EditorInner({ aside }: { aside?: ReactNode }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const catalog = useQuery(trpc.nodes.catalog.queryOptions(undefined, { staleTime: Infinity }));
   const actions = useEditorActions();
   const ready = useGraph((s) => s.catalog.size > 0);
@@ -53,8 +55,10 @@ function EditorInner({ aside }: { aside?: ReactNode }) {
       if (id && (await actions.openWorkflow(id, { ask: false }))) return;
       if (run) return actions.loadRun(run);
       await actions.loadTemplate(FIRST_TEMPLATE);
+      // a workflow never saved: the results of the runs this tab queued before the reload
+      await restoreResults(client);
     })();
-  }, [ready, actions, aside]);
+  }, [ready, actions, aside, client]);
 
   // leaving with unsaved changes asks first
   useEffect(() => {

@@ -6,6 +6,8 @@ import { errorMessage, useTRPC } from "../trpc/client";
 import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
 import type { EditorActions } from "./useEditorActions";
+import { groupRuns, runLabel } from "./lib/runGroups";
+import type { ReactNode } from "react";
 
 const BUTTON =
   "rounded border border-slate-600 px-2 py-0.5 text-[11px] text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400 disabled:opacity-40";
@@ -48,6 +50,21 @@ function RunProgress({ runId }: { runId: string }) {
         {done}/{states.length} nodes{running?.state === "running" && running.steps ? ` · step ${running.step}/${running.steps}` : ""}
       </div>
     </div>
+  );
+}
+
+/** The runs of one "Run ×N" as one entry: a header (how many, how far), the runs inside. */
+function Group({ batchId, runs, children }: { batchId: string | null; runs: { status: string }[]; children: ReactNode }) {
+  if (batchId === null) return <>{children}</>;
+  const done = runs.filter((r) => r.status !== "queued" && r.status !== "running").length;
+  return (
+    <li className="rounded-md border border-sky-900/70 p-1" data-batch={batchId}>
+      <div className="px-1 pb-1 text-[10.5px] font-semibold uppercase tracking-wide text-sky-300/80">
+        Batch ×{runs.length}
+        {done > 0 && done < runs.length ? ` · ${done} done` : ""}
+      </div>
+      <ul className="space-y-1">{children}</ul>
+    </li>
   );
 }
 
@@ -95,6 +112,8 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
   const queued = pending.data?.pending ?? [];
   // how many runs (anyone's) start before each waiting run: the class queue is fair but shared
   const ahead = new Map((pending.data?.standing ?? []).map((s) => [s.runId, s.ahead]));
+  const currentRun = (recent.data ?? []).find((r) => r.id === current);
+  const currentLabel = currentRun ? runLabel(currentRun) : null;
   const finished = (recent.data ?? []).filter((r) => r.status !== "queued" && r.status !== "running");
 
   return (
@@ -105,7 +124,7 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
         {current ? (
           <div className="rounded-md border border-sky-700/60 bg-sky-950/30 p-2" data-run={current}>
             <div className="flex items-center justify-between gap-2">
-              <span className="font-mono text-xs text-slate-200">run …{shortId(current)}</span>
+              <span className="min-w-0 truncate text-xs text-slate-200">{currentLabel ?? <span className="font-mono">run …{shortId(current)}</span>}</span>
               <button type="button" className={BUTTON} onClick={() => void actions.cancel(current)}>
                 Cancel
               </button>
@@ -130,29 +149,37 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
           <p className="text-xs text-slate-500">{pending.isLoading ? "Loading…" : "No runs waiting."}</p>
         ) : (
           <ol className="space-y-1">
-            {queued.map((r, i) => (
-              <li key={r.id} className="flex items-center justify-between gap-2 rounded-md border border-slate-800 px-2 py-1.5" data-run={r.id}>
-                <span className="text-xs text-slate-300">
-                  {i + 1}. <span className="font-mono">…{shortId(r.id)}</span> <span className="text-slate-500">{time(r.createdAt)}</span>{" "}
-                  <span className="text-slate-500" data-ahead={ahead.get(r.id) ?? 0}>
-                    · {ahead.get(r.id) ?? 0} {(ahead.get(r.id) ?? 0) === 1 ? "run" : "runs"} ahead of yours
-                  </span>
-                </span>
-                <span className="flex gap-1">
-                  <button
-                    type="button"
-                    className={BUTTON}
-                    disabled={i === 0}
-                    onClick={() => moveToFront.mutate({ id: r.id })}
-                    aria-label={`Move run ${shortId(r.id)} to the front`}
-                  >
-                    To front
-                  </button>
-                  <button type="button" className={BUTTON} onClick={() => void actions.cancel(r.id)} aria-label={`Cancel run ${shortId(r.id)}`}>
-                    Cancel
-                  </button>
-                </span>
-              </li>
+            {groupRuns(queued).map((g) => (
+              <Group key={g.runs[0].id} batchId={g.batchId} runs={g.runs}>
+                {g.runs.map((r) => {
+                  const i = queued.indexOf(r);
+                  return (
+                    <li key={r.id} className="flex items-center justify-between gap-2 rounded-md border border-slate-800 px-2 py-1.5" data-run={r.id}>
+                      <span className="min-w-0 text-xs text-slate-300">
+                        {i + 1}. {runLabel(r) ?? <span className="font-mono">…{shortId(r.id)}</span>}{" "}
+                        <span className="text-slate-500">{time(r.createdAt)}</span>{" "}
+                        <span className="text-slate-500" data-ahead={ahead.get(r.id) ?? 0}>
+                          · {ahead.get(r.id) ?? 0} {(ahead.get(r.id) ?? 0) === 1 ? "run" : "runs"} ahead of yours
+                        </span>
+                      </span>
+                      <span className="flex gap-1">
+                        <button
+                          type="button"
+                          className={BUTTON}
+                          disabled={i === 0}
+                          onClick={() => moveToFront.mutate({ id: r.id })}
+                          aria-label={`Move run ${shortId(r.id)} to the front`}
+                        >
+                          To front
+                        </button>
+                        <button type="button" className={BUTTON} onClick={() => void actions.cancel(r.id)} aria-label={`Cancel run ${shortId(r.id)}`}>
+                          Cancel
+                        </button>
+                      </span>
+                    </li>
+                  );
+                })}
+              </Group>
             ))}
           </ol>
         )}
@@ -169,23 +196,32 @@ export function QueuePanel({ actions }: { actions: EditorActions }) {
           <p className="text-xs text-slate-500">{recent.isLoading ? "Loading…" : "No finished runs yet."}</p>
         ) : (
           <ul className="space-y-1">
-            {finished.map((r) => (
-              <li key={r.id} className="rounded-md border border-slate-800 px-2 py-1.5" data-run={r.id}>
-                <div className="flex items-center justify-between gap-2">
-                  <span className="min-w-0 truncate text-xs text-slate-300" title={r.workflowName ?? undefined}>
-                    <span className={`mr-1.5 rounded px-1 text-[10px] uppercase ${STATUS_STYLE[r.status] ?? ""}`}>{r.status}</span>
-                    {r.workflowName ?? <span className="font-mono">…{shortId(r.id)}</span>}
-                  </span>
-                  <button type="button" className={BUTTON} onClick={() => void actions.loadRun(r.id)} aria-label={`Load the workflow of run ${shortId(r.id)}`}>
-                    Load
-                  </button>
-                </div>
-                <div className="mt-0.5 text-[10.5px] text-slate-500">
-                  {time(r.createdAt)} {duration(r.startedAt, r.finishedAt)}{" "}
-                  {r.artifactCounts.image ? `· ${r.artifactCounts.image} image${r.artifactCounts.image > 1 ? "s" : ""}` : ""}
-                </div>
-                {r.error && r.status === "failed" && <p className="mt-0.5 line-clamp-2 text-[11px] text-red-300">{r.error.message}</p>}
-              </li>
+            {groupRuns(finished).map((g) => (
+              <Group key={g.runs[0].id} batchId={g.batchId} runs={g.runs}>
+                {g.runs.map((r) => (
+                  <li key={r.id} className="rounded-md border border-slate-800 px-2 py-1.5" data-run={r.id}>
+                    <div className="flex items-center justify-between gap-2">
+                      <span className="min-w-0 truncate text-xs text-slate-300" title={r.prompt ?? r.workflowName ?? undefined}>
+                        <span className={`mr-1.5 rounded px-1 text-[10px] uppercase ${STATUS_STYLE[r.status] ?? ""}`}>{r.status}</span>
+                        {runLabel(r) ?? <span className="font-mono">…{shortId(r.id)}</span>}
+                      </span>
+                      <button
+                        type="button"
+                        className={BUTTON}
+                        onClick={() => void actions.loadRun(r.id)}
+                        aria-label={`Load the workflow of run ${shortId(r.id)}`}
+                      >
+                        Load
+                      </button>
+                    </div>
+                    <div className="mt-0.5 text-[10.5px] text-slate-500">
+                      {time(r.createdAt)} {duration(r.startedAt, r.finishedAt)}{" "}
+                      {r.artifactCounts.image ? `· ${r.artifactCounts.image} image${r.artifactCounts.image > 1 ? "s" : ""}` : ""}
+                    </div>
+                    {r.error && r.status === "failed" && <p className="mt-0.5 line-clamp-2 text-[11px] text-red-300">{r.error.message}</p>}
+                  </li>
+                ))}
+              </Group>
             ))}
           </ul>
         )}

@@ -16,6 +16,7 @@ import { useRuns } from "./state/runStore";
 import { useUi } from "./state/uiStore";
 import { useWarnings } from "./useWarnings";
 import { HEADER_TINT } from "./NodeMenu";
+import { ResultNav } from "./ResultNav";
 
 export const NODE_WIDTH = 280;
 
@@ -127,8 +128,10 @@ function PreviewSlot({ id, top, size }: { id: string; top: number; size: number 
 function Outputs({ id, previewInSlot }: { id: string; previewInSlot: boolean }) {
   const live = useRuns((s) => (s.focusRunId ? s.runs[s.focusRunId]?.nodes[id] : undefined));
   const last = useRuns((s) => s.outputs[id]);
+  // stepped back with ‹: an earlier result from the node's history
+  const past = useRuns((s) => ((s.historyAt[id] ?? 0) > 0 ? s.history[id]?.[s.historyAt[id]] : undefined));
   const preview = live?.state === "running" && !previewInSlot ? live.preview : undefined;
-  const ui = live?.state === "done" || live?.state === "cached" ? (live.ui ?? last) : last;
+  const ui = past ?? (live?.state === "done" || live?.state === "cached" ? (live.ui ?? last) : last);
   if (!preview && !ui?.images?.length && !ui?.text) return null;
   return (
     <div className="border-t border-slate-700/70 px-2.5 py-1.5">
@@ -162,6 +165,7 @@ function Outputs({ id, previewInSlot }: { id: string; previewInSlot: boolean }) 
               ))}
             </div>
           ) : null}
+          {ui?.images?.length ? <ResultNav id={id} imageId={ui.images[0].id} /> : null}
           {ui?.text && !ui.images?.length && (
             <p className="truncate font-mono text-[10.5px] text-slate-400" title={ui.text}>
               {ui.text}

@@ -5,6 +5,7 @@ import { useRef } from "react";
 import { useTRPC } from "../trpc/client";
 import { isActive } from "./lib/runState";
 import { AccountMenu, useClassUser } from "./AccountMenu";
+import { BatchCount, useBatchCount } from "./BatchCount";
 import { Menu } from "./Menu";
 import { isDirty, useGraph } from "./state/graphStore";
 import { useRuns } from "./state/runStore";
@@ -78,6 +79,7 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
   const g = () => useGraph.getState();
   const theme = useTheme();
   const projector = useClassroom((s) => s.projector);
+  const batch = useBatchCount((s) => s.count);
 
   return (
     <header className="flex h-12 flex-none items-center gap-1 border-b border-slate-800 bg-slate-900 px-2" role="toolbar" aria-label="Editor toolbar">
@@ -180,13 +182,14 @@ export function Toolbar({ actions }: { actions: EditorActions }) {
           Cancel
         </button>
       )}
+      <BatchCount />
       <button
         type="button"
-        onClick={() => void actions.run()}
-        className="flex items-center gap-1.5 rounded-md bg-sky-500 px-4 py-1.5 text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200 focus-visible:ring-offset-2 focus-visible:ring-offset-slate-900"
+        onClick={() => void (batch > 1 ? actions.runBatch(batch) : actions.run())}
+        className="flex items-center gap-1.5 whitespace-nowrap rounded-md bg-sky-500 px-4 py-1.5 text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200 focus-visible:ring-offset-2 focus-visible:ring-offset-slate-900"
         title="Queue this workflow (Ctrl+Enter)"
       >
-        <span aria-hidden>▶</span> Run
+        <span aria-hidden>▶</span> {batch > 1 ? `Run ×${batch}` : "Run"}
       </button>
     </header>
   );

@@ -1,11 +1,17 @@
 "use client";
-/** Saved images, newest first; one opens large with the parameters of the run that made it. */
+/**
+ * Saved images, newest first, each card with its prompt, seed and key parameters; filtered by
+ * prompt text (in the database); one opens large with the parameters of the run that made it,
+ * "Open" loads that run's workflow in the editor, and two picked cards open the compare view.
+ */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useClassUser } from "../editor/AccountMenu";
 import { useTRPC } from "../trpc/client";
 import { cellOverrides, runParameters } from "./runParams";
+import { clearPicks, compareUrl, togglePick, usePicks } from "../compare/picks";
+import { useDebounced } from "./useDebounced";
 
 const PAGE = 48;
 
@@ -17,6 +23,40 @@ interface GalleryImage {
   height: number | null;
   createdAt: Date;
   meta?: Record<string, unknown> | null;
+  prompt: string | null;
+  keyParams: { label: string; value: string }[];
+}
+
+/** The card's caption: the prompt's start and the key parameters (seed first). */
+function CardCaption({ image }: { image: GalleryImage }) {
+  // seeds first, then guidance scales, then step counts: what most often tells two images apart
+  const rank = (label: string) => (/seed/i.test(label) ? 0 : /guidance/i.test(label) ? 1 : 2);
+  const sorted = [...image.keyParams].sort((a, b) => rank(a.label) - rank(b.label));
+  const seeds = sorted.filter((p) => rank(p.label) === 0);
+  const others = sorted.filter((p) => rank(p.label) > 0);
+  // a sweep cell's card: the run's key parameters are the sweep's base, so the cell's own values are named too
+  const cell = cellOverrides(image.meta);
+  return (
+    <div className="space-y-0.5 px-2 py-1 text-left text-[11px]">
+      {cell.length > 0 && (
+        <p className="truncate text-amber-300" data-testid="card-cell">
+          sweep cell: {cell.map((o) => `${o.node}.${o.param} ${JSON.stringify(o.value)}`).join(" · ")}
+        </p>
+      )}
+      <p className="line-clamp-2 text-slate-200" title={image.prompt ?? undefined} data-testid="card-prompt">
+        {image.prompt ?? <span className="text-slate-500">no prompt</span>}
+      </p>
+      <p className="truncate text-slate-400" data-testid="card-params" title={image.keyParams.map((p) => `${p.label} ${p.value}`).join(" · ")}>
+        {[...seeds.map((p) => `seed ${p.value}`), ...others.map((p) => `${p.label} ${p.value}`)].join(" · ")}
+      </p>
+      <div className="flex justify-between text-slate-500">
+        <span>{new Date(image.createdAt).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}</span>
+        <span>
+          {image.width}×{image.height}
+        </span>
+      </div>
+    </div>
+  );
 }
 
 function Lightbox({ image, onClose, onStep }: { image: GalleryImage; onClose: () => void; onStep: (d: 1 | -1) => void }) {
@@ -138,9 +178,12 @@ export function Gallery() {
   // class mode: one's own images, or those of workflows shared with the class
   const classUser = useClassUser();
   const [shared, setShared] = useState(false);
+  const [filter, setFilter] = useState("");
+  const prompt = useDebounced(filter.trim(), 250);
+  const picks = usePicks();
   const images = useInfiniteQuery(
     trpc.runs.gallery.infiniteQueryOptions(
-      { limit: PAGE, ...(shared ? { shared: true } : {}) },
+      { limit: PAGE, ...(shared ? { shared: true } : {}), ...(prompt ? { prompt } : {}) },
       { getNextPageParam: (last) => (last.length === PAGE ? last[last.length - 1].id : undefined) },
     ),
   );
@@ -158,7 +201,35 @@ export function Gallery() {
             Shared with the class
           </label>
         )}
+        <input
+          type="search"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          maxLength={200}
+          placeholder="Filter by prompt…"
+          aria-label="Filter by prompt"
+          data-testid="gallery-filter"
+          className="w-64 rounded-md border border-slate-700 bg-slate-950 px-2 py-1 text-sm text-slate-200 outline-none focus-visible:ring-2 focus-visible:ring-sky-400"
+        />
         <div className="flex-1" />
+        {picks.length > 0 && (
+          <span className="flex items-center gap-2 text-sm text-slate-300">
+            {picks.length === 2 ? (
+              <Link
+                href={compareUrl(picks[0], picks[1])}
+                className="rounded-md bg-sky-500 px-3 py-1 text-sm font-semibold text-slate-950 outline-none hover:bg-sky-400 focus-visible:ring-2 focus-visible:ring-sky-200"
+                data-testid="compare-picked"
+              >
+                Compare the two
+              </Link>
+            ) : (
+              <span className="text-xs text-slate-400">1 picked: pick another to compare</span>
+            )}
+            <button type="button" onClick={clearPicks} className="text-xs text-slate-400 underline-offset-2 hover:underline">
+              clear
+            </button>
+          </span>
+        )}
         <Link
           href="/"
           className="rounded-md px-2.5 py-1.5 text-sm text-slate-200 outline-none hover:bg-slate-800 focus-visible:ring-2 focus-visible:ring-sky-400"
@@ -170,15 +241,19 @@ export function Gallery() {
         {images.isLoading && <p className="text-slate-400">Loading…</p>}
         {images.isError && <p className="text-red-300">{images.error.message}</p>}
         {images.isSuccess && all.length === 0 && (
-          <p className="text-slate-400">No saved images yet. Run a workflow with a Save Image node and they appear here.</p>
+          <p className="text-slate-400">
+            {prompt
+              ? `No saved image has a prompt containing “${prompt}”.`
+              : "No saved images yet. Run a workflow with a Save Image node and they appear here."}
+          </p>
         )}
         <ul className="grid grid-cols-[repeat(auto-fill,minmax(180px,1fr))] gap-3" data-testid="gallery-grid">
           {all.map((im, i) => (
-            <li key={im.id}>
+            <li key={im.id} className="overflow-hidden rounded-lg border border-slate-800 bg-slate-900" data-gallery-card={im.id}>
               <button
                 type="button"
                 onClick={() => setOpen(i)}
-                className="group block w-full overflow-hidden rounded-lg border border-slate-800 bg-slate-900 outline-none hover:border-slate-600 focus-visible:ring-2 focus-visible:ring-sky-400"
+                className="group block w-full outline-none hover:bg-slate-800/40 focus-visible:ring-2 focus-visible:ring-sky-400"
                 aria-label={`Open image from ${new Date(im.createdAt).toLocaleString()}`}
               >
                 {/* eslint-disable-next-line @next/next/no-img-element -- our own /api/artifacts PNG shown at its exact pixels; the Next image optimizer is not wanted */}
@@ -189,13 +264,21 @@ export function Gallery() {
                   className="studio-pixel aspect-square w-full bg-slate-950 object-contain"
                   data-gallery-image={im.id}
                 />
-                <div className="flex justify-between px-2 py-1 text-[11px] text-slate-500">
-                  <span>{new Date(im.createdAt).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}</span>
-                  <span>
-                    {im.width}×{im.height}
-                  </span>
-                </div>
+                <CardCaption image={im} />
               </button>
+              <div className="flex items-center justify-between border-t border-slate-800 px-2 py-1 text-[11px]">
+                <label className="flex items-center gap-1 text-slate-300">
+                  <input type="checkbox" checked={picks.includes(im.id)} onChange={() => togglePick(im.id)} aria-label="Compare" data-compare-pick={im.id} />
+                  Compare
+                </label>
+                <Link
+                  href={`/?run=${im.runId}`}
+                  className="text-sky-300 outline-none hover:underline focus-visible:ring-2 focus-visible:ring-sky-400"
+                  data-open-workflow={im.id}
+                >
+                  Open in editor
+                </Link>
+              </div>
             </li>
           ))}
         </ul>

@@ -14,4 +14,7 @@ export const saveImageNode = defineNode({
   outputs: [],
   params: [],
   output: true,
+  // Saving is the point of the node: a run whose image is unchanged (everything upstream cached)
+  // still adds it to the gallery as this run's image, so it is never served from the cache.
+  cacheable: false,
 });

@@ -15,8 +15,9 @@ import { InputError } from "../errors";
 import { getEnv } from "../env";
 import { getDb } from "./client";
 import type { Artifact } from "./generated/client";
-import { isForeignKeyViolation, parseInput, readJson, RecordId } from "./input";
+import { isForeignKeyViolation, parseInput, readJson, RecordId, searchFold } from "./input";
 import { artifactsOwnedBy, artifactsVisibleTo, PERSONAL_VIEWER, runsOwnedBy, type Viewer } from "./ownership";
+import { readStoredSummary, type KeyParam } from "../../nodes/core/runSummary";
 
 export const ARTIFACT_KINDS = ["image", "preview", "trace"] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
@@ -181,29 +182,98 @@ export async function resolveArtifactPath(id: string, viewer: Viewer = PERSONAL_
   return { path: real, contentType: CONTENT_TYPE[kind], bytes: row.bytes, contentHash: row.contentHash, kind, runId: row.runId };
 }
 
-/** Saved images (kind "image") for the gallery, newest first; pass the last id as `cursor` for more. */
+/** Characters of a gallery prompt filter. */
+export const MAX_PROMPT_FILTER_CHARS = 200;
+
+/** A gallery card: the image and what made it (prompt, key parameters, the workflow it came from). */
+export type GalleryImage = ArtifactRecord & { prompt: string | null; keyParams: KeyParam[]; workflowId: string | null; batchId: string | null };
+
+/**
+ * Saved images (kind "image") for the gallery, newest first; pass the last id as `cursor` for more.
+ * `prompt`: only images whose run's prompt contains this text (any case), matched in the database.
+ */
 export async function listGalleryImages(
-  query: { limit?: number; cursor?: string; shared?: boolean } = {},
+  query: { limit?: number; cursor?: string; shared?: boolean; prompt?: string } = {},
   viewer: Viewer = PERSONAL_VIEWER,
-): Promise<ArtifactRecord[]> {
+): Promise<GalleryImage[]> {
   const q = parseInput(
     z.object({
       shared: z.boolean().optional(),
       limit: z.number().int().min(1).max(500).default(60),
       cursor: z.string().regex(ARTIFACT_ID_RE, "is not an artifact id").optional(),
+      prompt: z.string().trim().max(MAX_PROMPT_FILTER_CHARS, `must be at most ${MAX_PROMPT_FILTER_CHARS} characters`).optional(),
     }),
     query,
     "query",
   );
   const db = await getDb();
   const rows = await db.artifact.findMany({
-    // own images, or (the gallery's "shared" filter) those of workflows shared with the class
-    where: { kind: "image", ...(q.shared ? { run: { workflow: { shared: true } } } : artifactsOwnedBy(viewer)) },
+    where: {
+      kind: "image",
+      AND: [
+        // own images, or (the gallery's "shared" filter) those of workflows shared with the class
+        q.shared ? { run: { workflow: { shared: true } } } : artifactsOwnedBy(viewer),
+        // folded the same way on both sides (case, LIKE's wildcards): see searchFold
+        q.prompt ? { run: { promptSearch: { contains: searchFold(q.prompt) } } } : {},
+      ],
+    },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
+    include: { run: { select: { prompt: true, summary: true, workflowId: true, batchId: true } } },
   });
-  return rows.map(toArtifactRecord);
+  return rows.map(({ run, ...row }) => ({
+    ...toArtifactRecord(row),
+    prompt: run.prompt,
+    keyParams: readStoredSummary(run.summary).params,
+    workflowId: run.workflowId,
+    batchId: run.batchId,
+  }));
+}
+
+/** One side of a comparison: the image, and the workflow (JSON text) of the run that made it. */
+export interface CompareSide {
+  id: string;
+  url: string;
+  runId: string;
+  nodeId: string;
+  width: number | null;
+  height: number | null;
+  createdAt: Date;
+  prompt: string | null;
+  workflowSnapshot: string;
+}
+
+/**
+ * Two images the viewer may see (their own, or saved images of shared workflows' runs) with the
+ * workflows that made them, for the compare view; either one out of reach is "not found".
+ */
+export async function compareImages(ids: { a: string; b: string }, viewer: Viewer = PERSONAL_VIEWER): Promise<{ a: CompareSide; b: CompareSide }> {
+  const q = parseInput(
+    z.object({ a: z.string().regex(ARTIFACT_ID_RE, "is not an artifact id"), b: z.string().regex(ARTIFACT_ID_RE, "is not an artifact id") }),
+    ids,
+    "ids",
+  );
+  const db = await getDb();
+  const side = async (id: string, which: "a" | "b"): Promise<CompareSide> => {
+    const row = await db.artifact.findFirst({
+      where: { id, kind: { in: ["image", "preview"] }, ...artifactsVisibleTo(viewer) },
+      include: { run: { select: { workflowSnapshot: true, prompt: true } } },
+    });
+    if (!row) throw new InputError("artifact_not_found", `image ${which.toUpperCase()} (${id}) not found`, { parameter: which });
+    return {
+      id: row.id,
+      url: `/api/artifacts/${row.id}`,
+      runId: row.runId,
+      nodeId: row.nodeId,
+      width: row.width,
+      height: row.height,
+      createdAt: row.createdAt,
+      prompt: row.run.prompt,
+      workflowSnapshot: row.run.workflowSnapshot,
+    };
+  };
+  return { a: await side(q.a, "a"), b: await side(q.b, "b") };
 }
 
 export function toArtifactRecord(row: Artifact): ArtifactRecord {

@@ -71,3 +71,13 @@ export function isNotFound(e: unknown): boolean {
 export function isForeignKeyViolation(e: unknown): boolean {
   return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2003";
 }
+
+/**
+ * Text as the prompt filter stores and matches it: lower-cased (LIKE folds case on SQLite, not on
+ * PostgreSQL), and with LIKE's special characters (% _ and PostgreSQL's escape \) swapped for
+ * private-use characters, because Prisma's `contains` passes them on as patterns: "100%" must
+ * match the text "100%", not "100 anything".
+ */
+export function searchFold(text: string): string {
+  return text.toLowerCase().replace(/[%_\\]/g, (c) => String.fromCharCode(0xe000 + "%_\\".indexOf(c)));
+}

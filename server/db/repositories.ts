@@ -36,6 +36,7 @@ export function repositoriesFor(viewer: Viewer) {
       listPendingRuns: async () => (await runs.listPendingRuns()).filter((r) => viewer.role === "teacher" || r.ownerId === viewer.id),
       runVisible: (id: string) => runs.runVisibleTo(id, viewer),
       countQueuedRuns: () => runs.countQueuedRunsOf(viewer.id),
+      nodeHistory: (query: { workflowId?: string; runIds?: string[]; perNode?: number }) => runs.listNodeHistory(query, viewer),
     },
     uploads: {
       recordUpload: (name: string) => uploads.recordUpload(name, viewer),
@@ -48,7 +49,8 @@ export function repositoriesFor(viewer: Viewer) {
     },
     artifacts: {
       resolveArtifactPath: (id: string) => artifacts.resolveArtifactPath(id, viewer),
-      listGalleryImages: (query: { limit?: number; cursor?: string; shared?: boolean } = {}) => artifacts.listGalleryImages(query, viewer),
+      listGalleryImages: (query: { limit?: number; cursor?: string; shared?: boolean; prompt?: string } = {}) => artifacts.listGalleryImages(query, viewer),
+      compareImages: (ids: { a: string; b: string }) => artifacts.compareImages(ids, viewer),
       listRunTraces: (runId?: string) => artifacts.listRunTraces(runId, viewer),
     },
   };

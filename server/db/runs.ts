@@ -11,9 +11,11 @@ import { z } from "zod";
 import { InputError, isUnclipError } from "../errors";
 import { getDb } from "./client";
 import type { Prisma, Run } from "./generated/client";
-import { isForeignKeyViolation, isNotFound, jsonText, parseInput, readJson, RecordId } from "./input";
+import { isForeignKeyViolation, isNotFound, jsonText, parseInput, readJson, RecordId, searchFold } from "./input";
 import { type ArtifactKind, type ArtifactRecord, toArtifactRecord } from "./artifacts";
 import { PERSONAL_VIEWER, runsOwnedBy, runsVisibleTo, type Viewer, isTeacher } from "./ownership";
+import { PROMPT_CHARS, promptAndName, readStoredSummary, type KeyParam, type RunSummary as RunLabelSummary } from "../../nodes/core/runSummary";
+import { parseWorkflow } from "../../nodes/core/workflow";
 
 export const RUN_STATUSES = ["queued", "running", "finished", "failed", "cancelled", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -59,6 +61,14 @@ export interface RunRecord {
   ownerId: string;
   /** Its fair-queue round (runs start in fairRank, then queuePosition order). */
   fairRank: number;
+  /** Shared by the runs of one "Run ×N" (null: queued alone). */
+  batchId: string | null;
+  /** The prompt's first characters (nodes/core/runSummary.ts), or null when the workflow has none. */
+  prompt: string | null;
+  /** Key parameters (seeds, guidance, steps) for cards and labels. */
+  keyParams: KeyParam[];
+  /** The workflow's name as it ran (a template's, an unsaved workflow's), for labels when it has no saved workflow. */
+  runName: string | null;
 }
 
 export type RunSummary = Omit<RunRecord, "workflowSnapshot"> & {
@@ -88,12 +98,24 @@ const ErrorSchema = z.looseObject({
   kind: z.string().max(200).optional(),
   where: z.record(z.string(), z.unknown()).optional(),
 });
+const KeyParams = z.array(z.object({ label: z.string().max(300), value: z.string().max(300) })).max(32);
 const EnqueueSchema = z.object({
   workflowId: RecordId.nullable().optional(),
   ownerId: RecordId.optional(),
   snapshot: jsonText("snapshot"),
   options: OptionsSchema.optional(),
+  batchId: RecordId.nullable().optional(),
+  summary: z.object({ prompt: z.string().max(PROMPT_CHARS).nullable(), name: z.string().max(200).nullable(), params: KeyParams }).optional(),
 });
+
+/** Prompt and name of a snapshot when the caller gave no summary (an unreadable snapshot has none). */
+function summaryOfSnapshot(value: unknown): RunLabelSummary {
+  try {
+    return promptAndName(parseWorkflow(value));
+  } catch {
+    return { prompt: null, name: null, params: [] };
+  }
+}
 
 const notFound = (id: string) => new InputError("run_not_found", `run ${id} not found`, { parameter: "id" });
 
@@ -113,8 +135,14 @@ export async function enqueueRun(input: {
   snapshot: string;
   // Either form: an interface without an index signature is not assignable to RunOptions.
   options?: RunOptions | { previewEvery?: number; trace?: boolean };
+  /** The "Run ×N" it belongs to. */
+  batchId?: string | null;
+  /** Prompt and key parameters (summarizeWorkflow); without it only the prompt is read from the snapshot. */
+  summary?: RunLabelSummary;
 }): Promise<RunRecord> {
-  const { workflowId, snapshot, options, ownerId = PERSONAL_VIEWER.id } = parseInput(EnqueueSchema, input, "run");
+  const { workflowId, snapshot, options, ownerId = PERSONAL_VIEWER.id, batchId, summary: given } = parseInput(EnqueueSchema, input, "run");
+  const summary = given ?? summaryOfSnapshot(snapshot.value);
+  const prompt = summary.prompt;
   const db = await getDb();
   try {
     // On SQLite the transaction holds the write lock from its start (BEGIN IMMEDIATE, see
@@ -142,6 +170,10 @@ export async function enqueueRun(input: {
           ownerId,
           fairRank,
           options: JSON.stringify(options ?? {}),
+          batchId: batchId ?? null,
+          prompt,
+          promptSearch: prompt === null ? null : searchFold(prompt),
+          summary: summary.params.length || summary.name ? JSON.stringify({ name: summary.name, params: summary.params }) : null,
         },
       });
     });
@@ -315,7 +347,7 @@ export async function listRuns(query: { limit?: number; cursor?: string; status?
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
-    omit: { workflowSnapshot: true, leaseToken: true, leaseUntil: true },
+    omit: { workflowSnapshot: true, leaseToken: true, leaseUntil: true, promptSearch: true },
     include: { workflow: { select: { name: true } } },
   });
   const counts = rows.length
@@ -326,7 +358,8 @@ export async function listRuns(query: { limit?: number; cursor?: string; status?
     for (const c of counts) {
       if (c.runId === row.id && c.kind in artifactCounts) artifactCounts[c.kind as ArtifactKind] = c._count._all;
     }
-    return { ...toRunFields(row), workflowName: workflow?.name ?? null, artifactCounts };
+    const fields = toRunFields(row);
+    return { ...fields, workflowName: workflow?.name ?? fields.runName, artifactCounts };
   });
 }
 
@@ -343,11 +376,14 @@ export async function getRun(id: string, viewer: Viewer = PERSONAL_VIEWER): Prom
   return { ...toRunRecord(run), artifacts: artifacts.map(toArtifactRecord) };
 }
 
-/** Queued runs in the order they will start. */
-export async function listPendingRuns(): Promise<RunRecord[]> {
+/** Queued runs in the order they will start, with the names of their saved workflows (queue labels). */
+export async function listPendingRuns(): Promise<(RunRecord & { workflowName: string | null })[]> {
   const db = await getDb();
-  const rows = await db.run.findMany({ where: { status: "queued" }, orderBy: QUEUE_ORDER });
-  return rows.map(toRunRecord);
+  const rows = await db.run.findMany({ where: { status: "queued" }, orderBy: QUEUE_ORDER, include: { workflow: { select: { name: true } } } });
+  return rows.map(({ workflow, ...row }) => {
+    const run = toRunRecord(row);
+    return { ...run, workflowName: workflow?.name ?? run.runName };
+  });
 }
 
 /** Start order: fair round first (see enqueueRun), then queue position. */
@@ -393,7 +429,8 @@ function toRunRecord(row: Run): RunRecord {
   return { ...toRunFields(row), workflowSnapshot: row.workflowSnapshot };
 }
 
-function toRunFields(row: Omit<Run, "workflowSnapshot" | "leaseToken" | "leaseUntil">): Omit<RunRecord, "workflowSnapshot"> {
+function toRunFields(row: Omit<Run, "workflowSnapshot" | "leaseToken" | "leaseUntil" | "promptSearch">): Omit<RunRecord, "workflowSnapshot"> {
+  const stored = readStoredSummary(row.summary);
   return {
     id: row.id,
     workflowId: row.workflowId,
@@ -411,5 +448,70 @@ function toRunFields(row: Omit<Run, "workflowSnapshot" | "leaseToken" | "leaseUn
     workerId: row.workerId,
     ownerId: row.ownerId,
     fairRank: row.fairRank,
+    batchId: row.batchId,
+    prompt: row.prompt,
+    keyParams: stored.params,
+    runName: stored.name,
   };
+}
+
+/** Runs looked at for node history (newest first), and the most results kept per node. */
+const HISTORY_RUNS = 40;
+export const MAX_HISTORY_PER_NODE = 20;
+
+export interface NodeResultEntry {
+  runId: string;
+  createdAt: Date;
+  images: { id: string; url: string; width: number; height: number; kind: ArtifactKind }[];
+}
+
+const HistoryQuery = z
+  .object({
+    /** A saved workflow's runs, */
+    workflowId: RecordId.optional(),
+    /** or these runs (an unsaved tab remembers the runs it queued). */
+    runIds: z.array(RecordId).max(HISTORY_RUNS).optional(),
+    perNode: z.number().int().min(1).max(MAX_HISTORY_PER_NODE).default(10),
+  })
+  .refine((q) => (q.workflowId === undefined) !== (q.runIds === undefined), "give either workflowId or runIds");
+
+/**
+ * Each node's results in the viewer's own recent runs of a workflow (or of the given runs),
+ * newest first: what the editor puts back on the nodes after a reload and steps through with ‹ ›.
+ * Only stored pictures count (saved images, previews): they are what outlives the run.
+ */
+export async function listNodeHistory(
+  query: { workflowId?: string; runIds?: string[]; perNode?: number },
+  viewer: Viewer = PERSONAL_VIEWER,
+): Promise<Record<string, NodeResultEntry[]>> {
+  const q = parseInput(HistoryQuery, query, "query");
+  const db = await getDb();
+  const runs = await db.run.findMany({
+    where: { ...runsOwnedBy(viewer), ...(q.workflowId !== undefined ? { workflowId: q.workflowId } : { id: { in: q.runIds } }) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: HISTORY_RUNS,
+    select: { id: true, createdAt: true },
+  });
+  if (!runs.length) return {};
+  const rows = await db.artifact.findMany({
+    where: { runId: { in: runs.map((r) => r.id) }, kind: { in: ["image", "preview"] } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { id: true, runId: true, nodeId: true, kind: true, width: true, height: true },
+  });
+  const byRun = new Map<string, Map<string, NodeResultEntry["images"]>>();
+  for (const a of rows) {
+    const nodes = byRun.get(a.runId) ?? new Map<string, NodeResultEntry["images"]>();
+    byRun.set(a.runId, nodes);
+    const images = nodes.get(a.nodeId) ?? [];
+    nodes.set(a.nodeId, images);
+    images.push({ id: a.id, url: `/api/artifacts/${a.id}`, width: a.width ?? 0, height: a.height ?? 0, kind: a.kind as ArtifactKind });
+  }
+  const out: Record<string, NodeResultEntry[]> = {};
+  for (const run of runs) {
+    for (const [nodeId, images] of byRun.get(run.id) ?? []) {
+      const list = (out[nodeId] ??= []);
+      if (list.length < q.perNode) list.push({ runId: run.id, createdAt: run.createdAt, images });
+    }
+  }
+  return out;
 }

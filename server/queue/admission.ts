@@ -10,10 +10,11 @@ import { type Limits, limitMessage } from "../limitsConfig";
 /** Code of the refusal; the API answers it with 429 Too Many Requests. */
 export const QUEUE_FULL = "queue_full";
 
-export async function assertQueueHasRoom(limits: Limits): Promise<void> {
+/** `count`: how many runs are about to be queued together ("Run ×N"): all fit, or none is queued. */
+export async function assertQueueHasRoom(limits: Limits, count = 1): Promise<void> {
   const db = await getDb();
   const queued = await db.run.count({ where: { status: "queued" } });
-  if (queued >= limits.maxQueuedRuns) {
-    throw new InputError(QUEUE_FULL, limitMessage("maxQueuedRuns", queued + 1, limits, "the queue is full: "), { parameter: "workflow" });
+  if (queued + count > limits.maxQueuedRuns) {
+    throw new InputError(QUEUE_FULL, limitMessage("maxQueuedRuns", queued + count, limits, "the queue is full: "), { parameter: "workflow" });
   }
 }

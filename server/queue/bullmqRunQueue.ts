@@ -21,7 +21,7 @@ import { reconcileQueue } from "./reconcile";
 import { bullConnection, openRedis, RUN_QUEUE_NAME } from "./redis";
 import { addRunJob, jobPriority, type RunJobQueue, runJob } from "./runJobs";
 import type { Viewer } from "../db/ownership";
-import type { RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
+import type { RunLabel, RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
 import { listWorkers } from "./workerRegistry";
 
 export interface BullmqRunQueueOptions {
@@ -66,8 +66,14 @@ export class BullmqRunQueue implements RunQueueBackend {
     return { interrupted: 0 };
   }
 
-  async enqueue(workflow: Workflow, options: RunOptions = {}, workflowId?: string | null, ownerId?: string): Promise<{ runId: string; position: number }> {
-    const { id, position, fairRank } = await this.store.enqueue({ workflowId, workflow, options, ownerId });
+  async enqueue(
+    workflow: Workflow,
+    options: RunOptions = {},
+    workflowId?: string | null,
+    ownerId?: string,
+    label?: RunLabel,
+  ): Promise<{ runId: string; position: number }> {
+    const { id, position, fairRank } = await this.store.enqueue({ workflowId, workflow, options, ownerId, label });
     this.announce({ type: "run.queued", runId: id, position });
     if (this.queue) {
       // Recorded already: if Redis is away now, the reconcile pass adds the job later.

@@ -19,10 +19,12 @@ async function ifAllowed(action: () => Promise<unknown>): Promise<boolean> {
 }
 
 export const dbRunStore: RunStore = {
-  async enqueue({ workflowId, workflow, options, ownerId }) {
+  async enqueue({ workflowId, workflow, options, ownerId, label }) {
     const r = await runs.enqueueRun({
       workflowId: workflowId ?? null,
       ownerId,
+      batchId: label?.batchId ?? null,
+      summary: label?.summary,
       snapshot: JSON.stringify(workflow),
       options: { previewEvery: options.previewEvery, trace: options.trace },
     });

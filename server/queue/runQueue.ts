@@ -8,7 +8,7 @@ import type { RunError } from "../../nodes/core/runEvents";
 import type { RunReport } from "../graph/executor";
 import { toRunError } from "../graph/executor";
 import type { Workflow } from "../../nodes/core/workflow";
-import type { QueuedRun, RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
+import type { QueuedRun, RunLabel, RunOptions, RunQueueBackend, RunStore, WorkerInfo } from "./types";
 import type { EventHub } from "./eventHub";
 import type { Viewer } from "../db/ownership";
 
@@ -40,8 +40,14 @@ export class RunQueue implements RunQueueBackend {
     return { interrupted };
   }
 
-  async enqueue(workflow: Workflow, options: RunOptions = {}, workflowId?: string | null, ownerId?: string): Promise<{ runId: string; position: number }> {
-    const { id, position } = await this.store.enqueue({ workflowId, workflow, options, ownerId });
+  async enqueue(
+    workflow: Workflow,
+    options: RunOptions = {},
+    workflowId?: string | null,
+    ownerId?: string,
+    label?: RunLabel,
+  ): Promise<{ runId: string; position: number }> {
+    const { id, position } = await this.store.enqueue({ workflowId, workflow, options, ownerId, label });
     this.hub.emit({ type: "run.queued", runId: id, position });
     this.kick();
     return { runId: id, position };

@@ -9,10 +9,17 @@ import type { EventHub } from "./eventHub";
 import type { RunError } from "../../nodes/core/runEvents";
 import type { RunReport } from "../graph/executor";
 import type { Viewer } from "../db/ownership";
+import type { RunSummary } from "../../nodes/core/runSummary";
 
 export interface RunOptions {
   previewEvery?: number;
   trace?: boolean;
+}
+
+/** What the queue lists show of a run: its "Run ×N" group, prompt and key parameters. */
+export interface RunLabel {
+  batchId?: string;
+  summary?: RunSummary;
 }
 
 export interface QueuedRun {
@@ -29,6 +36,7 @@ export interface RunStore {
     workflow: Workflow;
     options: RunOptions;
     ownerId?: string;
+    label?: RunLabel;
   }): Promise<{ id: string; position: number; fairRank: number }>;
   nextQueued(): Promise<QueuedRun | null>;
   markRunning(id: string): Promise<void>;
@@ -64,7 +72,13 @@ export interface RunQueueBackend {
   /** Recover from a previous process and start delivering work. */
   start(): Promise<{ interrupted: number }>;
   /** `ownerId`: who queues it (default: the personal owner); runs start round-robin across owners. */
-  enqueue(workflow: Workflow, options?: RunOptions, workflowId?: string | null, ownerId?: string): Promise<{ runId: string; position: number }>;
+  enqueue(
+    workflow: Workflow,
+    options?: RunOptions,
+    workflowId?: string | null,
+    ownerId?: string,
+    label?: RunLabel,
+  ): Promise<{ runId: string; position: number }>;
   /** Cancel a queued run, or ask the process running it to stop within one denoising step. */
   cancel(runId: string): Promise<"cancelled" | "stopping" | "not_found">;
   clear(): Promise<number>;

@@ -375,13 +375,15 @@ describeApi("API over HTTP", () => {
       expect(stats.bytes).toBeGreaterThan(0);
     });
 
-    it("runs the same workflow again entirely from the cache", async () => {
+    it("runs the same workflow again from the cache, and Save Image still adds this run's image to the gallery", async () => {
       expect(firstRun).toBeDefined();
+      const before = await client.runs.gallery.query();
       const { runId } = await client.runs.enqueue.mutate({ workflow: tiny });
       const end = (await events.waitForEnd(runId)) as RunEventOf<"run.finished">;
       expect(end.type).toBe("run.finished");
-      const executable = tiny.nodes.filter((n) => n.type !== "unclip.note").map((n) => n.id);
-      expect(end.ran).toEqual([]);
+      const save = nodesOfType(tiny, "unclip.save_image").map((n) => n.id);
+      const executable = tiny.nodes.filter((n) => n.type !== "unclip.note" && !save.includes(n.id)).map((n) => n.id);
+      expect(end.ran).toEqual(save);
       expect(new Set(end.cached)).toEqual(new Set(executable));
       const mine = events.of(runId);
       expect(
@@ -390,11 +392,16 @@ describeApi("API over HTTP", () => {
           .map((e) => e.nodeId)
           .sort(),
       ).toEqual([...executable].sort());
-      expect(mine.some((e) => e.type === "node.started")).toBe(false);
+      expect(mine.filter((e) => e.type === "node.started").map((e) => e.nodeId)).toEqual(save);
       const run = await client.runs.get.query({ id: runId });
       expect(run.status).toBe("finished");
-      expect(run.ranNodes).toEqual([]);
+      expect(run.ranNodes).toEqual(save);
       expect(new Set(run.cachedNodes)).toEqual(new Set(executable));
+      // a new gallery image, made by this run, with the same pixels as the first run's
+      const after = await client.runs.gallery.query();
+      expect(after.length).toBe(before.length + 1);
+      expect(after[0]).toMatchObject({ runId, kind: "image" });
+      expect(after[0].contentHash).toBe(before.find((a) => a.runId === firstRun)?.contentHash);
     });
 
     it("refuses an invalid workflow at enqueue with BAD_REQUEST and validationErrors naming the node", async () => {

@@ -79,6 +79,11 @@ const RULES: Record<string, Rule> = {
   "runs.clear": { expect: TEACHER_ONLY },
   "runs.moveToFront": { input: (f) => ({ id: f.runId }), expect: OWNED },
   "runs.gallery": { expect: ALL_OK },
+  "runs.enqueueBatch": { input: (f) => ({ workflow: graphOf(), workflowId: f.workflowId, count: 2 }), expect: OWNED },
+  "runs.batchLimit": { expect: ALL_OK },
+  // always the caller's own runs: another student's run ids give nothing back (tested below)
+  "runs.nodeHistory": { input: (f) => ({ runIds: [f.runId] }), expect: ALL_OK },
+  "runs.compare": { input: (f) => ({ a: f.artifactId, b: f.artifactId }), expect: OWNED },
   "runs.events": { expect: ALL_OK },
   "cache.stats": { expect: ALL_OK },
   "cache.clear": { expect: TEACHER_ONLY },
@@ -320,11 +325,96 @@ describe("ownership matrix over every tRPC procedure (class mode)", () => {
     expect(await as(viewers.owner).lessons.progress()).toEqual({});
   });
 
+  it("results, compare and batches: node history and gallery cards are the viewer's own; compare reaches only visible images", async () => {
+    const f = await fixture();
+    const as = (v: Viewer) => appRouter.createCaller(contextFor(services, v));
+    // node history: the owner's run gives the owner (and the teacher) its picture, another student nothing
+    const mine = await as(viewers.owner).runs.nodeHistory({ runIds: [f.runId] });
+    expect(mine.save?.[0]).toMatchObject({ runId: f.runId, images: [{ id: f.artifactId, url: `/api/artifacts/${f.artifactId}` }] });
+    expect(await as(viewers.other).runs.nodeHistory({ runIds: [f.runId] })).toEqual({});
+    expect(await as(viewers.other).runs.nodeHistory({ workflowId: f.workflowId })).toEqual({});
+    expect((await as(viewers.owner).runs.nodeHistory({ workflowId: f.workflowId })).save?.[0].runId).toBe(f.runId);
+    expect((await as(viewers.teacher).runs.nodeHistory({ workflowId: f.workflowId })).save?.[0].runId).toBe(f.runId);
+    expect(await outcome(() => as(viewers.owner).runs.nodeHistory({}))).toBe("BAD_REQUEST");
+
+    // compare: both images must be visible to the viewer; sharing the workflow lets others compare its images
+    const second = await fixture();
+    const pair = { a: f.artifactId, b: second.artifactId };
+    const got = await as(viewers.owner).runs.compare(pair);
+    expect(got.a).toMatchObject({ id: f.artifactId, runId: f.runId });
+    expect(JSON.parse(got.b.workflowSnapshot)).toMatchObject({ format: "unclip-studio/workflow" });
+    expect(await outcome(() => as(viewers.other).runs.compare(pair))).toBe("NOT_FOUND");
+    await as(viewers.owner).workflows.share({ id: f.workflowId, shared: true });
+    await as(viewers.owner).workflows.share({ id: second.workflowId, shared: true });
+    expect((await as(viewers.other).runs.compare(pair)).b.id).toBe(second.artifactId);
+    await as(viewers.owner).workflows.share({ id: f.workflowId, shared: false });
+    await as(viewers.owner).workflows.share({ id: second.workflowId, shared: false });
+    expect(await outcome(() => as(viewers.other).runs.compare(pair))).toBe("NOT_FOUND");
+    expect(await outcome(() => as(viewers.owner).runs.compare({ a: "not-an-id", b: f.artifactId }))).toBe("BAD_REQUEST");
+
+    // gallery cards carry the prompt; the filter matches it in any case, in the database, only among the viewer's images
+    const fox = { ...graph([["tok", "unclip.tokenizer", { prompt: "A Red Fox_in 100% snow" }]], []), name: "Fox study" };
+    const foxRun = await enqueueRun({ snapshot: JSON.stringify(fox), ownerId: viewers.owner.id });
+    const foxPng = new Uint8Array(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 200, g: 2, b: 3 } } })
+        .png()
+        .toBuffer(),
+    );
+    const foxImage = await saveArtifact({ runId: foxRun.id, nodeId: "save", kind: "image", data: foxPng });
+    const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
+    const found = await as(viewers.owner).runs.gallery({ prompt: "red FOX" });
+    expect(ids(found)).toEqual([foxImage.id]);
+    expect(found[0].prompt).toBe("A Red Fox_in 100% snow");
+    // a run of a workflow never saved is listed under the name it had when it ran
+    expect((await as(viewers.owner).runs.list()).find((r) => r.id === foxRun.id)).toMatchObject({
+      workflowName: "Fox study",
+      prompt: "A Red Fox_in 100% snow",
+    });
+    expect(ids(await as(viewers.owner).runs.gallery({ prompt: "100% snow" }))).toEqual([foxImage.id]);
+    // LIKE's wildcards are the user's characters, not patterns
+    expect(ids(await as(viewers.owner).runs.gallery({ prompt: "red%fox" }))).toEqual([]);
+    expect(ids(await as(viewers.owner).runs.gallery({ prompt: "fox_" }))).toEqual([foxImage.id]);
+    expect(ids(await as(viewers.owner).runs.gallery({ prompt: "d_f" }))).toEqual([]);
+    expect(ids(await as(viewers.other).runs.gallery({ prompt: "red fox" }))).toEqual([]);
+    // the teacher's gallery holds every image of the class (artifactsOwnedBy), filtered alike
+    expect(ids(await as(viewers.teacher).runs.gallery({ prompt: "red fox" }))).toEqual([foxImage.id]);
+    expect(await outcome(() => as(viewers.owner).runs.gallery({ prompt: "x".repeat(201) }))).toBe("BAD_REQUEST");
+
+    // a batch: N runs of the caller's with successive seeds and one batch id; the prompt filter finds only the viewer's images
+    expect(await as(viewers.owner).runs.batchLimit()).toEqual({ maxBatchCount: 8 });
+    const batch = await as(viewers.owner).runs.enqueueBatch({ workflow: graphOf(), count: 3 });
+    expect(batch.runs).toHaveLength(3);
+    const runs = await Promise.all(batch.runs.map((r) => as(viewers.owner).runs.get({ id: r.runId })));
+    expect(runs.map((r) => r.batchId)).toEqual([batch.batchId, batch.batchId, batch.batchId]);
+    expect(runs.every((r) => r.ownerId === viewers.owner.id)).toBe(true);
+    const seedsOf = (snapshot: string) =>
+      (JSON.parse(snapshot) as { nodes: { id: string; params: { seed?: number } }[] }).nodes.find((n) => n.id === "seed")?.params.seed;
+    expect(runs.map((r) => seedsOf(r.workflowSnapshot))).toEqual([7, 8, 9]);
+    expect(await outcome(() => as(viewers.other).runs.get({ id: batch.runs[0].runId }))).toBe("NOT_FOUND");
+    const tooMany = await as(viewers.owner)
+      .runs.enqueueBatch({ workflow: graphOf(), count: 9 })
+      .then(
+        () => null,
+        (e: unknown) => e as TRPCError,
+      );
+    expect(tooMany?.code).toBe("BAD_REQUEST");
+    expect(tooMany?.message).toBe("Run ×N: runs per batch limit exceeded: 9 asked for, the limit is 8 (set UNCLIP_MAX_BATCH_COUNT to raise it)");
+  });
+
   it("refuses a student's sixth waiting run with 429 naming the cap (UNCLIP_MAX_QUEUED_PER_USER)", async () => {
     const v: Viewer = { id: (await addUser("capped", "student", "capped-password")).id, name: "capped", role: "student" };
     delete process.env.UNCLIP_MAX_QUEUED_PER_USER;
     resetEnv();
     const caller = appRouter.createCaller(contextFor(createServices(), v));
+    // "Run ×N" offers no more than the cap, and a batch past it is refused whole: nothing is queued
+    expect(await caller.runs.batchLimit()).toEqual({ maxBatchCount: 5 });
+    const batch = await caller.runs.enqueueBatch({ workflow: graphOf(), count: 6 }).then(
+      () => null,
+      (e: unknown) => e as TRPCError,
+    );
+    expect(batch?.code).toBe("TOO_MANY_REQUESTS");
+    expect(batch?.message).toContain("queued runs per user limit exceeded: 6 asked for, the limit is 5");
+    expect((await caller.runs.pending()).standing).toHaveLength(0);
     for (let i = 0; i < 5; i++) await caller.runs.enqueue({ workflow: graphOf() });
     const err = await caller.runs.enqueue({ workflow: graphOf() }).then(
       () => null,

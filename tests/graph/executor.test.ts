@@ -173,19 +173,23 @@ describeWithFixtures("executor on unclip-tiny", () => {
     expect(firstProgress).toBeLessThan(at("node.finished", "decoder"));
   });
 
-  it("caches: a second run is all cached; a decoder change re-runs only decoder, super-res and outputs", async () => {
+  it("caches: a second run is all cached but Save Image; a decoder change re-runs only decoder, super-res and outputs", async () => {
     const wf = tinyTextToImage({ seed: { seed: 7 } });
     const plan = planOf(wf);
     const first = await run(services, wf);
     expect(first.report.ran).toHaveLength(plan.length);
 
     const second = await run(services, wf);
-    expect(second.report.ran).toEqual([]);
-    expect([...second.report.cached].sort()).toEqual([...plan].sort());
-    expect(started(second.events)).toEqual([]);
-    expect(second.events.filter((e) => e.type === "node.cached")).toHaveLength(plan.length);
-    // what a cached output node shows is what it showed when it ran
-    expect(second.report.ui.save).toEqual(first.report.ui.save);
+    // Save Image is never cached: an unchanged run still saves its image (a new gallery entry)
+    expect(second.report.ran).toEqual(["save"]);
+    expect([...second.report.cached].sort()).toEqual(plan.filter((id) => id !== "save").sort());
+    expect(started(second.events)).toEqual(["save"]);
+    expect(second.events.filter((e) => e.type === "node.cached")).toHaveLength(plan.length - 1);
+    // a cached output node shows what it showed when it ran; Save Image saved the same pixels again, as a new file
+    expect(second.report.ui.preview).toEqual(first.report.ui.preview);
+    const images = (r: typeof first) => (r.report.ui.save as { images: { id: string }[] }).images;
+    expect(images(second)).toHaveLength(images(first).length);
+    expect(images(second)[0].id).not.toBe(images(first)[0].id);
 
     const changed = tinyTextToImage({ seed: { seed: 7 }, decoder: { guidanceScale: 3 } });
     const third = await run(services, changed);

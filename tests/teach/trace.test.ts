@@ -143,9 +143,9 @@ describeWithFixtures("teaching traces", () => {
     expect(report.ran).toContain("decoder");
     expect(report.cached).toContain("prior");
     expect([...services.traces.keys()].filter((k) => k.startsWith(`${runId}/`))).toEqual([`${runId}/decoder`]);
-    // now the cached result carries its trace: the next traced run needs nothing
+    // now the cached result carries its trace: the next traced run needs nothing but Save Image (never cached)
     const again = await run(services, wf);
-    expect(again.report.ran).toEqual([]);
+    expect(again.report.ran).toEqual(["save"]);
     expect(again.report.ui.decoder?.trace?.kind).toBe("trace");
   });
 });

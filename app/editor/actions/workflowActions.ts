@@ -5,6 +5,7 @@ import { errorMessage } from "../../trpc/client";
 import { isDirty, useGraph } from "../state/graphStore";
 import { askConfirm, askName, askWorkflowToOpen } from "../state/uiStore";
 import { type ActionContext, showInUrl } from "./context";
+import { restoreResults } from "./resultActions";
 
 export function workflowActions({ client, trpc, queryClient, notify, refreshList, mayDiscard, loadGraph }: ActionContext) {
   const actions = {
@@ -65,6 +66,7 @@ export function workflowActions({ client, trpc, queryClient, notify, refreshList
         const w = await client.workflows.get.query({ id });
         loadGraph(w.graph, { id: w.id, name: w.name, updatedAt: w.updatedAt });
         showInUrl({ w: w.id });
+        void restoreResults(client, { workflowId: w.id });
       } catch (err) {
         notify(`Could not open the workflow: ${errorMessage(err)}`, "error");
         return false;
@@ -167,6 +169,8 @@ export function workflowActions({ client, trpc, queryClient, notify, refreshList
         const run = await client.runs.get.query({ id: runId });
         const wf = parseWorkflow(run.workflowSnapshot);
         loadGraph(wf, { id: null, name: wf.name ?? "Workflow from a run" }, false);
+        // the run's own pictures on its nodes (the gallery's "open in editor")
+        void restoreResults(client, { runIds: [runId] });
         notify("Loaded the workflow of that run", "success");
       } catch (err) {
         notify(`Could not load that run's workflow: ${errorMessage(err)}`, "error");

@@ -17,6 +17,8 @@ type GraphPart = Pick<ReturnType<typeof useGraph.getState>, "nodes" | "edges" | 
 export interface TabState {
   graph: GraphPart;
   outputs: Record<string, NodeUi>;
+  /** Each node's recent results, which one is shown, and the runs this tab queued. */
+  results: Pick<ReturnType<typeof useRuns.getState>, "history" | "historyAt" | "tracked">;
   focusRunId: string | null;
   problems: ValidationError[];
 }
@@ -41,6 +43,7 @@ function capture(): TabState {
   return {
     graph: { nodes: g.nodes, edges: g.edges, history: g.history, workflow: g.workflow, savedFingerprint: g.savedFingerprint },
     outputs: r.outputs,
+    results: { history: r.history, historyAt: r.historyAt, tracked: r.tracked },
     focusRunId: r.focusRunId,
     problems: useUi.getState().problems,
   };
@@ -48,7 +51,7 @@ function capture(): TabState {
 
 function restore(t: TabState): void {
   useGraph.setState(t.graph);
-  useRuns.setState({ outputs: t.outputs, focusRunId: t.focusRunId });
+  useRuns.setState({ outputs: t.outputs, ...t.results, focusRunId: t.focusRunId });
   useUi.getState().setProblems(t.problems);
   useUi.getState().requestFit();
 }
@@ -56,6 +59,7 @@ function restore(t: TabState): void {
 function blank(): void {
   useGraph.getState().load(emptyWorkflow(), { id: null, name: "Untitled" });
   useRuns.getState().clearOutputs();
+  useRuns.setState({ tracked: {} });
   useUi.getState().setProblems([]);
 }
 

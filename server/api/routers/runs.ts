@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { on } from "node:events";
 import { z } from "zod";
 import type { RunEvent } from "../../../nodes/core/runEvents";
@@ -13,6 +14,9 @@ import { limitMessage } from "../../limitsConfig";
 import { QUEUE_FULL } from "../../queue/admission";
 import { uploadNamesIn } from "../../db/uploads";
 import type { Context } from "../trpc";
+import { batchWorkflows } from "../../../nodes/core/batchSeeds";
+import { runLabel, seedParamsIn } from "../runLabels";
+import { MAX_HISTORY_PER_NODE } from "../../db/runs";
 import { teacherProcedure, userProcedure, router } from "../trpc";
 
 const Id = z.string().min(1).max(64);
@@ -29,35 +33,78 @@ async function inputFileCheck(ctx: Context, wf: Workflow) {
   return orExample(ctx.services.env.rootDir, (name: string, param: ParamSpec) => exists(name, param) && (usable === null || usable.has(name)));
 }
 
+/**
+ * Validate a workflow and check that `count` more runs of the viewer fit in the queue; nothing is
+ * queued when any check fails.
+ */
+async function admit(ctx: Context, input: { workflow: unknown; workflowId?: string | null }, count: number): Promise<Workflow> {
+  const wf = parseWorkflow(input.workflow);
+  const { env } = ctx.services;
+  const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: await inputFileCheck(ctx, wf) });
+  if (errors.length) throw new ValidationFailed(errors);
+  // a run may be linked only to a workflow the viewer can open (404 otherwise)
+  if (input.workflowId) await ctx.db.workflows.getWorkflow(input.workflowId);
+  await assertQueueHasRoom(env.limits, count);
+  if (env.authMode === "class") {
+    // one user cannot fill the class's queue: a cap per user, on top of the fair order
+    const mine = await ctx.db.runs.countQueuedRuns();
+    if (mine + count > env.limits.maxQueuedPerUser) {
+      throw new InputError(QUEUE_FULL, limitMessage("maxQueuedPerUser", mine + count, env.limits, "you have too many runs waiting: "), {
+        parameter: "workflow",
+      });
+    }
+  }
+  return wf;
+}
+
+const RunOptionsInput = z.object({ previewEvery: z.number().int().min(0).max(1000).optional(), trace: z.boolean().optional() }).optional();
+
 export const runsRouter = router({
   /** Validate and queue a workflow; validation problems come back at once, naming nodes and ports. */
-  enqueue: userProcedure
+  enqueue: userProcedure.input(z.object({ workflow: z.unknown(), workflowId: Id.nullish(), options: RunOptionsInput })).mutation(async ({ ctx, input }) => {
+    const wf = await admit(ctx, input, 1);
+    return ctx.services.queue.enqueue(wf, input.options ?? {}, input.workflowId ?? null, ctx.viewer.id, runLabel(wf, ctx.services.registry));
+  }),
+  /**
+   * "Run ×N": N runs of one workflow with successive seeds (nodes/core/batchSeeds.ts), sharing a
+   * batch id (one group in the queue). Up to UNCLIP_MAX_BATCH_COUNT, and all N must fit in the
+   * queue limits, or none is queued. The runs are the viewer's, like any run they queue.
+   */
+  enqueueBatch: userProcedure
+    .input(z.object({ workflow: z.unknown(), workflowId: Id.nullish(), options: RunOptionsInput, count: z.number().int().min(1) }))
+    .mutation(async ({ ctx, input }) => {
+      const { env, registry, queue } = ctx.services;
+      if (input.count > env.limits.maxBatchCount) {
+        throw new InputError("batch_too_large", limitMessage("maxBatchCount", input.count, env.limits, "Run ×N: "), { parameter: "count" });
+      }
+      const wf = await admit(ctx, input, input.count);
+      const batchId = randomUUID();
+      const runs: { runId: string; position: number }[] = [];
+      for (const member of batchWorkflows(wf, input.count, seedParamsIn(registry))) {
+        runs.push(await queue.enqueue(member, input.options ?? {}, input.workflowId ?? null, ctx.viewer.id, runLabel(member, registry, batchId)));
+      }
+      return { batchId, runs };
+    }),
+  /** The most runs one "Run ×N" may queue (the toolbar's choices): in class mode also no more than one person may have waiting. */
+  batchLimit: userProcedure.query(({ ctx }) => {
+    const { limits, authMode } = ctx.services.env;
+    return { maxBatchCount: authMode === "class" ? Math.min(limits.maxBatchCount, limits.maxQueuedPerUser) : limits.maxBatchCount };
+  }),
+  /**
+   * Each node's stored results (images, previews) in the viewer's own recent runs of a saved
+   * workflow, or of the runs an unsaved tab queued; newest first, at most `perNode` per node.
+   */
+  nodeHistory: userProcedure
     .input(
       z.object({
-        workflow: z.unknown(),
-        workflowId: Id.nullish(),
-        options: z.object({ previewEvery: z.number().int().min(0).max(1000).optional(), trace: z.boolean().optional() }).optional(),
+        workflowId: Id.optional(),
+        runIds: z.array(Id).max(40).optional(),
+        perNode: z.number().int().min(1).max(MAX_HISTORY_PER_NODE).optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const wf = parseWorkflow(input.workflow);
-      const { env } = ctx.services;
-      const { errors } = validateWorkflow(wf, ctx.services.registry, { modelsDir: env.modelsDir, inputFileExists: await inputFileCheck(ctx, wf) });
-      if (errors.length) throw new ValidationFailed(errors);
-      // a run may be linked only to a workflow the viewer can open (404 otherwise)
-      if (input.workflowId) await ctx.db.workflows.getWorkflow(input.workflowId);
-      await assertQueueHasRoom(env.limits);
-      if (env.authMode === "class") {
-        // one user cannot fill the class's queue: a cap per user, on top of the fair order
-        const mine = await ctx.db.runs.countQueuedRuns();
-        if (mine >= env.limits.maxQueuedPerUser) {
-          throw new InputError(QUEUE_FULL, limitMessage("maxQueuedPerUser", mine + 1, env.limits, "you have too many runs waiting: "), {
-            parameter: "workflow",
-          });
-        }
-      }
-      return ctx.services.queue.enqueue(wf, input.options ?? {}, input.workflowId ?? null, ctx.viewer.id);
-    }),
+    .query(({ ctx, input }) => ctx.db.runs.nodeHistory(input)),
+  /** Two images the viewer may see, with the workflows that made them (the compare view). */
+  compare: userProcedure.input(z.object({ a: Id, b: Id })).query(({ ctx, input }) => ctx.db.artifacts.compareImages(input)),
   /** Validate without running (the editor shows the problems on nodes and ports). */
   validate: userProcedure.input(z.object({ workflow: z.unknown() })).query(async ({ ctx, input }) => {
     const wf = parseWorkflow(input.workflow);
@@ -107,7 +154,17 @@ export const runsRouter = router({
   }),
   /** The viewer's saved images, or with `shared` those of workflows shared with the class. */
   gallery: userProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).optional(), cursor: Id.optional(), shared: z.boolean().optional() }).optional())
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(200).optional(),
+          cursor: Id.optional(),
+          shared: z.boolean().optional(),
+          /** Only images whose prompt contains this text (any case). */
+          prompt: z.string().max(200).optional(),
+        })
+        .optional(),
+    )
     .query(({ ctx, input }) => ctx.db.artifacts.listGalleryImages(input ?? {})),
   /**
    * Progress events over SSE; starts with a snapshot of what is queued and running now. Only the
