@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { batchWorkflows, offsetSeed } from "../../nodes/core/batchSeeds";
 import { MAX_SEED } from "../../nodes/core/params";
 import { promptOf, readStoredSummary, summarizeWorkflow, PROMPT_CHARS } from "../../nodes/core/runSummary";
-import type { Workflow } from "../../nodes/core/workflow";
+import { WORKFLOW_VERSION, type Workflow } from "../../nodes/core/workflow";
 import { createRegistry } from "../../server/graph/registry";
 import { NODE_IMPLEMENTATIONS } from "../../nodes/registry";
 import { seedParamsIn } from "../../server/api/runLabels";
@@ -12,7 +12,7 @@ const registry = createRegistry(NODE_IMPLEMENTATIONS);
 const seeds = seedParamsIn(registry);
 const wf = (nodes: [string, string, Record<string, unknown>, Workflow["nodes"][number]["mode"]?][], links: [string, string][] = []): Workflow => ({
   format: "unclip-studio/workflow",
-  version: 1,
+  version: WORKFLOW_VERSION,
   nodes: nodes.map(([id, type, params, mode]) => ({ id, type, params, position: { x: 0, y: 0 }, ...(mode ? { mode } : {}) })),
   links: links.map(([from, to], i) => ({
     id: `l${i}`,

@@ -1,9 +1,14 @@
 /** The compare view's workflow diff (nodes/core/workflowDiff.ts): parameters, added and removed nodes, wires. */
 import { describe, expect, it } from "vitest";
 import { diffWorkflows, sameValue, showValue, type DescribeType } from "../../nodes/core/workflowDiff";
-import type { Workflow } from "../../nodes/core/workflow";
+import { WORKFLOW_VERSION, type Workflow } from "../../nodes/core/workflow";
 
-const wf = (nodes: Workflow["nodes"], links: Workflow["links"] = []): Workflow => ({ format: "unclip-studio/workflow", version: 1, nodes, links });
+const wf = (nodes: Workflow["nodes"], links: Workflow["links"] = []): Workflow => ({
+  format: "unclip-studio/workflow",
+  version: WORKFLOW_VERSION,
+  nodes,
+  links,
+});
 const node = (id: string, type: string, params: Record<string, unknown> = {}, title?: string) => ({
   id,
   type,
