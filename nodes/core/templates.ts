@@ -24,8 +24,10 @@ import { exampleValue } from "./examples";
 
 export const DEFAULT_PACKAGE = "toy-shapes";
 export const TEMPLATE_NODE_WIDTH = 280;
-const COLUMN_GAP = 40;
+const COLUMN_GAP = 56;
 const ROW_GAP = 40;
+/** Vertical room between a band and the one below it: the frames' padding and title bar (app/editor/lib/groups.ts) and a gap. */
+const BAND_GAP = 110;
 
 /** Height the editor needs for a node: title bar, one row per port pair, one per parameter. */
 export function estimateNodeHeight(decl: NodeDeclaration): number {
@@ -40,20 +42,38 @@ interface Placement {
   column: number;
   params?: Record<string, unknown>;
   title?: string;
+  /**
+   * Bands are rows of stages: a node in band 1 starts below every band-0 node in its columns and
+   * the next, so a frame in band 1 never reaches into a frame above it. Default 0.
+   */
+  band?: number;
 }
 
 /** [from node, from port, to node, to port] */
 type Wire = [string, string, string, string];
 
+/** A stage of the pipeline, drawn as a frame around its nodes: [title, colour, node ids]. */
+type Frame = [string, NonNullable<Workflow["groups"]>[number]["color"], string[]];
+
 function defaultsOf(decl: NodeDeclaration): Record<string, unknown> {
   return Object.fromEntries(decl.params.map((p) => [p.name, p.default]));
 }
 
-function buildWorkflow(name: string, description: string, placements: Placement[], wires: Wire[]): Workflow {
-  const columnBottom = new Map<number, number>();
+function buildWorkflow(name: string, description: string, placements: Placement[], wires: Wire[], frames: Frame[] = []): Workflow {
+  const columnBottom = new Map<string, number>();
+  const bandTop = new Map<number, number>();
+  const bottomOf = (band: number, column: number) => columnBottom.get(`${band}:${column}`);
   const nodes = placements.map((p) => {
-    const y = columnBottom.get(p.column) ?? 0;
-    columnBottom.set(p.column, y + estimateNodeHeight(p.decl) + ROW_GAP);
+    const band = p.band ?? 0;
+    if (band > 0 && !bandTop.has(band)) {
+      const columns = placements.filter((q) => (q.band ?? 0) === band).map((q) => q.column);
+      let top = 0;
+      for (let b = 0; b < band; b++)
+        for (let c = Math.min(...columns); c <= Math.max(...columns) + 1; c++) top = Math.max(top, (bottomOf(b, c) ?? 0) - ROW_GAP + BAND_GAP);
+      bandTop.set(band, top);
+    }
+    const y = bottomOf(band, p.column) ?? bandTop.get(band) ?? 0;
+    columnBottom.set(`${band}:${p.column}`, y + estimateNodeHeight(p.decl) + ROW_GAP);
     return {
       id: p.id,
       type: p.decl.type,
@@ -67,7 +87,8 @@ function buildWorkflow(name: string, description: string, placements: Placement[
     from: { node: fromNode, port: fromPort },
     to: { node: toNode, port: toPort },
   }));
-  return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes, links, meta: { description } };
+  const groups = frames.map(([title, color, members], i) => ({ id: `stage${i + 1}`, title, ...(color ? { color } : {}), nodes: members }));
+  return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes, links, ...(groups.length ? { groups } : {}), meta: { description } };
 }
 
 const seedToSamplers = (samplers: string[]): Wire[] => samplers.map((s) => ["seed", "seed", s, "seed"]);
@@ -92,15 +113,15 @@ const textToImage = buildWorkflow(
     },
     { id: "tokenizer", decl: tokenizerNode, column: 1 },
     { id: "textEncoder", decl: textEncoderNode, column: 2 },
-    schedulerPlacement("priorScheduler", 2, 25, "Prior scheduler"),
-    { id: "prior", decl: priorNode, column: 3 },
-    { id: "textProj", decl: textProjNode, column: 4 },
-    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
-    { id: "decoder", decl: decoderNode, column: 5 },
-    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler"),
-    { id: "superRes", decl: superResNode, column: 6 },
-    { id: "preview", decl: previewImageNode, column: 6, title: "Decoder output (small)" },
-    { id: "save", decl: saveImageNode, column: 7 },
+    schedulerPlacement("priorScheduler", 3, 25, "Prior scheduler"),
+    { id: "prior", decl: priorNode, column: 4 },
+    { id: "textProj", decl: textProjNode, column: 5 },
+    schedulerPlacement("decoderScheduler", 5, 25, "Decoder scheduler"),
+    { id: "decoder", decl: decoderNode, column: 6 },
+    schedulerPlacement("superResScheduler", 7, 7, "Super-res scheduler"),
+    { id: "superRes", decl: superResNode, column: 8 },
+    { id: "save", decl: saveImageNode, column: 9 },
+    { id: "preview", decl: previewImageNode, column: 9, title: "Decoder output (small)" },
   ],
   [
     ["package", "tokenizer", "tokenizer", "tokenizer"],
@@ -125,6 +146,12 @@ const textToImage = buildWorkflow(
     ["superRes", "image", "save", "image"],
     ...seedToSamplers(["prior", "decoder", "superRes"]),
   ],
+  [
+    ["Text encoding", "blue", ["tokenizer", "textEncoder"]],
+    ["Prior", "purple", ["priorScheduler", "prior"]],
+    ["Decoder", "orange", ["textProj", "decoderScheduler", "decoder"]],
+    ["Super-resolution", "green", ["superResScheduler", "superRes"]],
+  ],
 );
 
 const imageVariation = buildWorkflow(
@@ -142,17 +169,17 @@ const imageVariation = buildWorkflow(
       },
     },
     { id: "image", decl: loadImageNode, column: 1, params: { image: exampleValue("red-ring.png") } },
-    { id: "tokenizer", decl: tokenizerNode, column: 1, params: { prompt: "" }, title: "Tokenizer (empty prompt)" },
     { id: "imageProcessor", decl: clipImageProcessorNode, column: 2 },
-    { id: "textEncoder", decl: textEncoderNode, column: 2 },
     { id: "imageEncoder", decl: imageEncoderNode, column: 3 },
-    schedulerPlacement("decoderScheduler", 3, 25, "Decoder scheduler"),
+    { id: "tokenizer", decl: tokenizerNode, column: 1, params: { prompt: "" }, title: "Tokenizer (empty prompt)", band: 1 },
+    { id: "textEncoder", decl: textEncoderNode, column: 2, band: 1 },
     { id: "textProj", decl: textProjNode, column: 4 },
-    schedulerPlacement("superResScheduler", 4, 7, "Super-res scheduler"),
+    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
     { id: "decoder", decl: decoderNode, column: 5 },
-    { id: "superRes", decl: superResNode, column: 6 },
-    { id: "preview", decl: previewImageNode, column: 6, title: "Decoder output (small)" },
-    { id: "save", decl: saveImageNode, column: 7 },
+    schedulerPlacement("superResScheduler", 6, 7, "Super-res scheduler"),
+    { id: "superRes", decl: superResNode, column: 7 },
+    { id: "save", decl: saveImageNode, column: 8 },
+    { id: "preview", decl: previewImageNode, column: 8, title: "Decoder output (small)" },
   ],
   [
     ["package", "imageProcessor", "imageProcessor", "imageProcessor"],
@@ -176,6 +203,12 @@ const imageVariation = buildWorkflow(
     ["decoder", "image", "superRes", "image"],
     ["superRes", "image", "save", "image"],
     ...seedToSamplers(["decoder", "superRes"]),
+  ],
+  [
+    ["Image encoding (instead of the prior)", "red", ["image", "imageProcessor", "imageEncoder"]],
+    ["Text encoding (empty prompt)", "blue", ["tokenizer", "textEncoder"]],
+    ["Decoder", "orange", ["textProj", "decoderScheduler", "decoder"]],
+    ["Super-resolution", "green", ["superResScheduler", "superRes"]],
   ],
 );
 
@@ -213,14 +246,14 @@ const promptInterpolation = buildWorkflow(
     { id: "textEncoderA", decl: textEncoderNode, column: 2, title: "Text Encoder (from)" },
     { id: "textEncoderB", decl: textEncoderNode, column: 2, title: "Text Encoder (to)" },
     { id: "interpolate", decl: interpolateTextFramesNode, column: 3, params: { frames: 5, method: "slerp" } },
-    schedulerPlacement("priorScheduler", 3, 25, "Prior scheduler"),
-    { id: "prior", decl: priorNode, column: 4 },
-    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
-    { id: "textProj", decl: textProjNode, column: 5 },
-    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler"),
-    { id: "decoder", decl: decoderNode, column: 6 },
-    { id: "superRes", decl: superResNode, column: 7 },
-    { id: "save", decl: saveImageNode, column: 8 },
+    schedulerPlacement("priorScheduler", 4, 25, "Prior scheduler"),
+    { id: "prior", decl: priorNode, column: 5 },
+    { id: "textProj", decl: textProjNode, column: 6 },
+    schedulerPlacement("decoderScheduler", 6, 25, "Decoder scheduler"),
+    { id: "decoder", decl: decoderNode, column: 7 },
+    schedulerPlacement("superResScheduler", 8, 7, "Super-res scheduler"),
+    { id: "superRes", decl: superResNode, column: 9 },
+    { id: "save", decl: saveImageNode, column: 10 },
   ],
   [
     ["package", "tokenizer", "tokenizerA", "tokenizer"],
@@ -248,6 +281,12 @@ const promptInterpolation = buildWorkflow(
     ["decoder", "image", "superRes", "image"],
     ["superRes", "image", "save", "image"],
     ...seedToSamplers(["prior", "decoder", "superRes"]),
+  ],
+  [
+    ["Text encoding and blend", "blue", ["tokenizerA", "tokenizerB", "textEncoderA", "textEncoderB", "interpolate"]],
+    ["Prior", "purple", ["priorScheduler", "prior"]],
+    ["Decoder", "orange", ["textProj", "decoderScheduler", "decoder"]],
+    ["Super-resolution", "green", ["superResScheduler", "superRes"]],
   ],
 );
 
