@@ -126,8 +126,9 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     };
     const dx = after.save.x - before.save.x;
     const dy = after.save.y - before.save.y;
-    expect(Math.abs(dx + 60)).toBeLessThan(4);
-    expect(Math.abs(dy - 90)).toBeLessThan(4);
+    // (React Flow starts a drag past a small threshold, so the nodes follow the pointer within a few pixels)
+    expect(Math.abs(dx + 60)).toBeLessThan(10);
+    expect(Math.abs(dy - 90)).toBeLessThan(10);
     expect(after.preview.x - before.preview.x).toBeCloseTo(dx, 0);
     expect(after.preview.y - before.preview.y).toBeCloseTo(dy, 0);
     expect(after.superRes).toEqual(before.superRes);

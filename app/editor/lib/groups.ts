@@ -6,7 +6,7 @@
  * and wires that cross its border are drawn to the collapsed frame's side (so what feeds the
  * frame and what it feeds stay visible). Pure functions; the graph store applies them.
  */
-import type { Node } from "@xyflow/react";
+import { Position, type Node } from "@xyflow/react";
 import type { Box } from "./fit";
 import type { GraphDoc, Point, StudioEdge, StudioGroup, StudioNode } from "./types";
 
@@ -97,6 +97,12 @@ export function displayGraph(doc: GraphDoc): { nodes: CanvasNode[]; edges: Studi
       // the frame's body lets clicks through to the canvas and wires under it; its title bar takes them
       style: { pointerEvents: "none" },
       connectable: false,
+      // where a collapsed frame's wires end, given rather than measured: React Flow forgets measured
+      // handles whenever the node object is new, and this one is rebuilt on every change
+      handles: [
+        { id: FRAME_IN, type: "target", position: Position.Left, x: 0, y: FRAME_TITLE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
+        { id: FRAME_OUT, type: "source", position: Position.Right, x: box.width - 1, y: FRAME_TITLE_HEIGHT / 2 - 0.5, width: 1, height: 1 },
+      ],
       data: { group: g, members: g.nodes.length },
     });
   }
