@@ -43,8 +43,8 @@ interface Placement {
   params?: Record<string, unknown>;
   title?: string;
   /**
-   * Bands are rows of stages: a node in band 1 starts below every band-0 node in its columns and
-   * the next, so a frame in band 1 never reaches into a frame above it. Default 0.
+   * Bands are rows: band 1 starts below every node of band 0 in the columns band 1 spans and one
+   * either side, so a frame in one band never reaches into a frame of another. Default 0.
    */
   band?: number;
 }
@@ -60,20 +60,28 @@ function defaultsOf(decl: NodeDeclaration): Record<string, unknown> {
 }
 
 function buildWorkflow(name: string, description: string, placements: Placement[], wires: Wire[], frames: Frame[] = []): Workflow {
+  // each band is stacked column by column, band after band, then the nodes are listed in the order given
   const columnBottom = new Map<string, number>();
-  const bandTop = new Map<number, number>();
   const bottomOf = (band: number, column: number) => columnBottom.get(`${band}:${column}`);
-  const nodes = placements.map((p) => {
-    const band = p.band ?? 0;
-    if (band > 0 && !bandTop.has(band)) {
-      const columns = placements.filter((q) => (q.band ?? 0) === band).map((q) => q.column);
-      let top = 0;
-      for (let b = 0; b < band; b++)
-        for (let c = Math.min(...columns); c <= Math.max(...columns) + 1; c++) top = Math.max(top, (bottomOf(b, c) ?? 0) - ROW_GAP + BAND_GAP);
-      bandTop.set(band, top);
+  const yOf = new Map<string, number>();
+  const bands = [...new Set(placements.map((p) => p.band ?? 0))].sort((a, b) => a - b);
+  for (const band of bands) {
+    const inBand = placements.filter((p) => (p.band ?? 0) === band);
+    const columns = inBand.map((p) => p.column);
+    let top = 0;
+    for (const b of bands.filter((x) => x < band))
+      for (let c = Math.min(...columns) - 1; c <= Math.max(...columns) + 1; c++) {
+        const bottom = bottomOf(b, c);
+        if (bottom !== undefined) top = Math.max(top, bottom - ROW_GAP + BAND_GAP);
+      }
+    for (const p of inBand) {
+      const y = bottomOf(band, p.column) ?? top;
+      yOf.set(p.id, y);
+      columnBottom.set(`${band}:${p.column}`, y + estimateNodeHeight(p.decl) + ROW_GAP);
     }
-    const y = bottomOf(band, p.column) ?? bandTop.get(band) ?? 0;
-    columnBottom.set(`${band}:${p.column}`, y + estimateNodeHeight(p.decl) + ROW_GAP);
+  }
+  const nodes = placements.map((p) => {
+    const y = yOf.get(p.id)!;
     return {
       id: p.id,
       type: p.decl.type,
@@ -93,8 +101,8 @@ function buildWorkflow(name: string, description: string, placements: Placement[
 
 const seedToSamplers = (samplers: string[]): Wire[] => samplers.map((s) => ["seed", "seed", s, "seed"]);
 
-function schedulerPlacement(id: string, column: number, steps: number, title: string): Placement {
-  return { id, decl: schedulerNode, column, params: { numInferenceSteps: steps }, title };
+function schedulerPlacement(id: string, column: number, steps: number, title: string, band = 0): Placement {
+  return { id, decl: schedulerNode, column, params: { numInferenceSteps: steps }, title, band };
 }
 
 const textToImage = buildWorkflow(
@@ -113,15 +121,17 @@ const textToImage = buildWorkflow(
     },
     { id: "tokenizer", decl: tokenizerNode, column: 1 },
     { id: "textEncoder", decl: textEncoderNode, column: 2 },
-    schedulerPlacement("priorScheduler", 3, 25, "Prior scheduler"),
-    { id: "prior", decl: priorNode, column: 4 },
-    { id: "textProj", decl: textProjNode, column: 5 },
-    schedulerPlacement("decoderScheduler", 5, 25, "Decoder scheduler"),
-    { id: "decoder", decl: decoderNode, column: 6 },
-    schedulerPlacement("superResScheduler", 7, 7, "Super-res scheduler"),
-    { id: "superRes", decl: superResNode, column: 8 },
-    { id: "save", decl: saveImageNode, column: 9 },
-    { id: "preview", decl: previewImageNode, column: 9, title: "Decoder output (small)" },
+    { id: "prior", decl: priorNode, column: 3 },
+    { id: "textProj", decl: textProjNode, column: 4 },
+    { id: "decoder", decl: decoderNode, column: 5 },
+    { id: "superRes", decl: superResNode, column: 6 },
+    { id: "save", decl: saveImageNode, column: 7 },
+    // the schedulers in a row under the stages, each left of its sampler
+    schedulerPlacement("priorScheduler", 2, 25, "Prior scheduler", 1),
+    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler", 1),
+    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler", 1),
+    // under the stages too, where its picture has room to grow without covering another node
+    { id: "preview", decl: previewImageNode, column: 6, band: 1, title: "Decoder output (small)" },
   ],
   [
     ["package", "tokenizer", "tokenizer", "tokenizer"],
@@ -148,9 +158,9 @@ const textToImage = buildWorkflow(
   ],
   [
     ["Text encoding", "blue", ["tokenizer", "textEncoder"]],
-    ["Prior", "purple", ["priorScheduler", "prior"]],
-    ["Decoder", "orange", ["textProj", "decoderScheduler", "decoder"]],
-    ["Super-resolution", "green", ["superResScheduler", "superRes"]],
+    ["Prior", "purple", ["prior"]],
+    ["Decoder", "orange", ["textProj", "decoder"]],
+    ["Super-resolution", "green", ["superRes"]],
   ],
 );
 
@@ -174,12 +184,12 @@ const imageVariation = buildWorkflow(
     { id: "tokenizer", decl: tokenizerNode, column: 1, params: { prompt: "" }, title: "Tokenizer (empty prompt)", band: 1 },
     { id: "textEncoder", decl: textEncoderNode, column: 2, band: 1 },
     { id: "textProj", decl: textProjNode, column: 4 },
-    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
     { id: "decoder", decl: decoderNode, column: 5 },
-    schedulerPlacement("superResScheduler", 6, 7, "Super-res scheduler"),
-    { id: "superRes", decl: superResNode, column: 7 },
-    { id: "save", decl: saveImageNode, column: 8 },
-    { id: "preview", decl: previewImageNode, column: 8, title: "Decoder output (small)" },
+    { id: "superRes", decl: superResNode, column: 6 },
+    { id: "save", decl: saveImageNode, column: 7 },
+    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler", 1),
+    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler", 1),
+    { id: "preview", decl: previewImageNode, column: 6, band: 1, title: "Decoder output (small)" },
   ],
   [
     ["package", "imageProcessor", "imageProcessor", "imageProcessor"],
@@ -207,8 +217,8 @@ const imageVariation = buildWorkflow(
   [
     ["Image encoding (instead of the prior)", "red", ["image", "imageProcessor", "imageEncoder"]],
     ["Text encoding (empty prompt)", "blue", ["tokenizer", "textEncoder"]],
-    ["Decoder", "orange", ["textProj", "decoderScheduler", "decoder"]],
-    ["Super-resolution", "green", ["superResScheduler", "superRes"]],
+    ["Decoder", "orange", ["textProj", "decoder"]],
+    ["Super-resolution", "green", ["superRes"]],
   ],
 );
 
@@ -246,14 +256,14 @@ const promptInterpolation = buildWorkflow(
     { id: "textEncoderA", decl: textEncoderNode, column: 2, title: "Text Encoder (from)" },
     { id: "textEncoderB", decl: textEncoderNode, column: 2, title: "Text Encoder (to)" },
     { id: "interpolate", decl: interpolateTextFramesNode, column: 3, params: { frames: 5, method: "slerp" } },
-    schedulerPlacement("priorScheduler", 4, 25, "Prior scheduler"),
-    { id: "prior", decl: priorNode, column: 5 },
-    { id: "textProj", decl: textProjNode, column: 6 },
-    schedulerPlacement("decoderScheduler", 6, 25, "Decoder scheduler"),
-    { id: "decoder", decl: decoderNode, column: 7 },
-    schedulerPlacement("superResScheduler", 8, 7, "Super-res scheduler"),
-    { id: "superRes", decl: superResNode, column: 9 },
-    { id: "save", decl: saveImageNode, column: 10 },
+    { id: "prior", decl: priorNode, column: 4 },
+    { id: "textProj", decl: textProjNode, column: 5 },
+    { id: "decoder", decl: decoderNode, column: 6 },
+    { id: "superRes", decl: superResNode, column: 7 },
+    { id: "save", decl: saveImageNode, column: 8 },
+    schedulerPlacement("priorScheduler", 3, 25, "Prior scheduler", 1),
+    schedulerPlacement("decoderScheduler", 5, 25, "Decoder scheduler", 1),
+    schedulerPlacement("superResScheduler", 6, 7, "Super-res scheduler", 1),
   ],
   [
     ["package", "tokenizer", "tokenizerA", "tokenizer"],
@@ -284,9 +294,9 @@ const promptInterpolation = buildWorkflow(
   ],
   [
     ["Text encoding and blend", "blue", ["tokenizerA", "tokenizerB", "textEncoderA", "textEncoderB", "interpolate"]],
-    ["Prior", "purple", ["priorScheduler", "prior"]],
-    ["Decoder", "orange", ["textProj", "decoderScheduler", "decoder"]],
-    ["Super-resolution", "green", ["superResScheduler", "superRes"]],
+    ["Prior", "purple", ["prior"]],
+    ["Decoder", "orange", ["textProj", "decoder"]],
+    ["Super-resolution", "green", ["superRes"]],
   ],
 );
 

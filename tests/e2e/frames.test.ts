@@ -77,6 +77,7 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await expect.poll(() => frameTitles(page)).toEqual(["Text encoding", "Prior", "Decoder", "Super-resolution"]);
     // the Prior frame's box holds the Prior node
     const frame = await box(page, "frame-stage2");
+    expect(await page.getByTestId("frame-stage2").getAttribute("data-color")).toBe("purple");
     const prior = (await node(page, "prior").boundingBox())!;
     expect(prior.x).toBeGreaterThan(frame.x);
     expect(prior.y).toBeGreaterThan(frame.y);
@@ -97,8 +98,8 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   it("Ctrl+G frames the selection; the frame moves its nodes, collapses, expands, renames, undoes, exports, imports and deletes", async () => {
     const page = await openEditor(browser, server.url);
     await expect.poll(() => frameCount(page)).toBe(4);
-    await node(page, "save").locator("header").click();
-    await node(page, "preview")
+    await node(page, "seed").locator("header").click();
+    await node(page, "note")
       .locator("header")
       .click({ modifiers: ["Control"] });
     await page.keyboard.press("Control+g");
@@ -107,77 +108,78 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
 
     // rename by double-clicking the title
     await frameTitle(page, "group1").dblclick();
-    await page.getByLabel("Frame title").fill("Outputs");
+    await page.getByLabel("Frame title").fill("Inputs");
     await page.keyboard.press("Enter");
-    await expect.poll(() => frameTitle(page, "group1").textContent()).toBe("Outputs");
+    await expect.poll(() => frameTitle(page, "group1").textContent()).toBe("Inputs");
 
     // dragging the title bar moves both members by the same amount, and nothing else
     const before = {
-      save: (await node(page, "save").boundingBox())!,
-      preview: (await node(page, "preview").boundingBox())!,
-      superRes: (await node(page, "superRes").boundingBox())!,
+      seed: (await node(page, "seed").boundingBox())!,
+      note: (await node(page, "note").boundingBox())!,
+      pkg: (await node(page, "package").boundingBox())!,
     };
     const grip = await centre(frameTitle(page, "group1"));
     await dragBetween(page, grip, { x: grip.x - 60, y: grip.y + 90 });
     const after = {
-      save: (await node(page, "save").boundingBox())!,
-      preview: (await node(page, "preview").boundingBox())!,
-      superRes: (await node(page, "superRes").boundingBox())!,
+      seed: (await node(page, "seed").boundingBox())!,
+      note: (await node(page, "note").boundingBox())!,
+      pkg: (await node(page, "package").boundingBox())!,
     };
-    const dx = after.save.x - before.save.x;
-    const dy = after.save.y - before.save.y;
+    const dx = after.seed.x - before.seed.x;
+    const dy = after.seed.y - before.seed.y;
     // (React Flow starts a drag past a small threshold, so the nodes follow the pointer within a few pixels)
     expect(Math.abs(dx + 60)).toBeLessThan(10);
     expect(Math.abs(dy - 90)).toBeLessThan(10);
-    expect(after.preview.x - before.preview.x).toBeCloseTo(dx, 0);
-    expect(after.preview.y - before.preview.y).toBeCloseTo(dy, 0);
-    expect(after.superRes).toEqual(before.superRes);
+    expect(after.note.x - before.note.x).toBeCloseTo(dx, 0);
+    expect(after.note.y - before.note.y).toBeCloseTo(dy, 0);
+    expect(after.pkg).toEqual(before.pkg);
     await screenshot(page, "31-frame-moved");
 
     // one undo puts both back
     await page.keyboard.press("Control+z");
-    await expect.poll(async () => Math.round((await node(page, "save").boundingBox())!.y)).toBe(Math.round(before.save.y));
-    expect(Math.round((await node(page, "preview").boundingBox())!.x)).toBe(Math.round(before.preview.x));
-    expect(await frameTitle(page, "group1").textContent()).toBe("Outputs");
+    await expect.poll(async () => Math.round((await node(page, "seed").boundingBox())!.y)).toBe(Math.round(before.seed.y));
+    expect(Math.round((await node(page, "note").boundingBox())!.x)).toBe(Math.round(before.note.x));
+    expect(await frameTitle(page, "group1").textContent()).toBe("Inputs");
 
-    // collapsing the Super-resolution frame hides its nodes and the wire between them; wires across its border end at the frame
+    // collapsing the Decoder frame hides its nodes and the wire between them; wires across its border end at the frame
     const edges = await edgeCount(page);
-    await page.getByTestId("frame-toggle-stage4").click();
-    await expect.poll(() => node(page, "superRes").count()).toBe(0);
-    expect(await node(page, "superResScheduler").count()).toBe(0);
-    expect((await box(page, "frame-stage4")).height).toBeLessThan(40);
+    await page.getByTestId("frame-toggle-stage3").click();
+    await expect.poll(() => node(page, "decoder").count()).toBe(0);
+    expect(await node(page, "textProj").count()).toBe(0);
+    expect((await box(page, "frame-stage3")).height).toBeLessThan(40);
     await expect.poll(() => edgeCount(page)).toBe(edges - 1);
-    await expect.poll(() => page.locator('.react-flow__edge[aria-label="Edge from frame:stage4 to save"]').count()).toBe(1);
+    await expect.poll(() => page.locator('.react-flow__edge[aria-label="Edge from frame:stage3 to superRes"]').count()).toBe(1);
+    await expect.poll(() => page.locator('.react-flow__edge[aria-label="Edge from prior to frame:stage3"]').count()).toBe(1);
     await screenshot(page, "32-frame-collapsed");
-    await page.getByTestId("frame-toggle-stage4").click();
-    await expect.poll(() => node(page, "superRes").count()).toBe(1);
+    await page.getByTestId("frame-toggle-stage3").click();
+    await expect.poll(() => node(page, "decoder").count()).toBe(1);
     await expect.poll(() => edgeCount(page)).toBe(edges);
-    await page.getByTestId("frame-toggle-stage4").click();
-    await expect.poll(() => node(page, "superRes").count()).toBe(0);
+    await page.getByTestId("frame-toggle-stage3").click();
+    await expect.poll(() => node(page, "decoder").count()).toBe(0);
 
     // tint the new frame, then export: the frames are in the file, and importing it brings them back
     await frameTitle(page, "group1").click();
     await page.getByRole("button", { name: "Frame colour green" }).click();
     await expect.poll(() => page.getByTestId("frame-group1").getAttribute("data-color")).toBe("green");
     const exported = await exportJson(page);
-    expect(exported.groups!.find((g) => g.id === "group1")).toEqual({ id: "group1", title: "Outputs", color: "green", nodes: ["save", "preview"] });
-    expect(exported.groups!.find((g) => g.id === "stage4")).toMatchObject({ title: "Super-resolution", collapsed: true });
+    expect(exported.groups!.find((g) => g.id === "group1")).toEqual({ id: "group1", title: "Inputs", color: "green", nodes: ["seed", "note"] });
+    expect(exported.groups!.find((g) => g.id === "stage3")).toMatchObject({ title: "Decoder", collapsed: true });
     await page.getByTestId("tabs").getByRole("button", { name: "New tab" }).click();
     await expect.poll(() => frameCount(page)).toBe(0);
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), "unclip-frames-")), "framed.json");
     writeFileSync(file, JSON.stringify(exported));
     await page.getByTestId("import-input").setInputFiles(file);
     await expect.poll(() => frameCount(page)).toBe(5);
-    expect(await frameTitle(page, "group1").textContent()).toBe("Outputs");
-    expect(await page.getByTestId("frame-stage4").getAttribute("data-collapsed")).toBe("true");
-    expect(await node(page, "superRes").count()).toBe(0);
+    expect(await frameTitle(page, "group1").textContent()).toBe("Inputs");
+    expect(await page.getByTestId("frame-stage3").getAttribute("data-collapsed")).toBe("true");
+    expect(await node(page, "decoder").count()).toBe(0);
 
     // deleting a frame keeps its nodes (and undo brings the frame back)
     await frameTitle(page, "group1").click();
     await page.keyboard.press("Delete");
     await expect.poll(() => frameCount(page)).toBe(4);
-    expect(await node(page, "save").count()).toBe(1);
-    expect(await node(page, "preview").count()).toBe(1);
+    expect(await node(page, "seed").count()).toBe(1);
+    expect(await node(page, "note").count()).toBe(1);
     await page.keyboard.press("Control+z");
     await expect.poll(() => frameCount(page)).toBe(5);
     await page.close();
@@ -201,7 +203,7 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await screenshot(page, "33-reroute-point");
 
     // a frame of our own too, then save and reload
-    await node(page, "seed").locator("header").click();
+    await node(page, "note").locator("header").click();
     await page.keyboard.press("Control+g");
     await expect.poll(() => frameCount(page)).toBe(5);
     await page.keyboard.press("Control+s");

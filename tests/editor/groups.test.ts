@@ -28,36 +28,36 @@ describe("frames", () => {
   it("the text-to-image template opens with its four stage frames", () => {
     const g = textToImageGraph();
     expect(g.groups!.map((x) => x.title)).toEqual(["Text encoding", "Prior", "Decoder", "Super-resolution"]);
-    expect(group(g, "Decoder").nodes).toEqual(["textProj", "decoderScheduler", "decoder"]);
+    expect(group(g, "Decoder").nodes).toEqual(["textProj", "decoder"]);
   });
 
   it("a frame's box wraps its members with padding and a title bar", () => {
     const g = textToImageGraph();
-    const prior = group(g, "Prior");
-    const box = groupBox(prior, byId(g))!;
-    const scheduler = byId(g).get("priorScheduler")!;
-    const node = byId(g).get("prior")!;
-    expect(box.x).toBe(Math.min(scheduler.position.x, node.position.x) - FRAME_PADDING);
-    expect(box.y).toBe(Math.min(scheduler.position.y, node.position.y) - FRAME_PADDING - FRAME_TITLE_HEIGHT);
+    const decoderFrame = group(g, "Decoder");
+    const box = groupBox(decoderFrame, byId(g))!;
+    const textProj = byId(g).get("textProj")!;
+    const node = byId(g).get("decoder")!;
+    expect(box.x).toBe(textProj.position.x - FRAME_PADDING);
+    expect(box.y).toBe(Math.min(textProj.position.y, node.position.y) - FRAME_PADDING - FRAME_TITLE_HEIGHT);
     expect(box.x + box.width).toBe(node.position.x + 280 + FRAME_PADDING);
   });
 
   it("Ctrl+G makes a selected frame around the chosen nodes, taking them out of their old frames", () => {
     const g = textToImageGraph();
-    const out = groupNodes(g, new Set(["prior", "decoder"]));
+    const out = groupNodes(g, new Set(["prior", "decoder", "priorScheduler"]));
     const made = out.groups!.at(-1)!;
-    expect(made).toMatchObject({ title: "Group", nodes: ["prior", "decoder"], selected: true });
+    expect(made).toMatchObject({ title: "Group", nodes: ["prior", "decoder", "priorScheduler"], selected: true });
     expect(new Set(out.groups!.map((x) => x.id)).size).toBe(out.groups!.length);
-    expect(group(out, "Prior").nodes).toEqual(["priorScheduler"]);
-    expect(group(out, "Decoder").nodes).toEqual(["textProj", "decoderScheduler"]);
+    expect(group(out, "Decoder").nodes).toEqual(["textProj"]);
     // a frame whose every member left goes
-    const again = groupNodes(out, new Set(["priorScheduler"]));
-    expect(again.groups!.some((x) => x.title === "Prior")).toBe(false);
+    expect(out.groups!.some((x) => x.title === "Prior")).toBe(false);
+    const again = groupNodes(out, new Set(["textProj"]));
+    expect(again.groups!.some((x) => x.title === "Decoder")).toBe(false);
   });
 
   it("dragging a frame moves its members by the same amount and nothing else", () => {
     const g = textToImageGraph();
-    const prior = group(g, "Prior");
+    const prior = group(g, "Decoder");
     const box = groupBox(prior, byId(g))!;
     const { nodes, rest } = applyFrameChanges(
       [{ type: "position", id: frameNodeId(prior.id), position: { x: box.x + 100, y: box.y - 50 } }],
@@ -88,29 +88,29 @@ describe("frames", () => {
 
   it("a collapsed frame hides its members and their inner wires; wires across its border end at the frame", () => {
     const g = textToImageGraph();
-    const collapsed: GraphDoc = { ...g, groups: g.groups!.map((x) => (x.title === "Prior" ? { ...x, collapsed: true } : x)) };
+    const collapsed: GraphDoc = { ...g, groups: g.groups!.map((x) => (x.title === "Decoder" ? { ...x, collapsed: true } : x)) };
     const shown = displayGraph(collapsed);
-    const frame = shown.nodes.find((n) => n.id === frameNodeId("stage2"))!;
+    const frame = shown.nodes.find((n) => n.id === frameNodeId("stage3"))!;
     expect(isFrameNode(frame)).toBe(true);
     expect(frame.height).toBe(FRAME_TITLE_HEIGHT);
-    for (const id of ["priorScheduler", "prior"]) expect(shown.nodes.find((n) => n.id === id)!.hidden, id).toBe(true);
-    expect(shown.nodes.find((n) => n.id === "decoder")!.hidden).toBeUndefined();
-    const inner = shown.edges.find((e) => g.edges.find((o) => o.id === e.id && o.source === "priorScheduler" && o.target === "prior"))!;
+    for (const id of ["textProj", "decoder"]) expect(shown.nodes.find((n) => n.id === id)!.hidden, id).toBe(true);
+    expect(shown.nodes.find((n) => n.id === "prior")!.hidden).toBeUndefined();
+    const inner = shown.edges.find((e) => g.edges.find((o) => o.id === e.id && o.source === "textProj" && o.target === "decoder"))!;
     expect(inner.hidden).toBe(true);
-    const out = shown.edges.find((e) => g.edges.find((o) => o.id === e.id && o.source === "prior" && o.target === "textProj"))!;
-    expect(out).toMatchObject({ source: frameNodeId("stage2"), sourceHandle: FRAME_OUT, target: "textProj" });
-    const into = shown.edges.find((e) => g.edges.find((o) => o.id === e.id && o.source === "textEncoder" && o.target === "prior"))!;
-    expect(into).toMatchObject({ source: "textEncoder", target: frameNodeId("stage2"), targetHandle: FRAME_IN });
+    const out = shown.edges.find((e) => g.edges.find((o) => o.id === e.id && o.source === "decoder" && o.target === "superRes"))!;
+    expect(out).toMatchObject({ source: frameNodeId("stage3"), sourceHandle: FRAME_OUT, target: "superRes" });
+    const into = shown.edges.find((e) => g.edges.find((o) => o.id === e.id && o.source === "prior" && o.target === "textProj"))!;
+    expect(into).toMatchObject({ source: "prior", target: frameNodeId("stage3"), targetHandle: FRAME_IN });
     // expanded again, everything is drawn as before
     expect(displayGraph(g).nodes.filter((n) => !isFrameNode(n))).toEqual(g.nodes);
   });
 
   it("deleting nodes prunes them from frames; an emptied frame goes", () => {
     const g = textToImageGraph();
-    const left = new Set(g.nodes.map((n) => n.id).filter((id) => !["prior", "priorScheduler", "decoder"].includes(id)));
+    const left = new Set(g.nodes.map((n) => n.id).filter((id) => !["prior", "decoder"].includes(id)));
     const pruned = pruneGroups(g.groups!, left);
     expect(pruned.map((x) => x.title)).toEqual(["Text encoding", "Decoder", "Super-resolution"]);
-    expect(pruned.find((x) => x.title === "Decoder")!.nodes).toEqual(["textProj", "decoderScheduler"]);
+    expect(pruned.find((x) => x.title === "Decoder")!.nodes).toEqual(["textProj"]);
   });
 
   it("survive save and load (collapsed and colour included), and the saved form parses", () => {
@@ -124,12 +124,12 @@ describe("frames", () => {
 
   it("copy/paste brings whole frames along under fresh ids, around the pasted nodes", () => {
     const g = textToImageGraph();
-    const clip = copyNodes(g, new Set(["priorScheduler", "prior", "decoder"]));
-    expect(clip.groups!.map((x) => x.title)).toEqual(["Prior"]);
+    const clip = copyNodes(g, new Set(["textProj", "decoder", "superResScheduler"]));
+    expect(clip.groups!.map((x) => x.title)).toEqual(["Decoder"]);
     const out = pasteInto(g, clip, { at: { x: 5000, y: 0 } });
     const pasted = out.groups!.at(-1)!;
-    expect(pasted.title).toBe("Prior");
-    expect(pasted.id).not.toBe("stage2");
+    expect(pasted.title).toBe("Decoder");
+    expect(pasted.id).not.toBe("stage3");
     const fresh = out.nodes.slice(g.nodes.length).map((n) => n.id);
     expect(pasted.nodes.every((id) => fresh.includes(id))).toBe(true);
     expect(pasted.nodes).toHaveLength(2);
