@@ -4,7 +4,7 @@
  * is drawn through each point, and each point is a handle: drag it to move it, double-click it
  * to remove it. Double-clicking the wire itself adds a point (Canvas.tsx).
  */
-import { BaseEdge, BezierEdge, useReactFlow, type EdgeProps } from "@xyflow/react";
+import { BaseEdge, BezierEdge, useReactFlow, useStore, type EdgeProps } from "@xyflow/react";
 import { memo, useRef } from "react";
 import { reroutePath } from "./lib/reroute";
 import type { StudioEdge } from "./lib/types";
@@ -15,6 +15,8 @@ function StudioEdgeViewInner(props: EdgeProps<StudioEdge>) {
   const flow = useReactFlow();
   /** The point being dragged, and whether the drag has recorded its undo step yet. */
   const drag = useRef<{ index: number; recorded: boolean } | null>(null);
+  // a point stays big enough to grab when zoomed out (about 6 screen pixels at least)
+  const radius = useStore((s) => Math.min(20, Math.max(6, 6 / s.transform[2])));
   const points = data?.points;
   if (!points?.length) return <BezierEdge {...props} />;
   const stroke = typeof style?.stroke === "string" ? style.stroke : "#94a3b8";
@@ -32,7 +34,7 @@ function StudioEdgeViewInner(props: EdgeProps<StudioEdge>) {
           key={i}
           cx={p.x}
           cy={p.y}
-          r={selected ? 7 : 6}
+          r={selected ? radius * 1.2 : radius}
           fill={stroke}
           stroke="#0f172a"
           strokeWidth={2}
