@@ -13,7 +13,7 @@
  */
 import { withParamInputs } from "./paramInputs";
 import type { DataType, NodeDeclaration } from "./types";
-import type { Workflow, WorkflowLink, WorkflowNode } from "./workflow";
+import { groupsWithin, type Workflow, type WorkflowLink, type WorkflowNode } from "./workflow";
 
 export interface SkippedNode {
   nodeId: string;
@@ -96,5 +96,8 @@ export function resolveModes<D extends Ports>(
   links = links.filter((l) => !off.has(l.from.node) && !off.has(l.to.node));
 
   const gone = new Set([...bypassed, ...off]);
-  return { workflow: { ...wf, nodes: wf.nodes.filter((n) => !gone.has(n.id)), links }, skipped };
+  const { groups, ...rest } = wf;
+  const nodes = wf.nodes.filter((n) => !gone.has(n.id));
+  // frames keep naming only nodes that are left, so the result is a valid workflow too
+  return { workflow: { ...rest, nodes, links, ...groupsWithin(groups, new Set(nodes.map((n) => n.id))) }, skipped };
 }

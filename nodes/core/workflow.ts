@@ -187,6 +187,15 @@ function checkGroups(groups: readonly WorkflowGroup[], nodeIds: ReadonlySet<stri
   }
 }
 
+/**
+ * The groups of a workflow cut down to the nodes kept (frames left empty go), for code that
+ * takes part of a workflow: its groups must name only nodes that are still there to parse again.
+ */
+export function groupsWithin(groups: readonly WorkflowGroup[] | undefined, kept: ReadonlySet<string>): { groups?: WorkflowGroup[] } {
+  const left = (groups ?? []).map((g) => ({ ...g, nodes: g.nodes.filter((id) => kept.has(id)) })).filter((g) => g.nodes.length > 0);
+  return left.length ? { groups: left } : {};
+}
+
 export function emptyWorkflow(name?: string): Workflow {
   return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes: [], links: [] };
 }

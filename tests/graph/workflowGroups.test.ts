@@ -1,5 +1,9 @@
 /** The workflow format's optional frames (`groups`) and reroute points (`links[].points`): accepted, and refused with clear messages. */
 import { describe, expect, it } from "vitest";
+import { upstreamOf } from "../../app/learn/lib/lessonGraph";
+import { resolveModes } from "../../nodes/core/nodeModes";
+import { templateByName } from "../../nodes/core/templates";
+import { getDeclaration } from "../../nodes/registry";
 import { MAX_GROUPS, MAX_LINK_POINTS, parseWorkflow, WORKFLOW_FORMAT, WorkflowFormatError } from "../../nodes/core/workflow";
 
 const base = (extra: Record<string, unknown> = {}) => ({
@@ -99,5 +103,21 @@ describe("reroute points on links", () => {
     expect(refusal(withPoints([{ x: 1e9, y: 0 }]))).toMatch(/^links\.0\.points\.0\.x: /);
     // JSON cannot carry Infinity, but an object handed over directly can
     expect(refusal(withPoints([{ x: Infinity, y: 0 }]))).toMatch(/^links\.0\.points\.0\.x: /);
+  });
+});
+
+describe("taking part of a workflow", () => {
+  it("keeps frames naming only the nodes left, so the part parses again", () => {
+    const part = upstreamOf(templateByName("Text to image")!, "prior");
+    expect(part.groups!.map((g) => g.title)).toEqual(["Text encoding", "Prior"]);
+    expect(parseWorkflow(JSON.stringify(part)).nodes.map((n) => n.id)).toContain("prior");
+  });
+
+  it("bypassed and muted nodes leave their frames when modes are resolved", () => {
+    const wf = structuredClone(templateByName("Text to image")!);
+    wf.nodes.find((n) => n.id === "superRes")!.mode = "mute";
+    const { workflow } = resolveModes(wf, getDeclaration);
+    expect(workflow.groups!.map((g) => g.title)).toEqual(["Text encoding", "Prior", "Decoder"]);
+    expect(() => parseWorkflow(JSON.stringify(workflow))).not.toThrow();
   });
 });
