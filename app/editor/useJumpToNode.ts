@@ -12,7 +12,9 @@ export function useJumpToNode() {
     const folded = g.groups.find((x) => x.collapsed && x.nodes.includes(nodeId));
     if (folded) g.setGroup(folded.id, { collapsed: false });
     useGraph.getState().selectOnly(nodeId);
-    // a node just shown is measured in the next frame
-    requestAnimationFrame(() => void flow.fitView({ nodes: [{ id: nodeId }], duration: 300, maxZoom: 1.1, padding: 0.4 }));
+    const fit = () => void flow.fitView({ nodes: [{ id: nodeId }], duration: 300, maxZoom: 1.1, padding: 0.4 });
+    // a node just shown is measured two frames later (as the canvas's own fit waits for)
+    if (folded) requestAnimationFrame(() => requestAnimationFrame(fit));
+    else fit();
   };
 }

@@ -90,6 +90,9 @@ export function displayGraph(doc: GraphDoc): { nodes: CanvasNode[]; edges: Studi
       position: { x: box.x, y: box.y },
       width: box.width,
       height: box.height,
+      // the size is known, not measured: without it React Flow counts the graph as not yet measured
+      // every time this node is rebuilt, and a queued fitView (jump to a node) would never run
+      measured: { width: box.width, height: box.height },
       // below nodes and wires; a selected frame (+1000 in React Flow) still stays under unselected nodes' level
       zIndex: -1000,
       selected: Boolean(g.selected),
