@@ -68,12 +68,20 @@ function buildWorkflow(name: string, description: string, placements: Placement[
   for (const band of bands) {
     const inBand = placements.filter((p) => (p.band ?? 0) === band);
     const columns = inBand.map((p) => p.column);
+    const lo = Math.min(...columns) - 1;
+    const hi = Math.max(...columns) + 1;
     let top = 0;
     for (const b of bands.filter((x) => x < band))
-      for (let c = Math.min(...columns) - 1; c <= Math.max(...columns) + 1; c++) {
+      for (let c = lo; c <= hi; c++) {
         const bottom = bottomOf(b, c);
         if (bottom !== undefined) top = Math.max(top, bottom - ROW_GAP + BAND_GAP);
       }
+    // …and below every frame above that reaches into those columns, wherever its tallest member is
+    for (const [, , members] of frames) {
+      const above = placements.filter((p) => members.includes(p.id) && (p.band ?? 0) < band);
+      if (!above.length || Math.max(...above.map((p) => p.column)) < lo || Math.min(...above.map((p) => p.column)) > hi) continue;
+      for (const p of above) top = Math.max(top, yOf.get(p.id)! + estimateNodeHeight(p.decl) + BAND_GAP);
+    }
     for (const p of inBand) {
       const y = bottomOf(band, p.column) ?? top;
       yOf.set(p.id, y);
