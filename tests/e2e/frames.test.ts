@@ -95,6 +95,34 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await page.close();
   }, 90_000);
 
+  it("auto-layout keeps each frame's nodes together: frames stay around their nodes and apart from each other", async () => {
+    const page = await openEditor(browser, server.url);
+    await expect.poll(() => frameCount(page)).toBe(4);
+    const before = (await node(page, "prior").boundingBox())!;
+    await page.getByRole("button", { name: "Auto-layout", exact: true }).click();
+    await expect.poll(async () => JSON.stringify((await node(page, "prior").boundingBox())!)).not.toBe(JSON.stringify(before));
+    await page.waitForTimeout(500); // the refit after layout
+    const frames = await page
+      .locator(".react-flow__node-frame")
+      .evaluateAll((els) => els.map((e) => ({ id: e.getAttribute("data-id")!, r: e.getBoundingClientRect().toJSON() as DOMRect })));
+    expect(frames).toHaveLength(4);
+    const apart = (a: DOMRect, b: DOMRect) => a.right <= b.x || b.right <= a.x || a.bottom <= b.y || b.bottom <= a.y;
+    for (const f of frames) for (const g of frames) if (f !== g) expect(apart(f.r, g.r), `${f.id} overlaps ${g.id}`).toBe(true);
+    const members: Record<string, string[]> = {
+      "frame:stage1": ["tokenizer", "textEncoder"],
+      "frame:stage2": ["prior"],
+      "frame:stage3": ["textProj", "decoder"],
+      "frame:stage4": ["superRes"],
+    };
+    for (const f of frames)
+      for (const id of members[f.id]) {
+        const b = (await node(page, id).boundingBox())!;
+        expect(b.x >= f.r.x && b.y >= f.r.y && b.x + b.width <= f.r.right && b.y + b.height <= f.r.bottom, `${id} inside ${f.id}`).toBe(true);
+      }
+    await screenshot(page, "35-auto-layout-frames");
+    await page.close();
+  }, 60_000);
+
   it("Ctrl+G frames the selection; the frame moves its nodes, collapses, expands, renames, undoes, exports, imports and deletes", async () => {
     const page = await openEditor(browser, server.url);
     await expect.poll(() => frameCount(page)).toBe(4);
