@@ -13,16 +13,20 @@ import {
   ReactFlow,
   useReactFlow,
   type Connection,
+  type EdgeTypes,
   type FinalConnectionState,
   type IsValidConnection,
   type NodeTypes,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { checkConnection } from "./lib/connection";
 import { findPort, portColor } from "./lib/ports";
-import type { StudioEdge, StudioNode } from "./lib/types";
+import type { StudioEdge } from "./lib/types";
 import { ConnectionLine } from "./ConnectionLine";
+import { FrameView } from "./FrameView";
+import { displayGraph, frameGroupId, isFrameNode, type CanvasNode } from "./lib/groups";
+import { StudioEdgeView } from "./StudioEdgeView";
 import { contains, fitViewport, unionBox, type Box } from "./lib/fit";
 import { NODE_WIDTH, StudioNodeView } from "./StudioNodeView";
 import { useRuns } from "./state/runStore";
@@ -31,7 +35,9 @@ import { pointer } from "./state/pointer";
 import { useUi } from "./state/uiStore";
 import { useTheme } from "./theme";
 
-const NODE_TYPES: NodeTypes = { studio: StudioNodeView };
+const NODE_TYPES: NodeTypes = { studio: StudioNodeView, frame: FrameView };
+/** Every wire is drawn by StudioEdgeView (React Flow's curve, or through its reroute points). */
+const EDGE_TYPES: EdgeTypes = { default: StudioEdgeView };
 
 /** The minimap's size on screen; the fit keeps the band under the graph clear of it and the zoom controls. */
 const MINIMAP = { width: 168, height: 112 };
@@ -40,25 +46,31 @@ const FIT_INSETS = { top: 20, right: 20, left: 52, bottom: MINIMAP.height + 24 +
 /** Room kept under an output node that shows no image yet, for the one a run will add (flow pixels). */
 const RESULT_ROOM = 240;
 
-/** The node boxes the fit must show, output nodes grown by the image they will show after a run. */
-function fitBoxes(nodes: StudioNode[]): Box[] {
+/** The node and frame boxes the fit must show, output nodes grown by the image they will show after a run. */
+function fitBoxes(all: CanvasNode[]): Box[] {
   const g = useGraph.getState();
   const shown = useRuns.getState().outputs;
-  return nodes.map((n) => {
+  return all.flatMap((n) => {
+    // members of a collapsed frame are hidden; the frame stands for them
+    if (n.hidden) return [];
+    if (isFrameNode(n)) return [{ x: n.position.x, y: n.position.y, width: n.width ?? 0, height: n.height ?? 0 }];
     const width = n.measured?.width ?? n.width ?? NODE_WIDTH;
     const height = n.measured?.height ?? n.height ?? 160;
     const waitsForImage = g.catalog.get(n.data.type)?.output && !shown[n.id]?.images?.length;
-    return { x: n.position.x, y: n.position.y, width, height: height + (waitsForImage ? RESULT_ROOM : 0) };
+    return [{ x: n.position.x, y: n.position.y, width, height: height + (waitsForImage ? RESULT_ROOM : 0) }];
   });
 }
 
 export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: string | null; at: { x: number; y: number } }) => void }) {
-  const nodes = useGraph((s) => s.nodes);
-  const edges = useGraph((s) => s.edges);
+  const graphNodes = useGraph((s) => s.nodes);
+  const graphEdges = useGraph((s) => s.edges);
+  const groups = useGraph((s) => s.groups);
+  // frames are drawn as nodes behind their members; a collapsed frame hides them and takes their wires
+  const { nodes, edges } = useMemo(() => displayGraph({ nodes: graphNodes, edges: graphEdges, groups }), [graphNodes, graphEdges, groups]);
   const onNodesChange = useGraph((s) => s.onNodesChange);
   const onEdgesChange = useGraph((s) => s.onEdgesChange);
   const beginDrag = useGraph((s) => s.beginDrag);
-  const flow = useReactFlow<StudioNode, StudioEdge>();
+  const flow = useReactFlow<CanvasNode, StudioEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
   const [dragOver, setDragOver] = useState(false);
   const fitRequest = useUi((s) => s.fitRequest);
@@ -158,6 +170,21 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
     [flow],
   );
 
+  /** Double-clicking a wire adds a reroute point there (between the points it passes nearest). */
+  const onEdgeDoubleClick = useCallback(
+    (e: React.MouseEvent, edge: StudioEdge) => {
+      const source = flow.getInternalNode(edge.source);
+      const target = flow.getInternalNode(edge.target);
+      if (!source || !target || frameGroupId(edge.source) !== null || frameGroupId(edge.target) !== null) return;
+      const s = source.internals.positionAbsolute;
+      const t = target.internals.positionAbsolute;
+      const from = { x: s.x + (source.measured.width ?? 0), y: s.y + (source.measured.height ?? 0) / 2 };
+      const to = { x: t.x, y: t.y + (target.measured.height ?? 0) / 2 };
+      useGraph.getState().addLinkPoint(edge.id, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }), from, to);
+    },
+    [flow],
+  );
+
   const onDoubleClick = useCallback(
     (e: React.MouseEvent) => {
       if (!(e.target as Element).classList.contains("react-flow__pane")) return;
@@ -188,15 +215,19 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
         if (!e.dataTransfer.files.length) return;
         e.preventDefault();
         // React Flow puts the node id on the node's wrapper
-        const nodeId = (e.target as Element | null)?.closest?.(".react-flow__node")?.getAttribute("data-id") ?? null;
+        const hit = (e.target as Element | null)?.closest?.(".react-flow__node")?.getAttribute("data-id") ?? null;
+        // a drop on a frame's title bar is a drop on the canvas
+        const nodeId = hit !== null && frameGroupId(hit) === null ? hit : null;
         onFiles([...e.dataTransfer.files], { nodeId, at: flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }) });
       }}
       data-testid="canvas"
     >
-      <ReactFlow<StudioNode, StudioEdge>
+      <ReactFlow<CanvasNode, StudioEdge>
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}
+        edgeTypes={EDGE_TYPES}
+        onEdgeDoubleClick={onEdgeDoubleClick}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
@@ -207,6 +238,7 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
         onNodeDragStart={beginDrag}
         onNodeContextMenu={(e, n) => {
           e.preventDefault();
+          if (isFrameNode(n)) return;
           useUi.getState().setNodeMenu({ nodeId: n.id, x: e.clientX, y: e.clientY });
         }}
         onSelectionDragStart={beginDrag}
@@ -221,14 +253,15 @@ export function Canvas({ onFiles }: { onFiles: (files: File[], on: { nodeId: str
         aria-label="Workflow canvas"
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} color={light ? "#cbd5e1" : "#1e293b"} />
-        <MiniMap<StudioNode>
+        <MiniMap<CanvasNode>
           pannable
           zoomable
           position="bottom-right"
           className="!bottom-6"
           style={MINIMAP}
-          nodeColor={(n) => (n.selected ? "#38bdf8" : "#334155")}
+          nodeColor={(n) => (isFrameNode(n) ? "rgba(100,116,139,0.25)" : n.selected ? "#38bdf8" : "#334155")}
           nodeStrokeColor={(n) => {
+            if (isFrameNode(n)) return "transparent";
             const out = useGraph.getState().catalog.get(n.data.type)?.outputs[0];
             return portColor(out?.type);
           }}

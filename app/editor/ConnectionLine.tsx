@@ -6,7 +6,7 @@
 import { getBezierPath, useStore, type ConnectionLineComponentProps } from "@xyflow/react";
 import { checkConnection } from "./lib/connection";
 import { findPort, portColor } from "./lib/ports";
-import type { StudioNode } from "./lib/types";
+import type { CanvasNode } from "./lib/groups";
 import { useGraph } from "./state/graphStore";
 
 export function ConnectionLine({
@@ -21,11 +21,15 @@ export function ConnectionLine({
   toNode,
   toHandle,
   connectionStatus,
-}: ConnectionLineComponentProps<StudioNode>) {
+}: ConnectionLineComponentProps<CanvasNode>) {
   const catalog = useGraph((s) => s.catalog);
   // the label is drawn in canvas coordinates: undo the zoom so it reads the same at any zoom
   const zoom = useStore((s) => s.transform[2]);
-  const fromType = findPort(catalog, fromNode.data.type, fromHandle.type === "source" ? "output" : "input", fromHandle.id, fromNode.data.paramInputs)?.type;
+  // wires start only at node ports (a frame's handles take no connections), so a frame here has no type
+  const fromData = "type" in fromNode.data ? fromNode.data : null;
+  const fromType = fromData
+    ? findPort(catalog, fromData.type, fromHandle.type === "source" ? "output" : "input", fromHandle.id, fromData.paramInputs)?.type
+    : undefined;
   const [path] = getBezierPath({ sourceX: fromX, sourceY: fromY, sourcePosition: fromPosition, targetX: toX, targetY: toY, targetPosition: toPosition });
   let reason: string | null = null;
   if (connectionStatus === "invalid" && toNode && toHandle) {

@@ -101,6 +101,9 @@ export function useShortcuts(actions: EditorActions): void {
       } else if (mod && key === "m") {
         e.preventDefault();
         g.toggleMode("mute");
+      } else if (mod && key === "g") {
+        e.preventDefault();
+        g.groupSelection();
       } else if (mod && key === "a") {
         e.preventDefault();
         g.selectAll();

@@ -156,7 +156,7 @@ function label(node: WorkflowNode, decl?: NodeDeclaration): string {
 export function checkWorkflow(saved: Workflow, declarationOf: (type: string) => NodeDeclaration | undefined, options: CheckOptions = {}): ValidationResult {
   const errors: ValidationError[] = [];
   // bypassed and muted nodes leave the graph first; what remains is checked like any workflow
-  const { workflow: wf, skipped } = resolveModes(saved, declarationOf);
+  const { workflow: wf, skipped } = resolveModes(saved, declarationOf, specPortType);
   const nodes = new Map(wf.nodes.map((n) => [n.id, n]));
   const decls = new Map<string, NodeDeclaration>();
   // the declarations as registered, before converted parameters became inputs

@@ -6,9 +6,14 @@
  * that takes a required input from a node that does not run; links from such nodes into
  * optional inputs are dropped. The result is an ordinary workflow without those nodes, plus the
  * record of what was skipped, which the run report passes on.
+ *
+ * Parameters converted to inputs (`paramInputs`) count as inputs here too, after the declared
+ * ones, as ComfyUI's converted widgets do: a bypassed Integer node whose value comes from a wire
+ * passes that wire's value on. A declared input of the type still comes first.
  */
-import type { NodeDeclaration } from "./types";
-import type { Workflow, WorkflowLink } from "./workflow";
+import { withParamInputs } from "./paramInputs";
+import type { DataType, NodeDeclaration } from "./types";
+import { groupsWithin, type Workflow, type WorkflowLink, type WorkflowNode } from "./workflow";
 
 export interface SkippedNode {
   nodeId: string;
@@ -23,12 +28,26 @@ export interface ResolvedModes {
   skipped: SkippedNode[];
 }
 
-/** All the resolution needs of a node type: its ports (so the editor's catalog entries will do). */
-type PortsOf = (type: string) => Pick<NodeDeclaration, "inputs" | "outputs"> | undefined;
+/** All the resolution needs of a node type: its ports, and its parameters for those converted to inputs (so the editor's catalog entries will do). */
+type Ports = Pick<NodeDeclaration, "inputs" | "outputs"> & { params?: readonly { name: string; label: string }[] };
 
-export function resolveModes(wf: Workflow, declarationOf: PortsOf): ResolvedModes {
+/**
+ * `paramTypeOf` gives a converted parameter's port type (the server passes `specPortType`, the
+ * editor `paramPortType`); without it converted parameters are not considered.
+ */
+export function resolveModes<D extends Ports>(
+  wf: Workflow,
+  declarationOf: (type: string) => D | undefined,
+  paramTypeOf?: (p: NonNullable<D["params"]>[number]) => DataType,
+): ResolvedModes {
   if (!wf.nodes.some((n) => n.mode)) return { workflow: wf, skipped: [] };
   const byId = new Map(wf.nodes.map((n) => [n.id, n]));
+  /** The node's ports as it uses them: converted parameters are inputs after the declared ones. */
+  const portsOf = (node: WorkflowNode): Ports | undefined => {
+    const d = declarationOf(node.type);
+    if (!d?.params || !paramTypeOf || !node.paramInputs?.length) return d;
+    return withParamInputs({ ...d, params: d.params }, node.paramInputs, paramTypeOf);
+  };
   const skipped: SkippedNode[] = [];
 
   // 1. bypass: what stands in for each output of a bypassed node, following chains of bypassed nodes
@@ -38,14 +57,14 @@ export function resolveModes(wf: Workflow, declarationOf: PortsOf): ResolvedMode
     if (!bypassed.has(nodeId)) return { node: nodeId, port };
     if (seen.has(nodeId)) return null; // a loop of bypassed nodes feeds nothing
     seen.add(nodeId);
-    const decl = declarationOf(byId.get(nodeId)!.type)!;
+    const decl = portsOf(byId.get(nodeId)!)!;
     const type = decl.outputs.find((o) => o.name === port)?.type;
     const input = type === undefined ? undefined : decl.inputs.find((i) => i.type === type);
     const link = input && feeding(nodeId, input.name);
     return link ? standIn(link.from.node, link.from.port, seen) : null;
   };
   for (const id of bypassed) {
-    const decl = declarationOf(byId.get(id)!.type)!;
+    const decl = portsOf(byId.get(id)!)!;
     skipped.push({ nodeId: id, reason: "bypass", via: Object.fromEntries(decl.outputs.map((o) => [o.name, standIn(id, o.name, new Set())])) });
   }
   let links: WorkflowLink[] = [];
@@ -66,7 +85,7 @@ export function resolveModes(wf: Workflow, declarationOf: PortsOf): ResolvedMode
     changed = false;
     for (const l of links) {
       if (!off.has(l.from.node) || off.has(l.to.node) || bypassed.has(l.to.node)) continue;
-      const decl = byId.get(l.to.node) && declarationOf(byId.get(l.to.node)!.type);
+      const decl = byId.get(l.to.node) && portsOf(byId.get(l.to.node)!);
       const optional = decl?.inputs.find((i) => i.name === l.to.port)?.optional;
       if (optional) continue;
       off.add(l.to.node);
@@ -77,5 +96,8 @@ export function resolveModes(wf: Workflow, declarationOf: PortsOf): ResolvedMode
   links = links.filter((l) => !off.has(l.from.node) && !off.has(l.to.node));
 
   const gone = new Set([...bypassed, ...off]);
-  return { workflow: { ...wf, nodes: wf.nodes.filter((n) => !gone.has(n.id)), links }, skipped };
+  const { groups, ...rest } = wf;
+  const nodes = wf.nodes.filter((n) => !gone.has(n.id));
+  // frames keep naming only nodes that are left, so the result is a valid workflow too
+  return { workflow: { ...rest, nodes, links, ...groupsWithin(groups, new Set(nodes.map((n) => n.id))) }, skipped };
 }

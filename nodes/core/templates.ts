@@ -25,8 +25,10 @@ import { compareGuidanceTemplate } from "./sweepTemplates";
 
 export const DEFAULT_PACKAGE = "toy-shapes";
 export const TEMPLATE_NODE_WIDTH = 280;
-const COLUMN_GAP = 40;
+const COLUMN_GAP = 56;
 const ROW_GAP = 40;
+/** Vertical room between a band and the one below it: the frames' padding and title bar (app/editor/lib/groups.ts) and a gap. */
+const BAND_GAP = 110;
 
 /** Height the editor needs for a node: title bar, one row per port pair, one per parameter. */
 export function estimateNodeHeight(decl: NodeDeclaration): number {
@@ -41,20 +43,54 @@ interface Placement {
   column: number;
   params?: Record<string, unknown>;
   title?: string;
+  /**
+   * Bands are rows: band 1 starts below every node of band 0 in the columns band 1 spans and one
+   * either side, so a frame in one band never reaches into a frame of another. Default 0.
+   */
+  band?: number;
 }
 
 /** [from node, from port, to node, to port] */
 type Wire = [string, string, string, string];
 
+/** A stage of the pipeline, drawn as a frame around its nodes: [title, colour, node ids]. */
+type Frame = [string, NonNullable<Workflow["groups"]>[number]["color"], string[]];
+
 function defaultsOf(decl: NodeDeclaration): Record<string, unknown> {
   return Object.fromEntries(decl.params.map((p) => [p.name, p.default]));
 }
 
-function buildWorkflow(name: string, description: string, placements: Placement[], wires: Wire[]): Workflow {
-  const columnBottom = new Map<number, number>();
+function buildWorkflow(name: string, description: string, placements: Placement[], wires: Wire[], frames: Frame[] = []): Workflow {
+  // each band is stacked column by column, band after band, then the nodes are listed in the order given
+  const columnBottom = new Map<string, number>();
+  const bottomOf = (band: number, column: number) => columnBottom.get(`${band}:${column}`);
+  const yOf = new Map<string, number>();
+  const bands = [...new Set(placements.map((p) => p.band ?? 0))].sort((a, b) => a - b);
+  for (const band of bands) {
+    const inBand = placements.filter((p) => (p.band ?? 0) === band);
+    const columns = inBand.map((p) => p.column);
+    const lo = Math.min(...columns) - 1;
+    const hi = Math.max(...columns) + 1;
+    let top = 0;
+    for (const b of bands.filter((x) => x < band))
+      for (let c = lo; c <= hi; c++) {
+        const bottom = bottomOf(b, c);
+        if (bottom !== undefined) top = Math.max(top, bottom - ROW_GAP + BAND_GAP);
+      }
+    // …and below every frame above that reaches into those columns, wherever its tallest member is
+    for (const [, , members] of frames) {
+      const above = placements.filter((p) => members.includes(p.id) && (p.band ?? 0) < band);
+      if (!above.length || Math.max(...above.map((p) => p.column)) < lo || Math.min(...above.map((p) => p.column)) > hi) continue;
+      for (const p of above) top = Math.max(top, yOf.get(p.id)! + estimateNodeHeight(p.decl) + BAND_GAP);
+    }
+    for (const p of inBand) {
+      const y = bottomOf(band, p.column) ?? top;
+      yOf.set(p.id, y);
+      columnBottom.set(`${band}:${p.column}`, y + estimateNodeHeight(p.decl) + ROW_GAP);
+    }
+  }
   const nodes = placements.map((p) => {
-    const y = columnBottom.get(p.column) ?? 0;
-    columnBottom.set(p.column, y + estimateNodeHeight(p.decl) + ROW_GAP);
+    const y = yOf.get(p.id)!;
     return {
       id: p.id,
       type: p.decl.type,
@@ -68,7 +104,8 @@ function buildWorkflow(name: string, description: string, placements: Placement[
     from: { node: fromNode, port: fromPort },
     to: { node: toNode, port: toPort },
   }));
-  return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes, links, meta: { description } };
+  const groups = frames.map(([title, color, members], i) => ({ id: `stage${i + 1}`, title, ...(color ? { color } : {}), nodes: members }));
+  return { format: WORKFLOW_FORMAT, version: WORKFLOW_VERSION, name, nodes, links, ...(groups.length ? { groups } : {}), meta: { description } };
 }
 
 /** super_res_first and super_res_last as two wires, as diffusers lists them (the pair's wire still works). */
@@ -79,8 +116,8 @@ const superResUnetWires = (loader: string, superRes: string): Wire[] => [
 
 const seedToSamplers = (samplers: string[]): Wire[] => samplers.map((s) => ["seed", "seed", s, "seed"]);
 
-function schedulerPlacement(id: string, column: number, steps: number, title: string): Placement {
-  return { id, decl: schedulerNode, column, params: { numInferenceSteps: steps }, title };
+function schedulerPlacement(id: string, column: number, steps: number, title: string, band = 0): Placement {
+  return { id, decl: schedulerNode, column, params: { numInferenceSteps: steps }, title, band };
 }
 
 const textToImage = buildWorkflow(
@@ -99,15 +136,17 @@ const textToImage = buildWorkflow(
     },
     { id: "tokenizer", decl: tokenizerNode, column: 1 },
     { id: "textEncoder", decl: textEncoderNode, column: 2 },
-    schedulerPlacement("priorScheduler", 2, 25, "Prior scheduler"),
     { id: "prior", decl: priorNode, column: 3 },
     { id: "textProj", decl: textProjNode, column: 4 },
-    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
     { id: "decoder", decl: decoderNode, column: 5 },
-    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler"),
     { id: "superRes", decl: superResNode, column: 6 },
-    { id: "preview", decl: previewImageNode, column: 6, title: "Decoder output (small)" },
     { id: "save", decl: saveImageNode, column: 7 },
+    // the schedulers in a row under the stages, each left of its sampler
+    schedulerPlacement("priorScheduler", 2, 25, "Prior scheduler", 1),
+    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler", 1),
+    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler", 1),
+    // under the stages too, where its picture has room to grow without covering another node
+    { id: "preview", decl: previewImageNode, column: 6, band: 1, title: "Decoder output (small)" },
   ],
   [
     ["package", "tokenizer", "tokenizer", "tokenizer"],
@@ -132,6 +171,12 @@ const textToImage = buildWorkflow(
     ["superRes", "image", "save", "image"],
     ...seedToSamplers(["prior", "decoder", "superRes"]),
   ],
+  [
+    ["Text encoding", "blue", ["tokenizer", "textEncoder"]],
+    ["Prior", "purple", ["prior"]],
+    ["Decoder", "orange", ["textProj", "decoder"]],
+    ["Super-resolution", "green", ["superRes"]],
+  ],
 );
 
 const imageVariation = buildWorkflow(
@@ -149,17 +194,17 @@ const imageVariation = buildWorkflow(
       },
     },
     { id: "image", decl: loadImageNode, column: 1, params: { image: exampleValue("red-ring.png") } },
-    { id: "tokenizer", decl: tokenizerNode, column: 1, params: { prompt: "" }, title: "Tokenizer (empty prompt)" },
     { id: "imageProcessor", decl: clipImageProcessorNode, column: 2 },
-    { id: "textEncoder", decl: textEncoderNode, column: 2 },
     { id: "imageEncoder", decl: imageEncoderNode, column: 3 },
-    schedulerPlacement("decoderScheduler", 3, 25, "Decoder scheduler"),
+    { id: "tokenizer", decl: tokenizerNode, column: 1, params: { prompt: "" }, title: "Tokenizer (empty prompt)", band: 1 },
+    { id: "textEncoder", decl: textEncoderNode, column: 2, band: 1 },
     { id: "textProj", decl: textProjNode, column: 4 },
-    schedulerPlacement("superResScheduler", 4, 7, "Super-res scheduler"),
     { id: "decoder", decl: decoderNode, column: 5 },
     { id: "superRes", decl: superResNode, column: 6 },
-    { id: "preview", decl: previewImageNode, column: 6, title: "Decoder output (small)" },
     { id: "save", decl: saveImageNode, column: 7 },
+    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler", 1),
+    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler", 1),
+    { id: "preview", decl: previewImageNode, column: 6, band: 1, title: "Decoder output (small)" },
   ],
   [
     ["package", "imageProcessor", "imageProcessor", "imageProcessor"],
@@ -183,6 +228,12 @@ const imageVariation = buildWorkflow(
     ["decoder", "image", "superRes", "image"],
     ["superRes", "image", "save", "image"],
     ...seedToSamplers(["decoder", "superRes"]),
+  ],
+  [
+    ["Image encoding (instead of the prior)", "red", ["image", "imageProcessor", "imageEncoder"]],
+    ["Text encoding (empty prompt)", "blue", ["tokenizer", "textEncoder"]],
+    ["Decoder", "orange", ["textProj", "decoder"]],
+    ["Super-resolution", "green", ["superRes"]],
   ],
 );
 
@@ -220,14 +271,14 @@ const promptInterpolation = buildWorkflow(
     { id: "textEncoderA", decl: textEncoderNode, column: 2, title: "Text Encoder (from)" },
     { id: "textEncoderB", decl: textEncoderNode, column: 2, title: "Text Encoder (to)" },
     { id: "interpolate", decl: interpolateTextFramesNode, column: 3, params: { frames: 5, method: "slerp" } },
-    schedulerPlacement("priorScheduler", 3, 25, "Prior scheduler"),
     { id: "prior", decl: priorNode, column: 4 },
-    schedulerPlacement("decoderScheduler", 4, 25, "Decoder scheduler"),
     { id: "textProj", decl: textProjNode, column: 5 },
-    schedulerPlacement("superResScheduler", 5, 7, "Super-res scheduler"),
     { id: "decoder", decl: decoderNode, column: 6 },
     { id: "superRes", decl: superResNode, column: 7 },
     { id: "save", decl: saveImageNode, column: 8 },
+    schedulerPlacement("priorScheduler", 3, 25, "Prior scheduler", 1),
+    schedulerPlacement("decoderScheduler", 5, 25, "Decoder scheduler", 1),
+    schedulerPlacement("superResScheduler", 6, 7, "Super-res scheduler", 1),
   ],
   [
     ["package", "tokenizer", "tokenizerA", "tokenizer"],
@@ -255,6 +306,12 @@ const promptInterpolation = buildWorkflow(
     ["decoder", "image", "superRes", "image"],
     ["superRes", "image", "save", "image"],
     ...seedToSamplers(["prior", "decoder", "superRes"]),
+  ],
+  [
+    ["Text encoding and blend", "blue", ["tokenizerA", "tokenizerB", "textEncoderA", "textEncoderB", "interpolate"]],
+    ["Prior", "purple", ["prior"]],
+    ["Decoder", "orange", ["textProj", "decoder"]],
+    ["Super-resolution", "green", ["superRes"]],
   ],
 );
 

@@ -43,10 +43,35 @@ export const WorkflowNode = z.object({
 /** The tints a node's title bar may have. */
 export const NODE_COLORS = ["red", "orange", "green", "blue", "purple"] as const;
 
+/** At most this many reroute points on one link (a wire is drawn, not routed by hand point by point). */
+export const MAX_LINK_POINTS = 32;
+/** At most this many frames in a workflow. */
+export const MAX_GROUPS = 100;
+
+/** A canvas point; finite and within a generous canvas so a bad file cannot push the view to infinity. */
+const CanvasPoint = z.object({ x: z.number().finite().min(-1e6).max(1e6), y: z.number().finite().min(-1e6).max(1e6) });
+
 export const WorkflowLink = z.object({
   id: z.string().min(1).max(64),
   from: z.object({ node: z.string(), port: z.string() }),
   to: z.object({ node: z.string(), port: z.string() }),
+  /** Reroute points the wire is drawn through, in order from its output to its input (editor only). */
+  points: z.array(CanvasPoint).max(MAX_LINK_POINTS).optional(),
+});
+
+/**
+ * A frame (group) drawn around nodes in the editor: membership is explicit (node ids), the frame's
+ * bounds follow its members. Editor only: validation and the executor never look at it.
+ */
+export const WorkflowGroup = z.object({
+  id: z.string().min(1).max(64),
+  title: z.string().max(200),
+  /** A tint, one of NODE_COLORS; absent: neutral. */
+  color: z.enum(NODE_COLORS).optional(),
+  /** Ids of its member nodes; a node is in at most one frame. */
+  nodes: z.array(z.string().min(1).max(64)).min(1).max(500),
+  /** Drawn as its title bar only; its members are hidden. */
+  collapsed: z.boolean().optional(),
 });
 
 export const Workflow = z.object({
@@ -55,6 +80,8 @@ export const Workflow = z.object({
   name: z.string().max(200).optional(),
   nodes: z.array(WorkflowNode).max(500),
   links: z.array(WorkflowLink).max(2000),
+  /** Frames around nodes (editor only; optional, so version 1 files without it stay valid). */
+  groups: z.array(WorkflowGroup).max(MAX_GROUPS).optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
   /** Run every combination of up to two parameters' values as one grid (sweep.ts). Since version 2. */
   sweep: Sweep.optional(),
@@ -62,6 +89,7 @@ export const Workflow = z.object({
 
 export type WorkflowNode = z.infer<typeof WorkflowNode>;
 export type WorkflowLink = z.infer<typeof WorkflowLink>;
+export type WorkflowGroup = z.infer<typeof WorkflowGroup>;
 export type Workflow = z.infer<typeof Workflow>;
 
 export class WorkflowFormatError extends Error {
@@ -151,7 +179,39 @@ export function parseWorkflow(raw: unknown): Workflow {
     if (linkIds.has(l.id)) throw new WorkflowFormatError(`link id "${l.id}" is used twice`);
     linkIds.add(l.id);
   }
+  checkGroups(parsed.data.groups ?? [], ids);
   return parsed.data;
+}
+
+/** Frames: unique ids, members that exist, and each node in one frame at most. */
+function checkGroups(groups: readonly WorkflowGroup[], nodeIds: ReadonlySet<string>): void {
+  const groupIds = new Set<string>();
+  const memberOf = new Map<string, string>();
+  for (const g of groups) {
+    if (groupIds.has(g.id)) throw new WorkflowFormatError(`group id "${g.id}" is used twice`);
+    groupIds.add(g.id);
+    for (const n of g.nodes) {
+      if (!nodeIds.has(n)) throw new WorkflowFormatError(`group "${g.id}" names node "${n}", which is not in the workflow`);
+      const other = memberOf.get(n);
+      if (other !== undefined) {
+        throw new WorkflowFormatError(
+          other === g.id
+            ? `group "${g.id}" names node "${n}" twice`
+            : `node "${n}" is in two groups ("${other}" and "${g.id}"); a node is in one group at most`,
+        );
+      }
+      memberOf.set(n, g.id);
+    }
+  }
+}
+
+/**
+ * The groups of a workflow cut down to the nodes kept (frames left empty go), for code that
+ * takes part of a workflow: its groups must name only nodes that are still there to parse again.
+ */
+export function groupsWithin(groups: readonly WorkflowGroup[] | undefined, kept: ReadonlySet<string>): { groups?: WorkflowGroup[] } {
+  const left = (groups ?? []).map((g) => ({ ...g, nodes: g.nodes.filter((id) => kept.has(id)) })).filter((g) => g.nodes.length > 0);
+  return left.length ? { groups: left } : {};
 }
 
 export function emptyWorkflow(name?: string): Workflow {

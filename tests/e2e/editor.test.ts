@@ -33,7 +33,7 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   });
 
   const edgeCount = (page: Page) => page.locator(".react-flow__edge").count();
-  const nodeCount = (page: Page) => page.locator(".react-flow__node").count();
+  const nodeCount = (page: Page) => page.locator(".react-flow__node-studio").count();
   const menu = async (page: Page, item: string) => {
     await page.getByRole("button", { name: "Workflow", exact: true }).click();
     await page.getByRole("menuitem", { name: item, exact: true }).click();

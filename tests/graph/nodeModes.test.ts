@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { checkWorkflow } from "../../nodes/core/graphRules";
 import { resolveModes } from "../../nodes/core/nodeModes";
+import { specPortType } from "../../nodes/core/paramInputs";
+import { WORKFLOW_FORMAT, WORKFLOW_VERSION } from "../../nodes/core/workflow";
 import { templateByName } from "../../nodes/core/templates";
 import { parseWorkflow, type Workflow } from "../../nodes/core/workflow";
 import { registry } from "./helpers";
@@ -64,5 +66,27 @@ describe("node modes", () => {
     expect(again.nodes.find((n) => n.id === "superRes")!.mode).toBe("bypass");
     expect(again.nodes.find((n) => n.id === "preview")!.mode).toBe("mute");
     expect(() => parseWorkflow(JSON.stringify({ ...wf, nodes: [{ ...wf.nodes[0], mode: "off" }] }))).toThrow(/mode/);
+  });
+
+  it("a bypassed node's converted-parameter inputs stand in for an output of their type (after its declared inputs), as in ComfyUI", () => {
+    // Integer a (7) → Integer b (bypassed, its value converted to an input) → Integer c (value converted)
+    const wf: Workflow = {
+      format: WORKFLOW_FORMAT,
+      version: WORKFLOW_VERSION,
+      nodes: [
+        { id: "a", type: "unclip.int", params: { value: 7 }, position: { x: 0, y: 0 } },
+        { id: "b", type: "unclip.int", params: { value: 1 }, position: { x: 300, y: 0 }, paramInputs: ["value"], mode: "bypass" },
+        { id: "c", type: "unclip.int", params: { value: 2 }, position: { x: 600, y: 0 }, paramInputs: ["value"] },
+      ],
+      links: [
+        { id: "l1", from: { node: "a", port: "value" }, to: { node: "b", port: "value" } },
+        { id: "l2", from: { node: "b", port: "value" }, to: { node: "c", port: "value" } },
+      ],
+    };
+    const { workflow, skipped } = resolveModes(wf, declarationOf, specPortType);
+    expect(skipped).toEqual([{ nodeId: "b", reason: "bypass", via: { value: { node: "a", port: "value" } } }]);
+    expect(workflow.links).toEqual([{ id: "l2", from: { node: "a", port: "value" }, to: { node: "c", port: "value" } }]);
+    // without the parameters' types (an older caller), converted inputs are not considered and the wire is dropped
+    expect(resolveModes(wf, declarationOf).skipped[0].via).toEqual({ value: null });
   });
 });

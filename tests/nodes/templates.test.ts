@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseWorkflow } from "../../nodes/core/workflow";
 import { isExecutable } from "../../nodes/core/graphRules";
 import { getDeclaration } from "../../nodes/registry";
+import { FRAME_PADDING, FRAME_TITLE_HEIGHT } from "../../app/editor/lib/groups";
 import { DEFAULT_PACKAGE, estimateNodeHeight, TEMPLATE_NODE_WIDTH, TEMPLATES } from "../../nodes/core/templates";
 
 describe("templates", () => {
@@ -77,6 +78,23 @@ describe("templates", () => {
             const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
             expect(overlap, `${a.id} overlaps ${b.id}`).toBe(false);
           }
+        }
+        // each stage frame (its members' box, padding and title bar, as the editor draws it) overlaps no other frame and no node outside it
+        const byId = new Map(boxes.map((b) => [b.id, b]));
+        const frames = (t.groups ?? []).map((g) => {
+          const m = g.nodes.map((id) => byId.get(id)!);
+          const left = Math.min(...m.map((b) => b.x)) - FRAME_PADDING;
+          const top = Math.min(...m.map((b) => b.y)) - FRAME_PADDING - FRAME_TITLE_HEIGHT;
+          const right = Math.max(...m.map((b) => b.x + b.w)) + FRAME_PADDING;
+          const bottom = Math.max(...m.map((b) => b.y + b.h)) + FRAME_PADDING;
+          return { id: g.title, members: new Set(g.nodes), x: left, y: top, w: right - left, h: bottom - top };
+        });
+        expect(frames.length, "stage frames").toBeGreaterThanOrEqual(3);
+        const hits = (a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }) =>
+          a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+        for (const f of frames) {
+          for (const g of frames) if (g !== f) expect(hits(f, g), `frame ${f.id} overlaps frame ${g.id}`).toBe(false);
+          for (const b of boxes) if (!f.members.has(b.id)) expect(hits(f, b), `frame ${f.id} overlaps ${b.id}`).toBe(false);
         }
         const x = new Map(t.nodes.map((n) => [n.id, n.position.x]));
         for (const l of t.links) expect(x.get(l.from.node)!, `${l.from.node} → ${l.to.node}`).toBeLessThan(x.get(l.to.node)!);

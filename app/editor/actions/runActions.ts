@@ -2,6 +2,8 @@
 /** Run the graph and cancel runs. */
 import { isExecutable, type ValidationError } from "../../../nodes/core/graphRules";
 import { resolveModes } from "../../../nodes/core/nodeModes";
+import { paramPortType } from "../../../nodes/core/paramInputs";
+import type { CatalogNode } from "../../../nodes/core/types";
 import { errorMessage, validationErrorsOf } from "../../trpc/client";
 import { isActive } from "../lib/runState";
 import { useGraph } from "../state/graphStore";
@@ -42,7 +44,7 @@ export function runActions({ client, notify }: ActionContext) {
       if (problems.length) return showProblems(problems, notify);
       const request = { workflow: wf, workflowId: g.workflow.id, options: { previewEvery: PREVIEW_EVERY, trace: useUi.getState().traceRuns } };
       const queued = count > 1 ? (await client.runs.enqueueBatch.mutate({ ...request, count })).runs : [await client.runs.enqueue.mutate(request)];
-      const skipped = new Set(resolveModes(wf, (type) => g.catalog.get(type)).skipped.map((s) => s.nodeId));
+      const skipped = new Set(resolveModes<CatalogNode>(wf, (type) => g.catalog.get(type), paramPortType).skipped.map((s) => s.nodeId));
       const runnable = wf.nodes.filter((n) => isExecutable(g.catalog.get(n.type)) && !skipped.has(n.id)).map((n) => n.id);
       // the first run of a batch has the focus; the canvas follows the others as they start
       for (const { runId } of [...queued].reverse()) {

@@ -7,7 +7,7 @@ import { WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../../nodes
 import type { Sweep } from "../../../nodes/core/sweep";
 import type { CatalogNode } from "../../../nodes/core/types";
 import { findPort, portColor } from "./ports";
-import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioNode } from "./types";
+import type { Catalog, GraphDoc, SeedMode, StudioEdge, StudioGroup, StudioNode } from "./types";
 
 export function defaultParams(decl: CatalogNode | undefined): Record<string, unknown> {
   return Object.fromEntries((decl?.params ?? []).map((p) => [p.name, structuredClone(p.default)]));
@@ -62,8 +62,18 @@ export function workflowToGraph(wf: Workflow, catalog: Catalog): GraphDoc {
     ...(n.pinned ? { draggable: false } : {}),
   }));
   const typeOf = new Map(wf.nodes.map((n) => [n.id, n.type]));
-  const edges = wf.links.map((l) => makeEdge(l.id, l.from, l.to, typeOf.get(l.from.node), catalog));
-  return { nodes, edges };
+  const edges = wf.links.map((l) => {
+    const e = makeEdge(l.id, l.from, l.to, typeOf.get(l.from.node), catalog);
+    return l.points?.length ? { ...e, data: { ...e.data!, points: l.points.map((p) => ({ ...p })) } } : e;
+  });
+  const groups: StudioGroup[] = (wf.groups ?? []).map((g) => ({
+    id: g.id,
+    title: g.title,
+    nodes: [...g.nodes],
+    ...(g.color ? { color: g.color } : {}),
+    ...(g.collapsed ? { collapsed: true } : {}),
+  }));
+  return { nodes, edges, groups };
 }
 
 export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Record<string, unknown>; sweep?: Sweep } = {}): Workflow {
@@ -93,7 +103,19 @@ export function graphToWorkflow(doc: GraphDoc, info: { name?: string; meta?: Rec
       id: e.id,
       from: { node: e.source, port: e.sourceHandle ?? "" },
       to: { node: e.target, port: e.targetHandle ?? "" },
+      ...(e.data?.points?.length ? { points: e.data.points.map((p) => ({ x: Math.round(p.x), y: Math.round(p.y) })) } : {}),
     })),
+    ...(doc.groups?.length
+      ? {
+          groups: doc.groups.map((g) => ({
+            id: g.id,
+            title: g.title,
+            ...(g.color ? { color: g.color } : {}),
+            nodes: [...g.nodes],
+            ...(g.collapsed ? { collapsed: true } : {}),
+          })),
+        }
+      : {}),
     ...(Object.keys(withEditor).length ? { meta: withEditor } : {}),
     ...(info.sweep ? { sweep: structuredClone(info.sweep) } : {}),
   };

@@ -38,7 +38,24 @@ export type NodeLook = Pick<StudioNodeData, "collapsed" | "pinned" | "color">;
 
 export type StudioNode = Node<StudioNodeData, "studio">;
 
-export type StudioEdgeData = { portType: PortType };
+/** A point on the canvas (flow coordinates). */
+export type Point = { x: number; y: number };
+
+/** `points`: reroute points the wire is drawn through, from its output to its input (saved as the link's `points`). */
+export type StudioEdgeData = { portType: PortType; points?: Point[] };
+
+/**
+ * A frame around nodes (saved as the workflow's `groups`): membership is explicit, its bounds
+ * follow its members (lib/groups.ts). `selected` is UI state, never saved.
+ */
+export interface StudioGroup {
+  id: string;
+  title: string;
+  color?: NodeColor;
+  nodes: string[];
+  collapsed?: boolean;
+  selected?: boolean;
+}
 
 export type StudioEdge = Edge<StudioEdgeData>;
 
@@ -53,4 +70,6 @@ export function indexCatalog(nodes: readonly CatalogNode[]): Catalog {
 export interface GraphDoc {
   nodes: StudioNode[];
   edges: StudioEdge[];
+  /** Frames; absent means none (the graph store always holds an array). */
+  groups?: StudioGroup[];
 }

@@ -4,6 +4,7 @@
  * many nodes is one step); selection and measured sizes are not history.
  */
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { applyFrameChanges, type GroupPatch } from "./frameChanges";
 import { create } from "zustand";
 import type { Workflow } from "../../../nodes/core/workflow";
 import type { Sweep } from "../../../nodes/core/sweep";
@@ -13,7 +14,9 @@ import { defaultParams, graphToWorkflow, makeEdge, randomizeSeeds, workflowToGra
 import { emptyHistory, record, redo, undo, type History } from "../lib/history";
 import { idStem, nextLinkId, uniqueId } from "../lib/ids";
 import { layoutGraph } from "../lib/autoLayout";
-import type { Catalog, GraphDoc, NodeLook, NodeMode, SeedMode, StudioEdge, StudioNode } from "../lib/types";
+import { groupNodes, pruneGroups, selectedNodeIds } from "../lib/groups";
+import { insertPoint } from "../lib/reroute";
+import type { Catalog, GraphDoc, NodeLook, NodeMode, Point, SeedMode, StudioEdge, StudioGroup, StudioNode } from "../lib/types";
 import { randomSeed } from "../../../nodes/core/seeds";
 
 export interface WorkflowInfo {
@@ -27,6 +30,7 @@ export interface WorkflowInfo {
 }
 
 interface GraphState extends GraphDoc {
+  groups: StudioGroup[];
   catalog: Catalog;
   history: History<GraphDoc>;
   workflow: WorkflowInfo;
@@ -40,7 +44,8 @@ interface GraphState extends GraphDoc {
   /** Set or clear (undefined) the sweep: the graph then has unsaved changes. */
   setSweep: (sweep: Sweep | undefined) => void;
 
-  onNodesChange: (changes: NodeChange<StudioNode>[]) => void;
+  /** Node changes from the canvas; those of frame nodes move or select frames (state/frameChanges.ts). */
+  onNodesChange: (changes: NodeChange[]) => void;
   onEdgesChange: (changes: EdgeChange<StudioEdge>[]) => void;
   /** Call when a drag starts: the positions before it become one undo step. */
   beginDrag: () => void;
@@ -67,6 +72,16 @@ interface GraphState extends GraphDoc {
   /** Bypass or mute the selected nodes; when all of them already are, back to normal. */
   toggleMode: (mode: NodeMode) => void;
   duplicateSelection: () => void;
+  /** Ctrl+G: a frame around the selected nodes (and the members of selected frames). */
+  groupSelection: () => void;
+  /** Rename, tint, collapse or expand a frame. */
+  setGroup: (groupId: string, patch: GroupPatch) => void;
+  selectGroup: (groupId: string) => void;
+  /** Add a reroute point to a wire where it lengthens the wire least (`from`/`to`: where the wire leaves and enters). */
+  addLinkPoint: (edgeId: string, at: Point, from: Point, to: Point) => void;
+  /** Move a reroute point while it is dragged (the drag's start records the undo step: beginDrag). */
+  moveLinkPoint: (edgeId: string, index: number, at: Point) => void;
+  removeLinkPoint: (edgeId: string, index: number) => void;
   autoLayout: () => void;
   drawRandomSeeds: () => void;
   undo: () => void;
@@ -78,7 +93,13 @@ export function fingerprint(doc: GraphDoc): string {
 }
 
 /** A fresh random seed below 2^48 (well inside the allowed range). */
-const docOf = (s: GraphDoc): GraphDoc => ({ nodes: s.nodes, edges: s.edges });
+const docOf = (s: GraphDoc): GraphDoc => ({ nodes: s.nodes, edges: s.edges, groups: s.groups ?? [] });
+
+/** A wire's reroute points replaced (none: the field goes). */
+function withPoints(e: StudioEdge, points: Point[]): StudioEdge {
+  const { points: _old, ...data } = e.data ?? { portType: "*" };
+  return { ...e, data: points.length ? { ...data, points } : data };
+}
 
 export const useGraph = create<GraphState>()((set, get) => {
   /** Apply a change to the graph as one undo step (coalesced with the previous one when `key` matches). */
@@ -88,6 +109,7 @@ export const useGraph = create<GraphState>()((set, get) => {
   return {
     nodes: [],
     edges: [],
+    groups: [],
     catalog: new Map(),
     history: emptyHistory(),
     workflow: { id: null, name: "Untitled" },
@@ -99,6 +121,7 @@ export const useGraph = create<GraphState>()((set, get) => {
       const doc = workflowToGraph(wf, get().catalog);
       set({
         ...doc,
+        groups: doc.groups ?? [],
         history: emptyHistory(),
         workflow: { ...info, meta: info.meta ?? wf.meta, sweep: wf.sweep },
         savedFingerprint: options.saved === false ? "" : fingerprint(doc),
@@ -120,7 +143,10 @@ export const useGraph = create<GraphState>()((set, get) => {
 
     onNodesChange(changes) {
       // removals come only from our own delete action, which records history itself
-      set((s) => ({ nodes: applyNodeChanges(changes, s.nodes) }));
+      set((s) => {
+        const { rest, nodes, groups } = applyFrameChanges(changes, s.nodes, s.groups);
+        return { nodes: applyNodeChanges(rest as NodeChange<StudioNode>[], nodes), groups };
+      });
     },
 
     onEdgesChange(changes) {
@@ -224,8 +250,14 @@ export const useGraph = create<GraphState>()((set, get) => {
       const s = get();
       const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
       const edges = s.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
-      if (!gone.size && edges.length === s.edges.length) return;
-      change((st) => ({ nodes: st.nodes.filter((n) => !gone.has(n.id)), edges }));
+      // a deleted frame leaves its nodes where they are (as in ComfyUI); a deleted node leaves its frame
+      const nodes = s.nodes.filter((n) => !gone.has(n.id));
+      const groups = pruneGroups(
+        s.groups.filter((g) => !g.selected),
+        new Set(nodes.map((n) => n.id)),
+      );
+      if (!gone.size && edges.length === s.edges.length && groups.length === s.groups.length) return;
+      change(() => ({ nodes, edges, groups }));
     },
 
     selectAll() {
@@ -236,12 +268,13 @@ export const useGraph = create<GraphState>()((set, get) => {
       set((s) => ({
         nodes: s.nodes.map((n) => (n.selected !== (n.id === nodeId) ? { ...n, selected: n.id === nodeId } : n)),
         edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+        groups: s.groups.map((g) => (g.selected ? { ...g, selected: false } : g)),
       }));
     },
 
     copySelection() {
       const s = get();
-      const ids = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+      const ids = selectedNodeIds(docOf(s));
       return ids.size ? copyNodes(docOf(s), ids) : null;
     },
 
@@ -292,6 +325,66 @@ export const useGraph = create<GraphState>()((set, get) => {
       if (clip) get().paste(clip);
     },
 
+    groupSelection() {
+      const s = get();
+      const ids = selectedNodeIds(docOf(s));
+      if (!ids.size) return;
+      change((st) => groupNodes(docOf(st), ids));
+    },
+
+    setGroup(groupId, patch) {
+      change(
+        (s) => ({
+          groups: s.groups.map((g) => {
+            if (g.id !== groupId) return g;
+            const next: StudioGroup = { ...g, ...patch };
+            if (!next.color) delete next.color;
+            if (!next.collapsed) delete next.collapsed;
+            return next;
+          }),
+        }),
+        patch.title !== undefined ? `group-title:${groupId}` : null,
+      );
+    },
+
+    selectGroup(groupId) {
+      set((s) => ({
+        nodes: s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)),
+        edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+        groups: s.groups.map((g) => (Boolean(g.selected) !== (g.id === groupId) ? { ...g, selected: g.id === groupId } : g)),
+      }));
+    },
+
+    addLinkPoint(edgeId, at, from, to) {
+      change((s) => ({ edges: s.edges.map((e) => (e.id === edgeId ? withPoints(e, insertPoint(e.data?.points ?? [], at, from, to)) : e)) }));
+    },
+
+    moveLinkPoint(edgeId, index, at) {
+      set((s) => ({
+        edges: s.edges.map((e) => {
+          const points = e.data?.points;
+          if (e.id !== edgeId || !points?.[index]) return e;
+          return withPoints(
+            e,
+            points.map((p, i) => (i === index ? { x: Math.round(at.x), y: Math.round(at.y) } : p)),
+          );
+        }),
+      }));
+    },
+
+    removeLinkPoint(edgeId, index) {
+      change((s) => ({
+        edges: s.edges.map((e) =>
+          e.id === edgeId
+            ? withPoints(
+                e,
+                (e.data?.points ?? []).filter((_, i) => i !== index),
+              )
+            : e,
+        ),
+      }));
+    },
+
     autoLayout() {
       change((s) => layoutGraph(docOf(s)));
     },
@@ -305,13 +398,13 @@ export const useGraph = create<GraphState>()((set, get) => {
     undo() {
       const s = get();
       const r = undo(s.history, docOf(s));
-      if (r) set({ ...r.value, history: r.history });
+      if (r) set({ ...r.value, groups: r.value.groups ?? [], history: r.history });
     },
 
     redo() {
       const s = get();
       const r = redo(s.history, docOf(s));
-      if (r) set({ ...r.value, history: r.history });
+      if (r) set({ ...r.value, groups: r.value.groups ?? [], history: r.history });
     },
   };
 });

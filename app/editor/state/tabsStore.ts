@@ -12,7 +12,7 @@ import { useGraph } from "./graphStore";
 import { useRuns } from "./runStore";
 import { useUi } from "./uiStore";
 
-type GraphPart = Pick<ReturnType<typeof useGraph.getState>, "nodes" | "edges" | "history" | "workflow" | "savedFingerprint">;
+type GraphPart = Pick<ReturnType<typeof useGraph.getState>, "nodes" | "edges" | "groups" | "history" | "workflow" | "savedFingerprint">;
 
 export interface TabState {
   graph: GraphPart;
@@ -41,7 +41,7 @@ function capture(): TabState {
   const g = useGraph.getState();
   const r = useRuns.getState();
   return {
-    graph: { nodes: g.nodes, edges: g.edges, history: g.history, workflow: g.workflow, savedFingerprint: g.savedFingerprint },
+    graph: { nodes: g.nodes, edges: g.edges, groups: g.groups, history: g.history, workflow: g.workflow, savedFingerprint: g.savedFingerprint },
     outputs: r.outputs,
     results: { history: r.history, historyAt: r.historyAt, tracked: r.tracked },
     focusRunId: r.focusRunId,

@@ -5,7 +5,7 @@
 import type { Lesson, LessonSource } from "../../../nodes/core/lessons/schema";
 import { templateByName } from "../../../nodes/core/templates";
 import { tensorInspectorNode } from "../../../nodes/tensorInspector/node";
-import { parseWorkflow, type Workflow } from "../../../nodes/core/workflow";
+import { groupsWithin, parseWorkflow, type Workflow } from "../../../nodes/core/workflow";
 
 /** The id of the Tensor Inspector a "run to" adds (never on the canvas). */
 export const PROBE_ID = "lesson-probe";
@@ -57,9 +57,12 @@ export function upstreamOf(wf: Workflow, nodeId: string): Workflow {
       }
     }
   }
+  const { groups, ...rest } = wf;
   return {
-    ...wf,
+    ...rest,
     nodes: wf.nodes.filter((n) => keep.has(n.id)),
     links: wf.links.filter((l) => keep.has(l.from.node) && keep.has(l.to.node)),
+    // frames name only the nodes kept, or the server would refuse the workflow
+    ...groupsWithin(groups, keep),
   };
 }
