@@ -129,7 +129,11 @@ class Graph {
 }
 
 export function exportPython(workflow: Workflow, o: PythonExportOptions): PythonExport {
-  const wf = resolveModes(workflow, o.declarationOf).workflow;
+  // only the ports matter to bypass and mute here (converted parameters are not a diffusers argument)
+  const wf = resolveModes(workflow, (type) => {
+    const d = o.declarationOf(type);
+    return d && { inputs: d.inputs, outputs: d.outputs };
+  }).workflow;
   const g = new Graph(wf, o.declarationOf);
   const problems: ExportProblem[] = [];
   const problem = (n: WorkflowNode | null, reason: string) => problems.push({ nodeId: n?.id ?? null, title: n ? g.title(n) : "the workflow", reason });
