@@ -2,7 +2,8 @@
  * `npm run bench:int8`: is a dynamically quantised int8 package worth building (issue #22, item 1)?
  *
  * Makes int8 copies of unclip-small and models/toy-shapes in a temp dir with
- * `python3 -m unclip_export.quantize_int8` (two variants: MatMul/Gemm + Conv, and MatMul/Gemm only),
+ * `python3 -m unclip_export.quantize_int8` in three variants (see VARIANTS: Conv static QDQ, Conv dynamic
+ * ConvInteger, no Conv; MatMul/Gemm dynamic in all three),
  * then with onnxruntime-node and the app's own session options measures, per UNet stage at its real
  * input shape (decoder with the CFG batch of 2, super_res_first at 256²): the median session.run time
  * float32 vs int8, graph file sizes, and the output drift (mean / max |int8 − float32| on the same
@@ -56,8 +57,15 @@ function python(args: string[]): void {
 const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-int8-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
-/** Variant name → extra quantiser flags. "int8" is the one the speed-up figures in the JSON are about. */
-const VARIANTS: Record<string, string[]> = { int8: [], "int8-matmul-only": ["--no-conv"] };
+/**
+ * Variant name → extra quantiser flags. "int8" (the JSON's int8_speedup_*) is static Conv + dynamic
+ * MatMul/Gemm: dynamic ConvInteger is measured too but onnxruntime runs it far slower than float32.
+ */
+const VARIANTS: Record<string, string[]> = {
+  int8: ["--static-conv"],
+  "int8-dynamic-conv": [],
+  "int8-matmul-only": ["--no-conv"],
+};
 const packages: Record<string, Record<string, string>> = { small: { fp32: small }, toy: { fp32: toy } };
 for (const [variant, flags] of Object.entries(VARIANTS)) {
   for (const [name, src] of [
@@ -65,7 +73,7 @@ for (const [variant, flags] of Object.entries(VARIANTS)) {
     ["toy", toy],
   ] as const) {
     const out = path.join(tmp, `${name}-${variant}`);
-    python(["unclip_export.quantize_int8", src, out, "--components", "decoder", "super_res_first", ...flags]);
+    python(["unclip_export.quantize_int8", src, out, ...flags]); // prior, decoder, super_res_first/last
     packages[name][variant] = out;
   }
 }
@@ -223,7 +231,7 @@ console.log(`  float32 MatMul                   ${f(matmul.fp32).padStart(7)} GF
 console.log(`  int8 MatMulInteger (u8×s8→s32)   ${f(matmul.int8).padStart(7)} GOP/s  (${f(matmul.int8 / matmul.fp32, 2)}× float32)`);
 console.log(`  dynamic int8 (float in/out)      ${f(matmul.dynamic_int8).padStart(7)} GOP/s  (${f(matmul.dynamic_int8 / matmul.fp32, 2)}× float32)`);
 if (Object.keys(e2e).length) {
-  console.log("\nend to end, unclip-small text → image 25/25/7, seed 1234, image in [0, 1]:");
+  console.log("\nend to end, unclip-small text → image 25/25/7, seed 1234, image in [0, 1] (one cold run each; random weights amplify small differences):");
   for (const [v, d] of Object.entries(e2e)) {
     console.log(`  ${v.padEnd(18)} ${f(d.ms, 0).padStart(6)} ms   drift mean ${f(d.mean, 4)}  max ${f(d.max, 4)}`);
   }
@@ -236,8 +244,18 @@ if (values.json) {
     JSON.stringify({
       int8_speedup_decoder: round(row("small", "decoder")?.speedup),
       int8_speedup_super_res: round(row("small", "super_res_first")?.speedup),
-      int8_matmul_only_speedup_decoder: round(row("small", "decoder", "int8-matmul-only")?.speedup),
-      int8_matmul_only_speedup_super_res: round(row("small", "super_res_first", "int8-matmul-only")?.speedup),
+      variants: Object.fromEntries(
+        Object.entries(VARIANTS).map(([v, flags]) => [
+          v,
+          {
+            flags,
+            speedup_decoder: round(row("small", "decoder", v)?.speedup),
+            speedup_super_res: round(row("small", "super_res_first", v)?.speedup),
+            drift_decoder_max: round(row("small", "decoder", v)?.driftMax, 6),
+            drift_super_res_max: round(row("small", "super_res_first", v)?.driftMax, 6),
+          },
+        ]),
+      ),
       matmul_gflops_fp32: round(matmul.fp32, 1),
       matmul_gops_int8: round(matmul.int8, 1),
       matmul_gops_dynamic_int8: round(matmul.dynamic_int8, 1),

@@ -156,3 +156,31 @@ def test_package_cli(tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
     assert main([str(src), str(tmp_path / "out2"), "--components", "prior"]) == 2
     assert "prior" in capsys.readouterr().err
+
+
+def test_static_conv_qdq_calibrated_and_close(runner, tmp_path):
+    if runner.name == "onnx reference evaluator":
+        pytest.skip("calibration and the check run the graphs in onnxruntime")
+    from unclip_export.quantize_int8 import calibrate_conv_ranges, quantize_conv_static
+
+    model = tiny_unet_like()
+    onnx.save(model, str(tmp_path / "fp32.onnx"))
+    ranges = calibrate_conv_ranges(model, runner=runner, timesteps=(0,))
+    # only the eligible Conv (conv_in is kept by name): its input and output
+    assert set(ranges) == {"h0", "h1"} and all(lo <= hi for lo, hi in ranges.values())
+    report = quantize_conv_static(model, ranges)
+    onnx.checker.check_model(model)
+    assert report.quantized == ["/m/block/conv1/Conv"] and report.kept == ["/m/conv_in/Conv"]
+    ops = _ops(model)
+    # x and y Q→DQ pairs, plus weight and bias DequantizeLinear: the QDQ form onnxruntime fuses to QLinearConv
+    assert ops["QuantizeLinear"] == 2 and ops["DequantizeLinear"] == 4 and ops["Conv"] == 2
+    onnx.save(model, str(tmp_path / "qdq.onnx"))
+    feeds = {
+        "x": RNG.standard_normal((1, 4, 8, 8)).astype(np.float32),
+        "t": RNG.standard_normal((1, 4)).astype(np.float32),
+    }
+    ref, got = runner.run([(tmp_path / "fp32.onnx", feeds), (tmp_path / "qdq.onnx", feeds)])
+    for name in ("h1", "q", "attn", "y_gemm"):
+        scale = float(np.max(np.abs(ref[name])))
+        err = float(np.max(np.abs(ref[name] - got[name])))
+        assert err <= 0.1 * scale, f"{name}: max error {err:.4g} vs range {scale:.4g}"

@@ -212,9 +212,168 @@ def quantize_model(
     return report
 
 
-def quantize_file(src: Path, dst: Path, **kwargs) -> QuantizeReport:
+def _graph_feeds(model: onnx.ModelProto, timestep: int, rng: np.random.Generator) -> Dict[str, np.ndarray]:
+    """Calibration feeds from the graph's own input types: batch 1, floats ~ N(0, 1), `timestep`, masks all true."""
+    feeds = {}
+    for i in model.graph.input:
+        t = i.type.tensor_type
+        shape = [d.dim_value if d.dim_value > 0 else 1 for d in t.shape.dim]
+        if t.elem_type == TensorProto.FLOAT:
+            feeds[i.name] = rng.standard_normal(shape).astype(np.float32)
+        elif t.elem_type == TensorProto.INT64:
+            feeds[i.name] = np.full(shape, timestep, dtype=np.int64)
+        elif t.elem_type == TensorProto.BOOL:
+            feeds[i.name] = np.ones(shape, dtype=np.bool_)
+        else:
+            raise ValueError(f"calibration: input {i.name!r} has an element type this experiment does not feed")
+    return feeds
+
+
+def calibrate_conv_ranges(
+    model: onnx.ModelProto, keep: Sequence[str] = DEFAULT_KEEP, timesteps: Sequence[int] = (999, 500, 50), runner=None
+) -> Dict[str, tuple]:
+    """min/max of every eligible Conv's input and output over a few runs of the float32 graph in onnxruntime
+    (random N(0, 1) inputs at the given timesteps — a stand-in for a calibration set of prompts)."""
+    import tempfile
+
+    from .runners import NodeRunner
+
+    runner = runner or NodeRunner()
+    keep_res = [re.compile(k) for k in keep]
+    inits = {i.name for i in model.graph.initializer}
+    wanted: List[str] = []
+    for n in model.graph.node:
+        if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in inits and not any(r.search(n.name) for r in keep_res):
+            wanted += [n.input[0], n.output[0]]
+    wanted = list(dict.fromkeys(wanted))
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    have = {o.name for o in probe.graph.output}
+    probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in wanted if t not in have)
+    rng = np.random.default_rng(0)
+    ranges: Dict[str, tuple] = {}
+    with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
+        path = Path(tmp) / "probe.onnx"
+        onnx.save(probe, str(path))
+        results = runner.run([(path, _graph_feeds(model, t, rng)) for t in timesteps])
+    for out in results:
+        for t in wanted:
+            lo, hi = float(out[t].min()), float(out[t].max())
+            old = ranges.get(t, (0.0, 0.0))
+            ranges[t] = (min(old[0], lo), max(old[1], hi))
+    return ranges
+
+
+def quantize_conv_static(model: onnx.ModelProto, ranges: Dict[str, tuple], keep: Sequence[str] = DEFAULT_KEEP) -> QuantizeReport:
+    """Conv → QDQ form (DequantizeLinear → Conv → QuantizeLinear with calibrated activation ranges), which
+    onnxruntime's graph optimiser fuses into QLinearConv. Per-channel int8 weights, int32 bias."""
+    graph = model.graph
+    keep_res = [re.compile(k) for k in keep]
+    inits = {i.name: i for i in graph.initializer}
+    report = QuantizeReport()
+    new_inits: List[onnx.TensorProto] = []
+    out_nodes: List[onnx.NodeProto] = []
+    dq_of: Dict[str, str] = {}  # float tensor -> its Q→DQ copy
+    renamed: Dict[str, str] = {}  # a quantised Conv's output -> the DQ output its consumers read now
+    dead: List[str] = []
+
+    def act_qparams(t: str):
+        lo, hi = ranges[t]
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        scale = (hi - lo) / 255.0 if hi > lo else 1.0
+        zp = int(np.clip(np.rint(-lo / scale), 0, 255))
+        return np.float32(scale), np.uint8(zp)
+
+    def qdq(t: str, base: str) -> str:
+        if t in dq_of:
+            return dq_of[t]
+        scale, zp = act_qparams(t)
+        s, z = f"{base}/scale", f"{base}/zero_point"
+        new_inits.extend([numpy_helper.from_array(np.array(scale), s), numpy_helper.from_array(np.array(zp), z)])
+        out_nodes.append(helper.make_node("QuantizeLinear", [t, s, z], [f"{base}/q"], name=f"{base}/QuantizeLinear"))
+        out_nodes.append(helper.make_node("DequantizeLinear", [f"{base}/q", s, z], [f"{base}/dq"], name=f"{base}/DequantizeLinear"))
+        dq_of[t] = f"{base}/dq"
+        return dq_of[t]
+
+    for node in graph.node:
+        label = node.name or node.output[0]
+        if node.op_type != "Conv" or len(node.input) < 2 or node.input[1] not in inits:
+            out_nodes.append(node)
+            continue
+        if any(r.search(label) for r in keep_res):
+            report.kept.append(label)
+            out_nodes.append(node)
+            continue
+        if node.input[0] not in ranges or node.output[0] not in ranges:
+            report.skipped.append(label)
+            out_nodes.append(node)
+            continue
+        base = f"{label}__qdq"
+        x = qdq(node.input[0], f"{base}/x")
+        w = numpy_helper.to_array(inits[node.input[1]])
+        q, wscale, _ = _quantize_weight(w, 0, "int8")
+        wscale = wscale.reshape(-1)
+        new_inits += [
+            numpy_helper.from_array(q, f"{base}/W"),
+            numpy_helper.from_array(wscale, f"{base}/W_scale"),
+            numpy_helper.from_array(np.zeros(w.shape[0], np.int8), f"{base}/W_zero_point"),
+        ]
+        out_nodes.append(
+            helper.make_node("DequantizeLinear", [f"{base}/W", f"{base}/W_scale", f"{base}/W_zero_point"], [f"{base}/Wdq"], name=f"{base}/W/DequantizeLinear", axis=0)
+        )
+        inputs = [x, f"{base}/Wdq"]
+        if len(node.input) > 2 and node.input[2]:
+            b = numpy_helper.to_array(inits[node.input[2]])
+            xs, _ = act_qparams(node.input[0])
+            bscale = (wscale * xs).astype(np.float32)
+            bq = np.rint(b / bscale).astype(np.int32)
+            new_inits += [
+                numpy_helper.from_array(bq, f"{base}/B"),
+                numpy_helper.from_array(bscale, f"{base}/B_scale"),
+                numpy_helper.from_array(np.zeros(w.shape[0], np.int32), f"{base}/B_zero_point"),
+            ]
+            out_nodes.append(
+                helper.make_node("DequantizeLinear", [f"{base}/B", f"{base}/B_scale", f"{base}/B_zero_point"], [f"{base}/Bdq"], name=f"{base}/B/DequantizeLinear", axis=0)
+            )
+            inputs.append(f"{base}/Bdq")
+            dead.append(node.input[2])
+        dead.append(node.input[1])
+        y = node.output[0]
+        conv = onnx.NodeProto()
+        conv.CopyFrom(node)
+        del conv.input[:]
+        conv.input.extend(inputs)
+        out_nodes.append(conv)
+        ydq = qdq(y, f"{base}/y")
+        renamed[y] = ydq
+        report.quantized.append(label)
+
+    for o in graph.output:  # a graph output produced by a quantised Conv keeps its name: read the float Conv output
+        if o.name in renamed:
+            del renamed[o.name]
+    for n in out_nodes:
+        for k, i in enumerate(n.input):
+            if i in renamed and not n.op_type == "QuantizeLinear":
+                n.input[k] = renamed[i]
+    still_used = {i for n in out_nodes for i in n.input}
+    kept_inits = [i for i in graph.initializer if i.name not in set(dead) - still_used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept_inits + new_inits)
+    del graph.node[:]
+    graph.node.extend(out_nodes)
+    return report
+
+
+def quantize_file(src: Path, dst: Path, static_conv: bool = False, **kwargs) -> QuantizeReport:
     model = onnx.load(str(src))
+    if static_conv:
+        keep = kwargs.get("keep", DEFAULT_KEEP)
+        conv_report = quantize_conv_static(model, calibrate_conv_ranges(model, keep), keep)
     report = quantize_model(model, **kwargs)
+    if static_conv:
+        report.quantized += conv_report.quantized
+        report.kept += conv_report.kept
+        report.skipped += conv_report.skipped
     onnx.checker.check_model(model)
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(dst))
@@ -257,6 +416,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--no-conv", action="store_true", help="quantise MatMul/Gemm only")
     p.add_argument("--weight-type", choices=("int8", "uint8"), default="int8")
     p.add_argument("--conv-weight-type", choices=("int8", "uint8"), default=None)
+    p.add_argument(
+        "--static-conv",
+        action="store_true",
+        help="Conv in QDQ form with activation ranges calibrated by running the float32 graph in onnxruntime-node "
+        "(fused into QLinearConv by onnxruntime) instead of dynamic ConvInteger",
+    )
     a = p.parse_args(argv)
     try:
         quantize_package(
@@ -264,7 +429,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             a.out_dir,
             components=a.components,
             keep=DEFAULT_KEEP if a.keep is None else a.keep,
-            conv=not a.no_conv,
+            conv=not a.no_conv and not a.static_conv,
+            static_conv=a.static_conv,
             weight_type=a.weight_type,
             conv_weight_type=a.conv_weight_type,
         )
