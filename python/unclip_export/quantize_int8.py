@@ -246,6 +246,8 @@ def calibrate_conv_ranges(
         if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in inits and not any(r.search(n.name) for r in keep_res):
             wanted += [n.input[0], n.output[0]]
     wanted = list(dict.fromkeys(wanted))
+    if not wanted:  # no Conv to calibrate (the prior): skip the runs
+        return {}
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     have = {o.name for o in probe.graph.output}
