@@ -154,8 +154,14 @@ describeApi("API over HTTP", () => {
       expect(models.map((m) => m.name)).not.toContain("unclip-tiny-cases");
     });
 
-    it("workflows.templates gives the four templates as valid workflows", () => {
-      expect(templates.map((t) => t.name)).toEqual(["Text to image", "Image variation", "Prompt interpolation", "Teaching: watch unCLIP draw"]);
+    it("workflows.templates gives the five templates as valid workflows", () => {
+      expect(templates.map((t) => t.name)).toEqual([
+        "Text to image",
+        "Image variation",
+        "Prompt interpolation",
+        "Teaching: watch unCLIP draw",
+        "Compare decoder guidance scales",
+      ]);
       for (const t of templates) expect(parseWorkflow(JSON.stringify(t))).toEqual(t);
     });
   });
