@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fmt, stats, time } from "./lib/latency";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "unclip-bench-auth-"));
 process.env.DATA_DIR = dir;
@@ -34,24 +35,6 @@ type Viewer = import("../server/db/ownership").Viewer;
 const RUNS = 10_000;
 const USERS = 30;
 const REPEAT = 50;
-
-function stats(ms: number[]): { p50: number; p95: number; max: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1] };
-}
-const fmt = (x: { p50: number; p95: number; max: number }) => `p50 ${x.p50.toFixed(2)} ms, p95 ${x.p95.toFixed(2)} ms, max ${x.max.toFixed(2)} ms`;
-
-async function time(n: number, f: () => Promise<unknown>): Promise<number[]> {
-  await f(); // warm
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await f();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
 
 try {
   // 1. sign-in

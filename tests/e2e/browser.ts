@@ -5,8 +5,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import { HAVE_FIXTURES, REPO_ROOT } from "../helpers/fixtures";
-import { appIsBuilt } from "../helpers/server";
+import { afterAll, beforeAll } from "vitest";
+import { FIXTURES_DIR, HAVE_FIXTURES, REPO_ROOT } from "../helpers/fixtures";
+import { appIsBuilt, startServer, type TestServer } from "../helpers/server";
 
 export const CHROMIUM = process.env.UNCLIP_CHROMIUM ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
@@ -93,4 +94,21 @@ export async function useTinyModel(page: Page): Promise<void> {
 export async function clickFitView(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Fit view", exact: true }).click();
   await page.waitForTimeout(400);
+}
+
+/**
+ * The app on the shared fixtures and one Chromium, started before a suite's tests and stopped
+ * after them. Read `env.server` / `env.browser` inside the tests (they are set by `beforeAll`).
+ */
+export function useAppAndBrowser(): { readonly server: TestServer; readonly browser: Browser } {
+  const env = {} as { server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    env.server = await startServer({ modelsDir: FIXTURES_DIR });
+    env.browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

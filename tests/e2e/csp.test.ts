@@ -4,11 +4,9 @@
  * installed before any page script, plus Chromium's own "Refused to …" console errors), and it
  * cannot be framed by another page.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES_DIR } from "../helpers/fixtures";
-import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, launchBrowser, node, openEditor, screenshot, useTinyModel } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { browserSkipReason, node, openEditor, screenshot, useTinyModel, useAppAndBrowser } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
@@ -26,21 +24,10 @@ function watchCsp(page: Page): Promise<() => Promise<string[]>> {
 }
 
 suite(`the editor under its CSP${skip ? ` [skipped: ${skip}]` : ""}`, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer({ modelsDir: FIXTURES_DIR });
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useAppAndBrowser();
 
   it("loads, runs and shows the gallery with zero CSP violations", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(() => {
       const w = window as unknown as { __csp: string[] };
       w.__csp = [];
@@ -50,7 +37,7 @@ suite(`the editor under its CSP${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     });
     const page = await context.newPage();
     const seen = await watchCsp(page);
-    const response = await page.goto(server.url);
+    const response = await page.goto(env.server.url);
     expect(response!.headers()["content-security-policy"]).toContain("'strict-dynamic'");
     await page.waitForSelector(".react-flow__node", { timeout: 60_000 });
     await useTinyModel(page);
@@ -59,20 +46,20 @@ suite(`the editor under its CSP${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await screenshot(page, "csp-editor-after-run");
     expect(await seen()).toEqual([]);
 
-    await page.goto(`${server.url}/gallery`);
+    await page.goto(`${env.server.url}/gallery`);
     await page.locator("img[data-gallery-image]").first().waitFor({ timeout: 30_000 });
     expect(await seen()).toEqual([]);
     await context.close();
   }, 240_000);
 
   it("cannot be framed by another page (frame-ancestors 'none')", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     const blocked: string[] = [];
     page.on("console", (m) => /frame-ancestors|Refused to display/i.test(m.text()) && blocked.push(m.text()));
     // an opaque-origin document (about:blank with content) framing the editor
-    await page.setContent(`<iframe id="f" src="${server.url}/" width="400" height="300"></iframe>`);
+    await page.setContent(`<iframe id="f" src="${env.server.url}/" width="400" height="300"></iframe>`);
     await expect.poll(() => blocked.length, { timeout: 20_000 }).toBeGreaterThan(0);
-    const framed = page.frames().find((f) => f.url().startsWith(server.url));
+    const framed = page.frames().find((f) => f.url().startsWith(env.server.url));
     // the frame never renders the editor
     expect(framed ? await framed.locator(".react-flow__node").count() : 0).toBe(0);
     await page.close();

@@ -6,10 +6,8 @@
  * tiny model package, Debian's Chromium.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES_DIR } from "../helpers/fixtures";
-import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, centre, dragBetween, handle, launchBrowser, node, screenshot, useTinyModel } from "./browser";
+import { describe, expect, it } from "vitest";
+import { browserSkipReason, centre, dragBetween, handle, node, screenshot, useTinyModel, useAppAndBrowser } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
@@ -86,26 +84,15 @@ async function dropOn(page: Page, selector: string, bytes: number[], name: strin
 }
 
 suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const env = useAppAndBrowser();
   let madePng: number[] = [];
-
-  beforeAll(async () => {
-    server = await startServer({ modelsDir: FIXTURES_DIR });
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   for (const [width, height] of [
     [1280, 800],
     [1920, 1080],
   ]) {
     it(`shows the result on screen after Run at ${width}×${height}, with one progress notice that ends with the run`, async () => {
-      const { page, errors } = await open(browser, server.url, width, height);
+      const { page, errors } = await open(env.browser, env.server.url, width, height);
       // the toolbar is one row
       const bar = await page
         .getByRole("toolbar", { name: "Editor toolbar" })
@@ -146,7 +133,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
       await screenshot(page, `20-result-on-screen-${width}x${height}`);
       if (!madePng.length) {
         const id = (await node(page, "save").locator("img[data-output-image]").first().getAttribute("data-output-image"))!;
-        madePng = [...new Uint8Array(await (await fetch(`${server.url}/api/artifacts/${id}`)).arrayBuffer())];
+        madePng = [...new Uint8Array(await (await fetch(`${env.server.url}/api/artifacts/${id}`)).arrayBuffer())];
       }
       expect(errors).toEqual([]);
       await page.close();
@@ -154,7 +141,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }
 
   it("converts the Decoder's guidance scale to an input fed by a Float node, and the run uses that value", async () => {
-    const { page, errors } = await open(browser, server.url);
+    const { page, errors } = await open(env.browser, env.server.url);
     await useTinyModel(page);
     /** The Save Image picture's pixels, hashed (the PNG bytes also carry the workflow, which differs). */
     const savedPixels = () =>
@@ -224,7 +211,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 240_000);
 
   it("copies the Decoder with its four incoming wires, pastes without them on Ctrl+Shift+V, duplicates on Ctrl+D", async () => {
-    const { page } = await open(browser, server.url);
+    const { page } = await open(env.browser, env.server.url);
     const edges = await edgeCount(page);
     await node(page, "decoder").locator("header").click();
     await page.keyboard.press("Control+c");
@@ -257,7 +244,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 60_000);
 
   it("Ctrl+B on Super-Res makes the next run's image the decoder's size; Ctrl+M mutes", async () => {
-    const { page } = await open(browser, server.url);
+    const { page } = await open(env.browser, env.server.url);
     await useTinyModel(page);
     await runAndWait(page);
     const size = async (id: string) => (await node(page, id).locator("img[data-output-image]").first().getAttribute("alt"))!.match(/(\d+)×(\d+)/)![0];
@@ -300,7 +287,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 400_000);
 
   it("runs to here: Alt+Enter on the Decoder runs only what its preview needs", async () => {
-    const { page } = await open(browser, server.url);
+    const { page } = await open(env.browser, env.server.url);
     await useTinyModel(page);
     await page.locator(".react-flow__pane").click({ position: { x: 10, y: 10 } });
     await node(page, "decoder").locator("header").click();
@@ -316,7 +303,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
 
   it("drops: an image on Load Image sets only its image (undoable); a plain image on the canvas adds a Load Image node; a workflow PNG opens in a new tab", async () => {
     expect(madePng.length).toBeGreaterThan(0);
-    const { page } = await open(browser, server.url);
+    const { page } = await open(env.browser, env.server.url);
     await page.getByRole("button", { name: "Templates", exact: true }).click();
     await page.getByRole("menuitem", { name: "Image variation" }).click();
     await page.waitForSelector('[data-node-type="unclip.load_image"]');
@@ -367,7 +354,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 90_000);
 
   it("warns on contradicting guidance and out-of-range values, on the nodes and in Problems, without blocking", async () => {
-    const { page } = await open(browser, server.url);
+    const { page } = await open(env.browser, env.server.url);
     await node(page, "textProj").locator('[data-param="classifierFreeGuidance"] [role="switch"]').click({ timeout: 5000 });
     await node(page, "decoder").getByTestId("warnings-decoder").waitFor({ timeout: 5000 });
     expect(await node(page, "textProj").getAttribute("data-warning")).toBe("true");
@@ -385,7 +372,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 60_000);
 
   it("collapses, pins and colours a node from its menu (saved in the workflow); hides and shows the wires", async () => {
-    const { page } = await open(browser, server.url);
+    const { page } = await open(env.browser, env.server.url);
     const edges = await edgeCount(page);
     const menuItem = async (id: string, name: string | RegExp) => {
       await node(page, id).locator("header").click({ button: "right" });
@@ -450,7 +437,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 60_000);
 
   it("keeps a separate undo history and unsaved marker in each workflow tab", async () => {
-    const { page } = await open(browser, server.url);
+    const { page } = await open(env.browser, env.server.url);
     const count = () => page.locator(".react-flow__node").count();
     const tabs = page.getByTestId("tabs");
     const first = await count();
@@ -497,7 +484,7 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 60_000);
 
   it("refuses a run with problems without a console error; `?` lists every shortcut; a new workflow shows a hint", async () => {
-    const { page, errors } = await open(browser, server.url);
+    const { page, errors } = await open(env.browser, env.server.url);
     await node(page, "tokenizer").locator("header").click();
     await page.keyboard.press("Delete");
     await page.keyboard.press("Control+Enter");

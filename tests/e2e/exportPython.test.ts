@@ -5,11 +5,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES_DIR } from "../helpers/fixtures";
-import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, launchBrowser, node, openEditor } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { browserSkipReason, node, openEditor, useAppAndBrowser } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
@@ -25,18 +23,7 @@ print(json.dumps({k.arg: (k.value.id if isinstance(k.value, ast.Name) else ast.l
 }
 
 suite(`Export → Python (diffusers) in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer({ modelsDir: FIXTURES_DIR });
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useAppAndBrowser();
 
   const menu = async (page: Page, label: string, item: string) => {
     await page.getByRole("button", { name: label, exact: true }).click();
@@ -44,7 +31,7 @@ suite(`Export → Python (diffusers) in the browser${skip ? ` [skipped: ${skip}]
   };
 
   it("downloads a script whose pipeline call carries the canvas's prompt, steps, guidance and seed", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await node(page, "tokenizer").locator("textarea").fill("a small green triangle");
     await node(page, "decoder").locator('[data-param="guidanceScale"] input[type="number"]').fill("6.5");
     await node(page, "decoder").locator('[data-param="guidanceScale"] input[type="number"]').press("Tab");
@@ -66,7 +53,7 @@ suite(`Export → Python (diffusers) in the browser${skip ? ` [skipped: ${skip}]
   });
 
   it("names the nodes with no diffusers equivalent instead of writing a file", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await menu(page, "Templates", "Prompt interpolation");
     await page
       .getByRole("dialog")

@@ -7,11 +7,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES_DIR } from "../helpers/fixtures";
-import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, centre, dragBetween, launchBrowser, node, openEditor, screenshot, useTinyModel } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { browserSkipReason, centre, dragBetween, node, openEditor, screenshot, useTinyModel, useAppAndBrowser } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
@@ -59,21 +57,10 @@ async function wireMiddle(page: Page, from: string, to: string): Promise<{ x: nu
 }
 
 suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer({ modelsDir: FIXTURES_DIR });
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useAppAndBrowser();
 
   it("every template opens with its stages as frames, each around its nodes", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await expect.poll(() => frameTitles(page)).toEqual(["Text encoding", "Prior", "Decoder", "Super-resolution"]);
     // the Prior frame's box holds the Prior node
     const frame = await box(page, "frame-stage2");
@@ -96,7 +83,7 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 90_000);
 
   it("auto-layout keeps each frame's nodes together: frames stay around their nodes and apart from each other", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await expect.poll(() => frameCount(page)).toBe(4);
     const before = (await node(page, "prior").boundingBox())!;
     await page.getByRole("button", { name: "Auto-layout", exact: true }).click();
@@ -124,7 +111,7 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 60_000);
 
   it("Ctrl+G frames the selection; the frame moves its nodes, collapses, expands, renames, undoes, exports, imports and deletes", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await expect.poll(() => frameCount(page)).toBe(4);
     await node(page, "seed").locator("header").click();
     await node(page, "note")
@@ -215,7 +202,7 @@ suite(`frames and reroute points${skip ? ` [skipped: ${skip}]` : ""}`, () => {
   }, 120_000);
 
   it("a reroute point added on a wire is moved, survives save and reload with a frame, the run still works, and double-click removes it", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await useTinyModel(page);
     const mid = await wireMiddle(page, "superRes", "save");
     await page.mouse.dblclick(mid.x, mid.y);

@@ -5,32 +5,19 @@
  * filters by prompt and opens an image's workflow; two picked gallery images open the compare
  * view (side by side, a slider, the parameter that differs). Tests run in order on one server.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES_DIR } from "../helpers/fixtures";
-import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, launchBrowser, node, openEditor, screenshot, useTinyModel } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { browserSkipReason, node, openEditor, screenshot, useTinyModel, useAppAndBrowser } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
 
 suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const env = useAppAndBrowser();
   /** The two images of the first test, older first, and their prompts. */
   const first = { older: "", newer: "" };
   const PROMPTS = { older: "results stay: a blue square", newer: "results stay: a red circle" };
   const BATCH_PROMPT = "batch of three: green dots";
-
-  beforeAll(async () => {
-    server = await startServer({ modelsDir: FIXTURES_DIR });
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   const savedImage = (page: Page) => node(page, "save").locator("img[data-output-image]").first();
   const shownId = (page: Page) => savedImage(page).getAttribute("data-output-image");
@@ -46,7 +33,7 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
   }
 
   it("keeps the Save Image node's image after a reload, and ‹ › step through the node's results", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await useTinyModel(page);
     first.older = await runWith(page, PROMPTS.older, null);
     await expect.poll(() => node(page, "decoder").getAttribute("data-state")).toBe("done");
@@ -65,7 +52,7 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
     await page.reload();
     await page.waitForSelector('[data-testid="node-save"]', { timeout: 60_000 });
     await expect.poll(() => shownId(page).catch(() => null), { timeout: 30_000 }).toBe(first.newer);
-    expect((await fetch(`${server.url}/api/artifacts/${first.newer}`)).headers.get("content-type")).toBe("image/png");
+    expect((await fetch(`${env.server.url}/api/artifacts/${first.newer}`)).headers.get("content-type")).toBe("image/png");
     await expect.poll(() => page.getByTestId("result-position-save").textContent()).toBe("1/2");
     await node(page, "save").getByRole("button", { name: "Older result" }).click();
     await expect.poll(() => shownId(page)).toBe(first.older);
@@ -85,7 +72,7 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
   }, 400_000);
 
   it("Run ×3 queues three runs with successive seeds: one group in the queue, three gallery images", async () => {
-    const page = await openEditor(browser, server.url);
+    const page = await openEditor(env.browser, env.server.url);
     await useTinyModel(page);
     await node(page, "tokenizer").locator("textarea").fill(BATCH_PROMPT);
     await page.getByTestId("batch-count").selectOption("3");
@@ -102,8 +89,8 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
     await expect.poll(() => page.getByTestId("result-position-save").textContent()).toBe("1/3");
     await page.close();
 
-    const gallery = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await gallery.goto(`${server.url}/gallery`);
+    const gallery = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await gallery.goto(`${env.server.url}/gallery`);
     await gallery.getByTestId("gallery-filter").fill("BATCH OF THREE");
     const cards = gallery.locator("[data-gallery-card]");
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
@@ -119,8 +106,8 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
   }, 400_000);
 
   it("filters the gallery by prompt and opens the workflow that made an image", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}/gallery`);
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${env.server.url}/gallery`);
     const cards = page.locator("[data-gallery-card]");
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(5);
     await page.getByTestId("gallery-filter").fill("results stay");
@@ -144,12 +131,12 @@ suite(`results, batches and compare in the browser${skip ? ` [skipped: ${skip}]`
   }, 200_000);
 
   it("compares two gallery images: side by side, a slider, and the parameter that differs", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
     // the compare view runs under the same CSP as every page, with no violation and no error
     const problems: string[] = [];
     page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
     page.on("pageerror", (e) => problems.push(e.message));
-    await page.goto(`${server.url}/gallery`);
+    await page.goto(`${env.server.url}/gallery`);
     await page.locator(`[data-compare-pick="${first.older}"]`).check();
     await page.locator(`[data-compare-pick="${first.newer}"]`).check();
     await page.getByTestId("compare-picked").click();
