@@ -6,9 +6,16 @@
  *   (a) colour: the shape's colour (pixels unlike the border colour, nearest palette entry) matches the caption;
  *   (b) shape: an independently trained shape classifier (training/eval/shape_classifier.onnx) agrees with it;
  *   (c) variations: a variation of each generated image keeps its shape and colour (same measures).
- * Also writes a contact sheet of the first 16 captions.
+ *   (d) every attribute the caption grammar names, read from the picture itself (scripts/lib/toyAttributes.ts):
+ *       shape with fill (circle vs ring: the outline classifier cannot tell them apart), shape colour, and the
+ *       background, size and position where the caption names them; per attribute and per colour pair
+ *       (shape colour on background, worst first), over --seeds seeds per caption (seed = index + 1000 x k);
+ *       plus a probe caption (default: the "Text to image" template's prompt) over --probe-seeds seeds.
+ * Also writes a contact sheet of the first 16 captions (not with --no-sheet). The last stdout line is
+ * `json: {...}` with the summary.
  *
- *   npx tsx scripts/evaluate-toy.ts [--model models/toy-shapes] [--n 100] [--sheet FILE] [--json FILE]
+ *   npx tsx scripts/evaluate-toy.ts [--model models/toy-shapes] [--n 100] [--seeds 1] [--sheet FILE | --no-sheet] [--json FILE]
+ *     [--probe CAPTION ...] [--probe-seeds 4]   (default probes: the two captions of issue #21)
  *     [--t2i-options JSON] [--variation-options JSON]   (pipeline options other than the defaults, for diagnosis)
  *     [--images DIR]   (also writes each generated image and its variation as NNN.png / NNN-variation.png)
  *     [--classifier FILE]   (another shape classifier, default training/eval/shape_classifier.onnx)
@@ -24,6 +31,7 @@ import { encodePng, toRgb8 } from "../server/unclip/imageOutput";
 import { imageVariation } from "../server/unclip/pipelineImageVariation";
 import { text2image } from "../server/unclip/pipelineText2Image";
 import type { Float32NdArray } from "../server/unclip/tensor";
+import { expectedFill, measureAttributes, namedAttributes, type ToyAttributes } from "./lib/toyAttributes";
 import { loadShapeClassifier, loadToyEvalSet, shapeColour as toyShapeColour } from "./lib/toyMeasures";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -31,7 +39,15 @@ const { values } = parseArgs({
   options: {
     model: { type: "string", default: path.join(root, "models/toy-shapes") },
     n: { type: "string", default: "100" },
+    seeds: { type: "string", default: "1" },
     sheet: { type: "string" },
+    "no-sheet": { type: "boolean" },
+    probe: {
+      type: "string",
+      multiple: true,
+      default: ["a large red circle in the centre on a blue background", "a large pink circle in the centre on a cyan background"],
+    },
+    "probe-seeds": { type: "string", default: "4" },
     json: { type: "string" },
     "no-variation": { type: "boolean" },
     "t2i-options": { type: "string", default: "{}" },
@@ -51,6 +67,7 @@ const saveImage = async (images: Float32NdArray, name: string) => {
   if (values.images) writeFileSync(path.join(values.images, name), await encodePng(images, 0));
 };
 const n = Math.min(Number(values.n), evalSet.captions.length);
+const seeds = Math.max(1, Number(values.seeds));
 const shapeColour = (img: RgbImage) => toyShapeColour(img, evalSet.colours);
 const classifier = await loadShapeClassifier(evalSet.shapes, values.classifier);
 const shapeOf = (img: RgbImage) => classifier.ofImage(img);
@@ -67,24 +84,65 @@ let t2iSeconds = 0;
 let varSeconds = 0;
 const sheet: { caption: string; image: RgbImage }[] = [];
 const rows: object[] = [];
-for (let i = 0; i < n; i++) {
+// (d) attribute tallies: attribute -> [right, judged]; colour pair -> tallies
+const attrTally = new Map<string, [number, number]>();
+const tally = (key: string, ok: boolean, into = attrTally) => {
+  const t = into.get(key) ?? [0, 0];
+  t[0] += Number(ok);
+  t[1] += 1;
+  into.set(key, t);
+};
+const pairTally = new Map<string, { samples: number; allRight: number; visible: number; misses: Map<string, number> }>();
+/** The shape with fill: the classifier's outline, and for round outlines (circle, ring) the measured fill. */
+const shapeWithFill = (outline: string, a: ToyAttributes) =>
+  outline === "circle" || outline === "ring" ? (a.fill === "hollow" ? "ring" : a.fill === "filled" ? "circle" : "none") : outline;
+const samples = n * seeds;
+const wallStart = performance.now();
+for (let j = 0; j < samples; j++) {
+  const i = j % n;
+  const k = Math.floor(j / n);
   const row = evalSet.captions[i];
   let t0 = performance.now();
-  const result = await text2image(components, { ...t2iOptions, prompt: row.caption, seed: i });
+  const result = await text2image(components, { ...t2iOptions, prompt: row.caption, seed: i + 1000 * k });
   t2iSeconds += (performance.now() - t0) / 1000;
   const image = toRgb8(result.images, 0);
   const colour = shapeColour(image);
   const shape = await shapeOf(image);
+  const attrs = measureAttributes(image, evalSet.colours);
+  const named = namedAttributes(row.caption);
+  const judged: Record<string, boolean> = {
+    "shape incl. fill": shapeWithFill(shape, attrs) === row.shape,
+    "fill (filled vs hollow)": attrs.fill === expectedFill(row.shape),
+    "shape colour": attrs.colour === row.colour,
+  };
+  if (named.background) judged.background = attrs.background === row.background;
+  if (named.size) judged.size = attrs.size === row.size;
+  if (named.position) judged.position = attrs.position === row.position;
+  for (const [key, ok] of Object.entries(judged)) tally(key, ok);
+  tally("shape (outline classifier only)", shape === row.shape);
+  if (row.shape === "circle") tally("circle drawn filled", attrs.fill === "filled");
+  if (row.shape === "ring") tally("ring drawn hollow", attrs.fill === "hollow");
+  tally("visible shape", attrs.colour !== null);
+  const allRight = Object.values(judged).every(Boolean);
+  tally("all named attributes right", allRight);
+  // the pair drawn: the caption's background where it names one, else the background the model chose
+  const pairKey = `${row.colour} on ${named.background ? row.background : attrs.background}`;
+  const pair = pairTally.get(pairKey) ?? { samples: 0, allRight: 0, visible: 0, misses: new Map<string, number>() };
+  pair.samples++;
+  pair.allRight += Number(allRight);
+  pair.visible += Number(attrs.colour !== null);
+  for (const [key, ok] of Object.entries(judged)) if (!ok) pair.misses.set(key, (pair.misses.get(key) ?? 0) + 1);
+  pairTally.set(pairKey, pair);
   colourOk += Number(colour === row.colour);
   shapeOk += Number(shape === row.shape);
   bothOk += Number(colour === row.colour && shape === row.shape);
   if (sheet.length < 16) sheet.push({ caption: row.caption, image });
-  const stem = String(i).padStart(3, "0");
+  const stem = String(j).padStart(3, "0");
   await saveImage(result.images, `${stem}.png`);
   let variation: { colour: string | null; shape: string } | undefined;
   if (!values["no-variation"]) {
     t0 = performance.now();
-    const v = await imageVariation(components, { ...variationOptions, image, seed: 10_000 + i });
+    const v = await imageVariation(components, { ...variationOptions, image, seed: 10_000 + i + 1000 * k });
     varSeconds += (performance.now() - t0) / 1000;
     const vi = toRgb8(v.images, 0);
     await saveImage(v.images, `${stem}-variation.png`);
@@ -93,33 +151,45 @@ for (let i = 0; i < n; i++) {
     varShapeKept += Number(variation.shape === shape);
     varKept += Number(variation.colour === colour && variation.shape === shape);
   }
-  rows.push({ caption: row.caption, expected: { shape: row.shape, colour: row.colour }, generated: { shape, colour }, variation });
+  rows.push({ caption: row.caption, seed: i + 1000 * k, expected: row, generated: { shape, colour }, attributes: attrs, judged, variation });
   process.stderr.write(
-    `${String(i + 1).padStart(3)}/${n} ${colour === row.colour ? "C" : "c"}${shape === row.shape ? "S" : "s"} ${row.caption} -> ${colour} ${shape}` +
+    `${String(j + 1).padStart(3)}/${samples} ${colour === row.colour ? "C" : "c"}${shape === row.shape ? "S" : "s"} ${row.caption} -> ${colour} ${shape}` +
+      ` | ${attrs.size ?? "-"} ${attrs.colour ?? "-"} ${attrs.fill ?? "-"} at ${attrs.position ?? "-"} on ${attrs.background}${allRight ? "" : " MISS"}` +
       (variation ? ` | variation ${variation.colour} ${variation.shape}` : "") +
       "\n",
   );
 }
+// the probe caption over several seeds: what the default template's prompt is drawn as
+const probes: { caption: string; seed: number; shape: string; attributes: ToyAttributes }[] = [];
+for (const caption of values.probe)
+  for (let seed = 0; seed < Number(values["probe-seeds"]); seed++) {
+    const result = await text2image(components, { ...t2iOptions, prompt: caption, seed });
+    const image = toRgb8(result.images, 0);
+    const attributes = measureAttributes(image, evalSet.colours);
+    probes.push({ caption, seed, shape: shapeWithFill(await shapeOf(image), attributes), attributes });
+  }
 await pool.release();
+const wallSeconds = (performance.now() - wallStart) / 1000;
 
-const pct = (k: number) => `${((100 * k) / n).toFixed(0)} %`;
+const pct = (k: number) => `${((100 * k) / samples).toFixed(0)} %`;
 const figures = {
   model: path.relative(root, path.resolve(modelDir)),
   captions: n,
+  seeds_per_caption: seeds,
   settings:
-    "defaults: steps 25/25/7, prior guidance 4.0, decoder guidance 8.0; seed = caption index" +
+    "defaults: steps 25/25/7, prior guidance 4.0, decoder guidance 8.0; seed = caption index + 1000 x seed number" +
     (values["t2i-options"] !== "{}" ? `; text-to-image ${values["t2i-options"]}` : "") +
     (values["variation-options"] !== "{}" ? `; variation ${values["variation-options"]}` : ""),
-  colour_match: colourOk / n,
-  shape_match: shapeOk / n,
-  both_match: bothOk / n,
-  variation_keeps_shape_and_colour: values["no-variation"] ? null : varKept / n,
-  variation_keeps_colour: values["no-variation"] ? null : varColourKept / n,
-  variation_keeps_shape: values["no-variation"] ? null : varShapeKept / n,
-  seconds_per_text_to_image: t2iSeconds / n,
-  seconds_per_variation: values["no-variation"] ? null : varSeconds / n,
+  colour_match: colourOk / samples,
+  shape_match: shapeOk / samples,
+  both_match: bothOk / samples,
+  variation_keeps_shape_and_colour: values["no-variation"] ? null : varKept / samples,
+  variation_keeps_colour: values["no-variation"] ? null : varColourKept / samples,
+  variation_keeps_shape: values["no-variation"] ? null : varShapeKept / samples,
+  seconds_per_text_to_image: t2iSeconds / samples,
+  seconds_per_variation: values["no-variation"] ? null : varSeconds / samples,
 };
-console.log(`toy-shapes evaluation on ${n} held-out captions (${figures.settings})`);
+console.log(`toy-shapes evaluation on ${n} held-out captions x ${seeds} seeds (${figures.settings})`);
 console.log(`  (a) colour matches the caption:           ${pct(colourOk)}   (target >= 80 %)`);
 console.log(`  (b) shape classifier agrees with caption: ${pct(shapeOk)}   (target >= 70 %)`);
 console.log(`      both right:                           ${pct(bothOk)}`);
@@ -130,7 +200,40 @@ console.log(
   `  time: ${figures.seconds_per_text_to_image.toFixed(2)} s per text-to-image` +
     (values["no-variation"] ? "" : `, ${figures.seconds_per_variation!.toFixed(2)} s per variation`),
 );
-if (values.json) writeFileSync(values.json, JSON.stringify({ ...figures, rows }, null, 1) + "\n");
+
+// (d) the attribute table and the colour-pair table (worst first)
+const share = ([ok, all]: [number, number]) => `${ok}/${all}`.padStart(8) + `${((100 * ok) / all).toFixed(0)} %`.padStart(7);
+console.log(`\n(d) attributes read from the picture (${samples} pictures; background, size, position only where the caption names them)`);
+console.log(`  ${"attribute".padEnd(34)} ${"right".padStart(8)} ${"".padStart(6)}`);
+const attributes = Object.fromEntries([...attrTally].map(([key, [ok, all]]) => [key, { right: ok, judged: all, share: ok / all }]));
+for (const [key, t] of attrTally) console.log(`  ${key.padEnd(34)} ${share(t)}`);
+const contrast = (a: string, b: string) => {
+  const [p, q] = [evalSet.colours[a], evalSet.colours[b]];
+  return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+};
+const pairs = [...pairTally]
+  .map(([key, t]) => {
+    const [c, b] = key.split(" on ");
+    return { pair: key, contrast: Math.round(contrast(c, b)), ...t, misses: Object.fromEntries(t.misses) };
+  })
+  .sort((a, b) => a.allRight / a.samples - b.allRight / b.samples || a.contrast - b.contrast);
+console.log(`\n(d) per colour pair (shape colour on background), worst first; contrast = RGB distance of the palette colours`);
+console.log(`  ${"pair".padEnd(20)} ${"contrast".padStart(8)} ${"all right".padStart(14)} ${"visible".padStart(8)}  misses`);
+for (const p of pairs)
+  console.log(
+    `  ${p.pair.padEnd(20)} ${String(p.contrast).padStart(8)} ${share([p.allRight, p.samples])} ${`${p.visible}/${p.samples}`.padStart(8)}  ` +
+      Object.entries(p.misses)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+  );
+console.log(`\nprobes, ${values["probe-seeds"]} seeds each (shape incl. fill, fill, colour, size, position, background):`);
+for (const p of probes)
+  console.log(
+    `  "${p.caption}" seed ${p.seed}: ${p.shape}, ${p.attributes.fill ?? "no shape"}, ${p.attributes.colour ?? "-"} ${p.attributes.size ?? "-"} at ${p.attributes.position ?? "-"} on ${p.attributes.background}`,
+  );
+console.log(`wall time: ${wallSeconds.toFixed(0)} s`);
+const summary = { ...figures, wall_seconds: wallSeconds, attributes, pairs, probes };
+if (values.json) writeFileSync(values.json, JSON.stringify({ ...summary, rows }, null, 1) + "\n");
 
 // contact sheet: 4 x 4 cells, each the 64x64 output shown at 128x128 (nearest) with its caption below
 const cell = 128;
@@ -152,6 +255,10 @@ function wrap(text: string, width: number): string[] {
   }
   if (cur) lines.push(cur);
   return lines;
+}
+if (values["no-sheet"]) {
+  console.log(`json: ${JSON.stringify(summary)}`);
+  process.exit(0);
 }
 const composites: OverlayOptions[] = [];
 let svgText = "";
@@ -176,3 +283,4 @@ await sharp({ create: { width: W, height: H, channels: 3, background: "#ffffff" 
   .png()
   .toFile(sheetFile);
 console.log(`contact sheet: ${path.relative(root, path.resolve(sheetFile))}`);
+console.log(`json: ${JSON.stringify(summary)}`);

@@ -15,6 +15,9 @@ export interface ToyEvalRow {
   shape: string;
   colour: string;
   background: string;
+  /** drawn size and place (training/train.py writes them; the caption may or may not name them) */
+  size: string;
+  position: string;
 }
 export interface ToyEvalSet {
   shapes: string[];
