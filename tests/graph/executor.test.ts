@@ -2,12 +2,10 @@
  * The executor over the real node library: dependency order, caching, failures, cancellation,
  * and on the tiny model package the same pixels as the pipelines, with the workflow in the PNG.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
 import { readEnv } from "../../server/env";
 import { CancelledError } from "../../server/errors";
@@ -22,18 +20,9 @@ import { text2image } from "../../server/unclip/pipelineText2Image";
 import type { Float32NdArray } from "../../server/unclip/tensor";
 import { saveUpload } from "../../server/uploads";
 import { describeWithFixtures, TINY_CASES } from "../helpers/fixtures";
-import { graph, noiseGraph, PACKAGE, registry, run, type SavedPng, template, testExecutor, tinyTextToImage } from "./helpers";
+import { graph, noiseGraph, PACKAGE, registry, run, type SavedPng, template, testExecutor, tinyTextToImage, useTestExecutor } from "./helpers";
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), "unclip-executor-"));
-const services = testExecutor({ dataDir });
-afterAll(async () => {
-  await services.models.unload();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  services.cache.clear();
-  services.saved.length = 0;
-});
+const { services, dataDir } = useTestExecutor("unclip-executor-");
 
 const started = (events: RunEvent[]) => events.flatMap((e) => (e.type === "node.started" ? [e.nodeId] : []));
 const planOf = (wf: Workflow) => validateWorkflow(wf, registry, { modelsDir: services.modelsDir }).plan!.order.map((n) => n.id);

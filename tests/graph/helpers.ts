@@ -2,6 +2,7 @@
  * Shared setup for the graph-layer tests: the real node library behind the real executor, a
  * temp data directory (uploads, database), images kept in memory, and workflow builders.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { NODE_IMPLEMENTATIONS } from "../../nodes/registry";
@@ -14,6 +15,7 @@ import { createRegistry } from "../../server/graph/registry";
 import { parseWorkflow, WORKFLOW_FORMAT, WORKFLOW_VERSION, type Workflow } from "../../nodes/core/workflow";
 import { readUpload } from "../../server/uploads";
 import { useTempDataDir as useTempDbDataDir } from "../db/helpers";
+import { afterAll, beforeEach } from "vitest";
 import { FIXTURES_DIR } from "../helpers/fixtures";
 
 export const PACKAGE = "unclip-tiny";
@@ -42,6 +44,24 @@ export function testExecutor(o: { dataDir?: string; cacheBytes?: number; modelsD
     },
   });
   return Object.assign(services, { saved });
+}
+
+/**
+ * A test file's executor: uploads in a temp data folder (removed after the file), models unloaded
+ * after the file, and each test starting with an empty cache and no saved images.
+ */
+export function useTestExecutor(prefix: string): { services: ReturnType<typeof testExecutor>; dataDir: string } {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const services = testExecutor({ dataDir });
+  afterAll(async () => {
+    await services.models.unload();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    services.cache.clear();
+    services.saved.length = 0;
+  });
+  return { services, dataDir };
 }
 
 let runCounter = 0;

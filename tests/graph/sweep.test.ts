@@ -6,11 +6,8 @@
  * sweep runs (unknown node or parameter, a value the parameter refuses, too many axes, cells or
  * images), each naming what is wrong.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
 import { CancelledError } from "../../server/errors";
 import type { RunEvent } from "../../nodes/core/runEvents";
@@ -21,18 +18,9 @@ import { parseWorkflow, type Workflow, WorkflowFormatError } from "../../nodes/c
 import { DEFAULT_LIMITS } from "../../server/limitsConfig";
 import { readPngTextChunks } from "../../server/unclip/imageOutput";
 import { describeWithFixtures } from "../helpers/fixtures";
-import { registry, run, testExecutor, tinyTextToImage } from "./helpers";
+import { registry, run, tinyTextToImage, useTestExecutor } from "./helpers";
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), "unclip-sweep-"));
-const services = testExecutor({ dataDir });
-afterAll(async () => {
-  await services.models.unload();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  services.cache.clear();
-  services.saved.length = 0;
-});
+const { services } = useTestExecutor("unclip-sweep-");
 
 const GUIDANCE = [1, 4, 8];
 const SEEDS = [11, 12];
