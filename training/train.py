@@ -49,11 +49,13 @@ CFG = {
     "classifier_its": 1500, "classifier_batch": 64,
     # (what the shipped package was trained with; see models/toy-shapes/README.md)
     "clip_its": 3000, "clip_batch": 64,
-    "prior_its": 600, "prior_batch": 256,
-    "decoder_its": 12000, "decoder_batch": 32,
+    "prior_its": 2400, "prior_batch": 256,
+    "decoder_its": 10000, "decoder_batch": 32,
     "sr_its": 900, "sr_batch": 32,
     # settings that the recipes below change
     "clip_shape_negatives": True,  # each image also against its caption with another shape (data.swap_shape)
+    "clip_fill_negatives": True,  # ... and for circles and rings, half of the time the fill partner (data.FILL_PARTNER)
+    "clip_colour_negatives": True,  # each image also against its caption with the two colours exchanged (data.swap_colours)
     "decoder_empty_prompt": 0.5,  # share of rows with the empty prompt and the image embedding
     "decoder_degraded": 0.5,  # share of image embeddings taken from an imperfect copy (data.degrade)
     "decoder_ema": 0.999,
@@ -63,12 +65,14 @@ CFG = {
 # one (plain CLIP, shorter decoder run); context-16 adds context attention at 16x16; tokens-8 gives the middle
 # block 8 image tokens and 4 heads; four-levels adds a 4x4 UNet level. None measured better than the default.
 FIRST_RELEASE_DECODER = {"decoder_empty_prompt": 0.45, "decoder_degraded": 0.0, "decoder_ema": 0.995, "decoder_decay_from": None}
+SECOND_RELEASE = {"clip_fill_negatives": False, "clip_colour_negatives": False, "prior_its": 600, "decoder_its": 12000}
 RECIPES = {
     "shipped": {},
-    "first-release": {"clip_its": 1500, "clip_shape_negatives": False, "decoder_its": 7000, **FIRST_RELEASE_DECODER},
-    "context-16": {"dec_attn_levels": (1,), "decoder_its": 10000},
-    "tokens-8": {"dec_mid_heads": 4, "dec_extra_tokens": 8, "decoder_its": 8000, **FIRST_RELEASE_DECODER, "decoder_decay_from": 0.6},
-    "four-levels": {"dec_channels": (24, 48, 96, 192), "decoder_its": 10000},
+    "second-release": SECOND_RELEASE,
+    "first-release": {**SECOND_RELEASE, "clip_its": 1500, "clip_shape_negatives": False, "decoder_its": 7000, **FIRST_RELEASE_DECODER},
+    "context-16": {**SECOND_RELEASE, "dec_attn_levels": (1,), "decoder_its": 10000},
+    "tokens-8": {**SECOND_RELEASE, "dec_mid_heads": 4, "dec_extra_tokens": 8, "decoder_its": 8000, **FIRST_RELEASE_DECODER, "decoder_decay_from": 0.6},
+    "four-levels": {**SECOND_RELEASE, "dec_channels": (24, 48, 96, 192), "decoder_its": 10000},
 }
 SMOKE = {"n_train": 256, "classifier_its": 2, "clip_its": 2, "prior_its": 2, "decoder_its": 2, "sr_its": 2,
          "clip_batch": 32, "prior_batch": 32, "decoder_batch": 8, "sr_batch": 8, "classifier_batch": 16}
@@ -261,6 +265,14 @@ def stage_clip(ctx):
     if hard:
         swapped = [data.swap_shape(c, a, (a["shape"] + k) % n_shapes) for k in range(1, n_shapes) for a, c in zip(d["attrs"], d["caps"])]
         neg_ids = ctx.tok.encode_batch(swapped)[0].view(n_shapes - 1, len(ids), -1)
+        # k such that (shape + k) % n_shapes is the fill partner (circle <-> ring), or -1 for shapes without one
+        partner_k = torch.tensor([(data.FILL_PARTNER[a["shape"]] - a["shape"]) % n_shapes - 1 if a["shape"] in data.FILL_PARTNER else -1
+                                  for a in d["attrs"]])
+    # Colour hard negatives (optional): the caption with shape and background colours exchanged, so that the
+    # embedding binds each colour to its role; low-contrast pairs (red on blue, pink on cyan) depend on it.
+    colour_neg = cfg["clip_colour_negatives"]
+    if colour_neg:
+        col_ids = ctx.tok.encode_batch([data.swap_colours(c, a) for a, c in zip(d["attrs"], d["caps"])])[0]
     g = torch.Generator().manual_seed(6)
 
     def step(i):
@@ -278,12 +290,22 @@ def stage_clip(ctx):
         acc = (logits.argmax(1) == torch.arange(len(idx))).float().mean()
         info = f"i2t top1 {acc:.2f}"
         i2t = logits.log_softmax(1)
+        negs = []
         if hard:
             k = torch.randint(0, n_shapes - 1, (len(idx),), generator=g)
+            if cfg["clip_fill_negatives"]:
+                # a circle meets "ring" (and a ring "circle") half the time: fill is the hardest shape distinction
+                pk = partner_k[idx]
+                k = torch.where((pk >= 0) & (torch.rand(len(idx), generator=g) < 0.5), pk, k)
             neg_n = F.normalize(tenc(neg_ids[k, idx])[0], dim=-1)
-            neg_logits = (ie_n * neg_n).sum(-1, keepdim=True) * s  # image i against its own caption, wrong shape
-            i2t = torch.cat([logits, neg_logits], 1).log_softmax(1)[:, : len(idx)]
-            info += f" beats wrong shape {(neg_logits.squeeze(1) < logits.diagonal()).float().mean():.2f}"
+            negs.append((ie_n * neg_n).sum(-1, keepdim=True) * s)  # image i against its own caption, wrong shape
+            info += f" beats wrong shape {(negs[-1].squeeze(1) < logits.diagonal()).float().mean():.2f}"
+        if colour_neg:
+            col_n = F.normalize(tenc(col_ids[idx])[0], dim=-1)
+            negs.append((ie_n * col_n).sum(-1, keepdim=True) * s)  # image i against its caption, colours exchanged
+            info += f" beats swapped colours {(negs[-1].squeeze(1) < logits.diagonal()).float().mean():.2f}"
+        if negs:
+            i2t = torch.cat([logits, *negs], 1).log_softmax(1)[:, : len(idx)]
         loss = (-(target * i2t).sum(1).mean() - (target * logits.T.log_softmax(1)).sum(1).mean()) / 2
         return loss, info
 
@@ -459,13 +481,13 @@ def main():
     ctx.export_only = args.export_only
     t0 = time.time()
     stage_tokenizer(ctx)
-    clf = stage_classifier(ctx)
     # The evaluation stays fixed across retrains: another draw of the classifier's weights moves the figures
-    # of borderline pictures by several points, so packages are compared with the committed one.
+    # of borderline pictures by several points, so packages are compared with the committed one, and the
+    # classifier is only trained when its file is absent.
     if os.path.exists(os.path.join(eval_dir, "shape_classifier.onnx")):
         log(f"[classifier] keeping the evaluation files in {eval_dir} (delete them to write this run's)")
     else:
-        write_eval_files(ctx, clf, eval_dir)
+        write_eval_files(ctx, stage_classifier(ctx), eval_dir)
     if args.stop_after == "classifier":
         return
     tenc, ienc = stage_clip(ctx)
@@ -488,6 +510,8 @@ def main():
     log(f"package written to {os.path.abspath(out)} ({time.time() - t0:.0f}s)")
     times = {}
     for name in ("classifier", "clip", "prior", "decoder", "superres"):
+        if not os.path.exists(os.path.join(ckpt, f"{name}.pt")):
+            continue
         ck = torch.load(os.path.join(ckpt, f"{name}.pt"))
         times[name] = {"its": ck["state"]["step"], "minutes": round(ck["state"]["seconds"] / 60, 1)}
     log(f"training time per stage: {json.dumps(times)}")

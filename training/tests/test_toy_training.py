@@ -28,6 +28,22 @@ def test_swap_shape_names_the_other_shape_in_every_template():
         assert swapped.replace(data.SHAPES[other], data.SHAPES[a["shape"]]) == c
 
 
+def test_swap_colours_exchanges_the_two_colour_roles_in_every_template():
+    attrs, caps = data.sample_dataset(3000, 12)
+    for a, c in zip(attrs, caps):
+        colour, bg = data.COLOUR_NAMES[a["colour"]], data.COLOUR_NAMES[a["bg"]]
+        swapped = data.swap_colours(c, a)
+        before, after = c.split(" "), swapped.split(" ")
+        assert len(before) == len(after) and swapped != c
+        for w, v in zip(before, after):  # every colour word changes role, every other word stays
+            assert v == {colour: bg, bg: colour}.get(w, w), (c, swapped)
+        assert (f"{bg} background" in c) == (f"{colour} background" in swapped)
+
+
+def test_fill_partners_are_circle_and_ring_only():
+    assert {data.SHAPES[k]: data.SHAPES[v] for k, v in data.FILL_PARTNER.items()} == {"circle": "ring", "ring": "circle"}
+
+
 def test_degrade_is_seeded_and_keeps_the_picture_recognisable():
     attrs, caps, x64, x32 = data.make_split(24, 5)
     a, b = data.degrade(x64, 9), data.degrade(x64, 9)

@@ -94,6 +94,17 @@ def swap_shape(caption_text: str, attrs: dict, shape: int) -> str:
     return caption_text.replace(SHAPES[attrs["shape"]], SHAPES[shape])
 
 
+def swap_colours(caption_text: str, attrs: dict) -> str:
+    """The same caption with the shape's and the background's colours exchanged (CLIP's colour hard negatives).
+    When the background is not named the shape simply gets the background's colour, which is just as wrong."""
+    colour, bg = COLOUR_NAMES[attrs["colour"]], COLOUR_NAMES[attrs["bg"]]
+    return " ".join(bg if w == colour else colour if w == bg else w for w in caption_text.split(" "))
+
+
+# The grammar's only two shapes that differ by fill alone; CLIP meets one as the other's hard negative half the time.
+FILL_PARTNER = {SHAPES.index("circle"): SHAPES.index("ring"), SHAPES.index("ring"): SHAPES.index("circle")}
+
+
 def sample_dataset(n: int, seed: int, held_out: bool = False):
     rng = random.Random(seed)
     attrs = [sample_attributes(rng, held_out) for _ in range(n)]
