@@ -31,7 +31,7 @@ import { encodePng, toRgb8 } from "../server/unclip/imageOutput";
 import { imageVariation } from "../server/unclip/pipelineImageVariation";
 import { text2image } from "../server/unclip/pipelineText2Image";
 import type { Float32NdArray } from "../server/unclip/tensor";
-import { expectedFill, measureAttributes, namedAttributes, type ToyAttributes } from "./lib/toyAttributes";
+import { expectedFill, measureAttributes, namedAttributes, seedDiversity, type SeedSample, type ToyAttributes } from "./lib/toyAttributes";
 import { loadShapeClassifier, loadToyEvalSet, shapeColour as toyShapeColour } from "./lib/toyMeasures";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -45,7 +45,7 @@ const { values } = parseArgs({
     probe: {
       type: "string",
       multiple: true,
-      default: ["a large red circle in the centre on a blue background", "a large pink circle in the centre on a cyan background"],
+      default: ["a large red circle in the centre on a blue background", "a large pink circle in the centre on a cyan background", "a red circle"],
     },
     "probe-seeds": { type: "string", default: "4" },
     json: { type: "string" },
@@ -97,6 +97,7 @@ const pairTally = new Map<string, { samples: number; allRight: number; visible: 
 const shapeWithFill = (outline: string, a: ToyAttributes) =>
   outline === "circle" || outline === "ring" ? (a.fill === "hollow" ? "ring" : a.fill === "filled" ? "circle" : "none") : outline;
 const samples = n * seeds;
+const seedSamples: SeedSample[] = [];
 const wallStart = performance.now();
 for (let j = 0; j < samples; j++) {
   const i = j % n;
@@ -110,6 +111,7 @@ for (let j = 0; j < samples; j++) {
   const shape = await shapeOf(image);
   const attrs = measureAttributes(image, evalSet.colours);
   const named = namedAttributes(row.caption);
+  seedSamples.push({ caption: row.caption, attributes: attrs });
   const judged: Record<string, boolean> = {
     "shape incl. fill": shapeWithFill(shape, attrs) === row.shape,
     "fill (filled vs hollow)": attrs.fill === expectedFill(row.shape),
@@ -226,13 +228,24 @@ for (const p of pairs)
         .map(([k, v]) => `${k} ${v}`)
         .join(", "),
   );
+// seed diversity: where a caption leaves size, position or background free, do its seeds draw different ones?
+const colourCount = Object.keys(evalSet.colours).length;
+const diversity = seedDiversity(seedSamples, { size: 2, position: 9, background: colourCount - 1 });
+console.log(`\n(e) seed diversity where the caption leaves the attribute free (${seeds} seeds per caption)`);
+console.log(
+  `  ${"attribute".padEnd(12)} ${"captions".padStart(8)} ${"varied".padStart(8)} ${"distinct per caption".padStart(22)} ${"uniform random".padStart(15)}`,
+);
+for (const [key, f] of Object.entries(diversity))
+  console.log(
+    `  ${key.padEnd(12)} ${String(f.captions).padStart(8)} ${String(f.varied).padStart(8)} ${f.meanDistinct.toFixed(2).padStart(22)} ${f.uniformDistinct.toFixed(2).padStart(15)}`,
+  );
 console.log(`\nprobes, ${values["probe-seeds"]} seeds each (shape incl. fill, fill, colour, size, position, background):`);
 for (const p of probes)
   console.log(
     `  "${p.caption}" seed ${p.seed}: ${p.shape}, ${p.attributes.fill ?? "no shape"}, ${p.attributes.colour ?? "-"} ${p.attributes.size ?? "-"} at ${p.attributes.position ?? "-"} on ${p.attributes.background}`,
   );
 console.log(`wall time: ${wallSeconds.toFixed(0)} s`);
-const summary = { ...figures, wall_seconds: wallSeconds, attributes, pairs, probes };
+const summary = { ...figures, wall_seconds: wallSeconds, attributes, pairs, seed_diversity: diversity, probes };
 if (values.json) writeFileSync(values.json, JSON.stringify({ ...summary, rows }, null, 1) + "\n");
 
 // contact sheet: 4 x 4 cells, each the 64x64 output shown at 128x128 (nearest) with its caption below

@@ -148,3 +148,48 @@ export function namedAttributes(caption: string): { size: boolean; position: boo
 
 /** Expected fill of a shape name: only the ring is hollow (the ring / circle pair differs only by fill). */
 export const expectedFill = (shape: string): "filled" | "hollow" => (shape === "ring" ? "hollow" : "filled");
+
+/** One generated picture of a caption, as the seed-diversity measure needs it. */
+export interface SeedSample {
+  caption: string;
+  attributes: Pick<ToyAttributes, "size" | "position" | "background">;
+}
+
+export interface FreedomFigures {
+  /** captions that leave this attribute free and were drawn on at least two seeds */
+  captions: number;
+  /** of those, how many got more than one value across their seeds */
+  varied: number;
+  /** mean number of distinct values per caption */
+  meanDistinct: number;
+  /** what a uniform random choice among `choices` values would give for the same number of seeds */
+  uniformDistinct: number;
+}
+
+/**
+ * Seed diversity where the caption leaves freedom: for every caption that does not name its size (position,
+ * background), how many different sizes (positions, backgrounds) its seeds drew. A model that collapses to one
+ * picture per caption scores 1 distinct value; a uniform choice among k values over s seeds expects
+ * k·(1 − (1 − 1/k)^s).
+ */
+export function seedDiversity(samples: SeedSample[], choices: { size: number; position: number; background: number }) {
+  const byCaption = new Map<string, SeedSample[]>();
+  for (const s of samples) byCaption.set(s.caption, [...(byCaption.get(s.caption) ?? []), s]);
+  const figures = (key: "size" | "position" | "background"): FreedomFigures => {
+    let captions = 0;
+    let varied = 0;
+    let distinctSum = 0;
+    let uniformSum = 0;
+    for (const [caption, group] of byCaption) {
+      if (namedAttributes(caption)[key] || group.length < 2) continue;
+      const distinct = new Set(group.map((s) => s.attributes[key] ?? "none")).size;
+      captions++;
+      varied += Number(distinct > 1);
+      distinctSum += distinct;
+      const k = choices[key];
+      uniformSum += k * (1 - Math.pow(1 - 1 / k, group.length));
+    }
+    return { captions, varied, meanDistinct: captions ? distinctSum / captions : 0, uniformDistinct: captions ? uniformSum / captions : 0 };
+  };
+  return { size: figures("size"), position: figures("position"), background: figures("background") };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectedFill, measureAttributes, namedAttributes, positionName } from "../../scripts/lib/toyAttributes";
+import { expectedFill, measureAttributes, namedAttributes, positionName, seedDiversity } from "../../scripts/lib/toyAttributes";
 
 // the palette of training/toyshapes/data.py
 const PALETTE = {
@@ -78,5 +78,36 @@ describe("toy attribute measures", () => {
     expect(namedAttributes("a large red circle in the centre on a blue background")).toEqual({ size: true, position: true, background: true });
     expect(namedAttributes("one yellow ring")).toEqual({ size: false, position: false, background: false });
     expect(namedAttributes("a pink background with a star in the top left corner")).toEqual({ size: false, position: true, background: true });
+  });
+});
+
+describe("seedDiversity", () => {
+  const sample = (caption: string, size: string, position: string, background: string) => ({ caption, attributes: { size, position, background } });
+  const choices = { size: 2, position: 9, background: 7 };
+
+  it("counts only captions that leave the attribute free, and how many values their seeds drew", () => {
+    const d = seedDiversity(
+      [
+        sample("a red circle", "large", "centre", "blue"),
+        sample("a red circle", "large", "centre", "blue"),
+        sample("a red circle", "large", "centre", "blue"),
+        sample("a small green star", "small", "top", "black"),
+        sample("a small green star", "small", "left", "white"),
+        sample("a small green star", "large", "right", "white"),
+      ],
+      choices,
+    );
+    // "a red circle" names nothing: one size, one position, one background on three seeds (collapsed)
+    // "a small green star" names its size, so it counts for position (3 distinct) and background (2) only
+    expect(d.size).toMatchObject({ captions: 1, varied: 0, meanDistinct: 1 });
+    expect(d.position).toMatchObject({ captions: 2, varied: 1, meanDistinct: 2 });
+    expect(d.background).toMatchObject({ captions: 2, varied: 1, meanDistinct: 1.5 });
+    // a uniform choice among 2 sizes over 3 seeds draws 2·(1 − 1/8) = 1.75 distinct sizes on average
+    expect(d.size.uniformDistinct).toBeCloseTo(1.75, 6);
+    expect(d.position.uniformDistinct).toBeCloseTo(9 * (1 - Math.pow(8 / 9, 3)), 6);
+  });
+
+  it("ignores captions drawn on a single seed", () => {
+    expect(seedDiversity([sample("a red circle", "large", "centre", "blue")], choices).size.captions).toBe(0);
   });
 });
