@@ -122,7 +122,7 @@ function schedulerPlacement(id: string, column: number, steps: number, title: st
 
 const textToImage = buildWorkflow(
   "Text to image",
-  "The full unCLIP (Karlo) pipeline: text → CLIP text embedding → prior → image embedding → decoder (64 px) → super-resolution.",
+  "The full unCLIP (Karlo) pipeline: text → CLIP text embedding → prior → image embedding → decoder (32 px on the default toy-shapes model, 64 px in Karlo) → super-resolution (to 64 px; 256 px in Karlo).",
   [
     { id: "package", decl: loadPackageNode, column: 0, params: { package: DEFAULT_PACKAGE } },
     { id: "seed", decl: seedNode, column: 0 },
