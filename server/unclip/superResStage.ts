@@ -11,7 +11,7 @@ import { sampleStage } from "./sampler";
 import type { PartialSchedule } from "./partialSchedule";
 import type { UnCLIPScheduler } from "./scheduler";
 import type { Float32NdArray } from "./tensor";
-import { concatChannels, float32 } from "./tensor";
+import { channelConcatBeside, float32 } from "./tensor";
 import { upscaleBicubicAntialias } from "./upscale";
 
 export interface SuperResOptions {
@@ -45,6 +45,15 @@ export function superResUnet(i: number, steps: number): SuperResUnetName {
   return i === steps - 1 ? "super_res_last" : "super_res_first";
 }
 
+// One [latents | upscaled] input buffer per upscaled image, reused by every step of its loop.
+const superResInputs = new WeakMap<Float32NdArray, (latents: Float32NdArray) => Float32NdArray>();
+
+function superResInput(latents: Float32NdArray, upscaled: Float32NdArray): Float32NdArray {
+  let concat = superResInputs.get(upscaled);
+  if (!concat) superResInputs.set(upscaled, (concat = channelConcatBeside(upscaled)));
+  return concat(latents);
+}
+
 export async function superResModelOutput(
   components: UnclipComponents,
   upscaled: Float32NdArray,
@@ -57,7 +66,7 @@ export async function superResModelOutput(
   const unet = superResUnet(i, steps);
   const model = unets ? unets[unet] : components;
   if (!model) throw new InputError("super_res_unet_missing", `super-res step ${i + 1} of ${steps} runs ${unet}, which is not connected`, { component: unet });
-  const output = await model.superRes(unet, concatChannels([latents, upscaled]), t);
+  const output = await model.superRes(unet, superResInput(latents, upscaled), t);
   return { output, unet };
 }
 

@@ -115,6 +115,35 @@ export function concatChannels(parts: Float32NdArray[]): Float32NdArray {
   return float32([batch, channels, ...spatial], out);
 }
 
+/**
+ * `concatChannels([x, fixed])` for loops that pair a new x with the same `fixed` tensor every step
+ * (super-res feeds the upscaled image beside the latents at each step): one buffer, the fixed part
+ * written once, only x copied per call. The returned tensors share that buffer, so each is valid
+ * until the next call — enough for a model input that is consumed before the next step.
+ */
+export function channelConcatBeside(fixed: Float32NdArray): (x: Float32NdArray) => Float32NdArray {
+  let buffer: Float32Array | null = null;
+  let xChannels = -1;
+  const [batch, fixedChannels] = fixed.shape;
+  const spatial = fixed.shape.slice(2);
+  const inner = numel(spatial);
+  return (x) => {
+    if (x.shape[0] !== batch || !sameShape(x.shape.slice(2), spatial) || (xChannels >= 0 && x.shape[1] !== xChannels)) {
+      // a different layout than the buffer's: no reuse, same result and the same error as concatChannels
+      return concatChannels([x, fixed]);
+    }
+    const channels = x.shape[1] + fixedChannels;
+    if (!buffer) {
+      xChannels = x.shape[1];
+      buffer = new Float32Array(batch * channels * inner);
+      for (let b = 0; b < batch; b++)
+        buffer.set(fixed.data.subarray(b * fixedChannels * inner, (b + 1) * fixedChannels * inner), (b * channels + xChannels) * inner);
+    }
+    for (let b = 0; b < batch; b++) buffer.set(x.data.subarray(b * xChannels * inner, (b + 1) * xChannels * inner), b * channels * inner);
+    return float32([batch, channels, ...spatial], buffer);
+  };
+}
+
 export function clamp(t: Float32NdArray, lo: number, hi: number): Float32NdArray {
   const out = new Float32Array(t.data.length);
   for (let i = 0; i < out.length; i++) {
