@@ -6,11 +6,17 @@
   /usr/bin/python3 training/train.py --export-only        # export models/toy-shapes from the checkpoints
   /usr/bin/python3 training/train.py --smoke              # every stage for a few steps, package in a temp dir
 """
-import argparse
+import os
+
+# One thread each for OpenBLAS and torch unless told otherwise: on 2 cores, two torch threads spent more time
+# waiting for each other than computing (CLIP 0.67 s/it with two threads, 0.25 s/it with one; decoder 0.33-0.36
+# against 0.28), and an OpenBLAS pool per torch thread made it worse. Must be set before numpy/torch load.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
 import copy
 import json
 import math
-import os
 import random
 import sys
 import tempfile
@@ -450,7 +456,7 @@ def main():
     ap.add_argument("--max-minutes", type=float, default=1e9, help="stop with a checkpoint after this long")
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--out", default=None, help="package folder (default models/toy-shapes)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1 measured fastest on 2 cores, see above)")
     ap.add_argument("--checkpoints", default=None, help="checkpoint folder (default training/checkpoints)")
     ap.add_argument("--recipe", choices=list(RECIPES), default="shipped",
                     help="training settings: those of the shipped package, or another measured set (see RECIPES)")
