@@ -10,12 +10,16 @@
  *       shape with fill (circle vs ring: the outline classifier cannot tell them apart), shape colour, and the
  *       background, size and position where the caption names them; per attribute and per colour pair
  *       (shape colour on background, worst first), over --seeds seeds per caption (seed = index + 1000 x k);
- *       plus a probe caption (default: the "Text to image" template's prompt) over --probe-seeds seeds.
+ *       plus a probe caption (default: the "Text to image" template's prompt) over --probe-seeds seeds;
+ *   (e) seed diversity where a caption leaves size, position or background free;
+ *   (f) circles on every colour pair: "a large <colour> circle in the centre on a <background> background" for
+ *       all 56 ordered pairs over --circle-seeds seeds (0 skips it): drawn filled, in its colour, on its background.
  * Also writes a contact sheet of the first 16 captions (not with --no-sheet). The last stdout line is
  * `json: {...}` with the summary.
  *
  *   npx tsx scripts/evaluate-toy.ts [--model models/toy-shapes] [--n 100] [--seeds 1] [--sheet FILE | --no-sheet] [--json FILE]
- *     [--probe CAPTION ...] [--probe-seeds 4]   (default probes: the two captions of issue #21)
+ *     [--probe CAPTION ...] [--probe-seeds 4]   (default probes: the two captions of issue #21 and "a red circle")
+ *     [--circle-seeds 2]
  *     [--t2i-options JSON] [--variation-options JSON]   (pipeline options other than the defaults, for diagnosis)
  *     [--images DIR]   (also writes each generated image and its variation as NNN.png / NNN-variation.png)
  *     [--classifier FILE]   (another shape classifier, default training/eval/shape_classifier.onnx)
@@ -48,6 +52,7 @@ const { values } = parseArgs({
       default: ["a large red circle in the centre on a blue background", "a large pink circle in the centre on a cyan background", "a red circle"],
     },
     "probe-seeds": { type: "string", default: "4" },
+    "circle-seeds": { type: "string", default: "2" },
     json: { type: "string" },
     "no-variation": { type: "boolean" },
     "t2i-options": { type: "string", default: "{}" },
@@ -170,6 +175,26 @@ for (const caption of values.probe)
     const attributes = measureAttributes(image, evalSet.colours);
     probes.push({ caption, seed, shape: shapeWithFill(await shapeOf(image), attributes), attributes });
   }
+// (f) a large filled circle on every colour pair: the ring/circle confusion and low-contrast pairs, everywhere
+const colourNames = Object.keys(evalSet.colours);
+const circlePairs: { pair: string; seeds: number; filled: number; colour: number; background: number; allRight: number }[] = [];
+for (const colour of colourNames)
+  for (const background of colourNames) {
+    if (colour === background || Number(values["circle-seeds"]) <= 0) continue;
+    const row = { pair: `${colour} on ${background}`, seeds: 0, filled: 0, colour: 0, background: 0, allRight: 0 };
+    for (let seed = 0; seed < Number(values["circle-seeds"]); seed++) {
+      const prompt = `a large ${colour} circle in the centre on a ${background} background`;
+      const image = toRgb8((await text2image(components, { ...t2iOptions, prompt, seed })).images, 0);
+      const a = measureAttributes(image, evalSet.colours);
+      const shape = shapeWithFill(await shapeOf(image), a);
+      row.seeds++;
+      row.filled += Number(shape === "circle");
+      row.colour += Number(a.colour === colour);
+      row.background += Number(a.background === background);
+      row.allRight += Number(shape === "circle" && a.colour === colour && a.background === background && a.size === "large" && a.position === "centre");
+    }
+    circlePairs.push(row);
+  }
 await pool.release();
 const wallSeconds = (performance.now() - wallStart) / 1000;
 
@@ -244,8 +269,21 @@ for (const p of probes)
   console.log(
     `  "${p.caption}" seed ${p.seed}: ${p.shape}, ${p.attributes.fill ?? "no shape"}, ${p.attributes.colour ?? "-"} ${p.attributes.size ?? "-"} at ${p.attributes.position ?? "-"} on ${p.attributes.background}`,
   );
+if (circlePairs.length) {
+  const sum = (k: "seeds" | "filled" | "colour" | "background" | "allRight") => circlePairs.reduce((t, r) => t + r[k], 0);
+  const worst = circlePairs.filter((r) => r.allRight < r.seeds);
+  console.log(
+    `\n(f) "a large <colour> circle in the centre on a <background> background", ${circlePairs.length} colour pairs x ${values["circle-seeds"]} seeds: ` +
+      `filled circle ${sum("filled")}/${sum("seeds")}, colour ${sum("colour")}/${sum("seeds")}, background ${sum("background")}/${sum("seeds")}, ` +
+      `everything right ${sum("allRight")}/${sum("seeds")}`,
+  );
+  for (const r of worst)
+    console.log(
+      `  ${r.pair.padEnd(20)} filled ${r.filled}/${r.seeds}, colour ${r.colour}/${r.seeds}, background ${r.background}/${r.seeds}, all ${r.allRight}/${r.seeds}`,
+    );
+}
 console.log(`wall time: ${wallSeconds.toFixed(0)} s`);
-const summary = { ...figures, wall_seconds: wallSeconds, attributes, pairs, seed_diversity: diversity, probes };
+const summary = { ...figures, wall_seconds: wallSeconds, attributes, pairs, seed_diversity: diversity, probes, circle_pairs: circlePairs };
 if (values.json) writeFileSync(values.json, JSON.stringify({ ...summary, rows }, null, 1) + "\n");
 
 // contact sheet: 4 x 4 cells, each the 64x64 output shown at 128x128 (nearest) with its caption below

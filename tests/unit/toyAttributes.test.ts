@@ -82,7 +82,7 @@ describe("toy attribute measures", () => {
 });
 
 describe("seedDiversity", () => {
-  const sample = (caption: string, size: string, position: string, background: string) => ({ caption, attributes: { size, position, background } });
+  const sample = (caption: string, size: "small" | "large", position: string, background: string) => ({ caption, attributes: { size, position, background } });
   const choices = { size: 2, position: 9, background: 7 };
 
   it("counts only captions that leave the attribute free, and how many values their seeds drew", () => {

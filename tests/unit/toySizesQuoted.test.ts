@@ -31,9 +31,10 @@ describe("the default model's sizes quoted in templates, lessons and the glossar
   });
 
   it("the Text to image template quotes the decoder's and super-res sizes of the package", () => {
-    const description = String(templateByName("Text to image")!.meta?.description ?? "");
-    expect(description).toContain(`decoder (${decoderPx} px on the default toy-shapes model`);
-    expect(description).toContain(`super-resolution (to ${superResPx} px`);
+    const description = templateByName("Text to image")!.meta?.description;
+    expect(typeof description).toBe("string");
+    expect(description as string).toContain(`decoder (${decoderPx} px on the default toy-shapes model`);
+    expect(description as string).toContain(`super-resolution (to ${superResPx} px`);
   });
 
   it("every toy-model size in lessons and glossary is the decoder's", () => {
