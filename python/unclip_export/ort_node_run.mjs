@@ -4,7 +4,7 @@
 // manifest: {"jobs": [{"model": "/abs/model.onnx", "inputs": [{"name", "dtype", "shape", "file"}]}]}
 // Input files are raw little-endian tensors relative to <dir>. Writes <dir>/results.json:
 // {"jobs": [{"outputs": [{"name", "dtype", "shape", "file"}]}]} with the output tensors beside it.
-// With "reduce": "minmax" in the manifest each output is only {"name", "min", "max"} (calibration: a
+// With "reduce": "minmax" in the manifest each output is only {"name", "min", "max", "shape"} (calibration: a
 // probe graph's every intermediate would be gigabytes on disk, its range is two numbers).
 // onnxruntime-node is resolved from this file's location (the repository's node_modules) or NODE_PATH.
 import { createRequire } from 'node:module';
@@ -61,7 +61,7 @@ for (const [j, job] of manifest.jobs.entries()) {
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-      outputs.push({ name, min: Number(lo), max: Number(hi) });
+      outputs.push({ name, min: Number(lo), max: Number(hi), shape: t.dims.map(Number) });
       return;
     }
     const file = `out_${j}_${k}.bin`;

@@ -155,6 +155,12 @@ class NodeRunner:
             listing = self._call(jobs, Path(tmp), reduce="minmax")
             return [{o["name"]: (float(o["min"]), float(o["max"])) for o in job["outputs"]} for job in listing["jobs"]]
 
+    def shapes(self, jobs: Sequence[Job]) -> List[Dict[str, Tuple[int, ...]]]:
+        """The shape of every output per job (flops.py: what shape inference could not tell)."""
+        with tempfile.TemporaryDirectory(prefix="ort-node-") as tmp:
+            listing = self._call(jobs, Path(tmp), reduce="minmax")
+            return [{o["name"]: tuple(o["shape"]) for o in job["outputs"]} for job in listing["jobs"]]
+
 
 def output_ranges(runner, jobs: Sequence[Job]) -> List[Dict[str, Tuple[float, float]]]:
     """(min, max) of every output per job: the runner's own reduction when it has one, else job by job
