@@ -10,7 +10,7 @@
  * the package's int8 copy (the exporter's --int8 rewrite, cached under .cache/int8), interleaved with
  * the float32 runs: `int8_total_s`, `int8_speedup` = float32 total / int8 total.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -129,6 +129,10 @@ if (!pyProblem) {
   }
 }
 const int8Total = int8Totals.length ? median(int8Totals) : null;
+// per graph |int8 − float32| on held-out prompt inputs, written by quantize_int8 when it made the copy
+const driftFile = int8Dir ? path.join(int8Dir, "int8_drift.json") : null;
+const int8StageDrift =
+  driftFile && existsSync(driftFile) ? (JSON.parse(readFileSync(driftFile, "utf8")) as Record<string, { mean: number; max: number }>) : null;
 
 function drift(a: Float32Array, b: Float32Array): { mean: number; max: number } {
   let sum = 0;
@@ -154,6 +158,8 @@ const rate = (x: number | null | undefined, unit: string) => (x == null ? "—" 
 console.log(`  achieved       decoder ${rate(gflopsDecoder, "GFLOP/s")}, super-res ${rate(gflopsSuperRes, "GFLOP/s")} (stage wall time)`);
 console.log(`  2048² matmul   float32 ${rate(matmul?.fp32, "GFLOP/s")}, int8 MatMulInteger ${rate(matmul?.int8, "GOP/s")}`);
 if (int8Total !== null) console.log(`  int8 copy      ${ms(int8Total)} total (${(total / int8Total).toFixed(2)}× float32), ${int8Dir}`);
+for (const [stage, d] of Object.entries(int8StageDrift ?? {}))
+  console.log(`  int8 ${stage.padEnd(16)} |int8 − float32| mean ${d.mean.toFixed(4)}, max ${d.max.toFixed(4)} (held-out prompt inputs)`);
 if (imageDrift) console.log(`  int8 image     |int8 − float32| mean ${imageDrift.mean.toFixed(4)}, max ${imageDrift.max.toFixed(4)} (image in [0, 1])`);
 if (values.json) {
   const round1 = (x: number | null | undefined) => (x == null ? null : Number(x.toFixed(1)));
@@ -178,6 +184,7 @@ if (values.json) {
       int8_runs_ms: int8Totals.map(Math.round),
       int8_image_drift_mean: imageDrift ? Number(imageDrift.mean.toFixed(5)) : null,
       int8_image_drift_max: imageDrift ? Number(imageDrift.max.toFixed(5)) : null,
+      int8_stage_drift: int8StageDrift,
     }),
   );
 }

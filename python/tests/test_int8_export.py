@@ -102,3 +102,19 @@ def test_cli_int8_export(components, package, runner, tmp_path, capsys):
     err = np.abs(ref["noise_pred"] - got["noise_pred"])
     assert 0 < float(err.max()) <= 0.25 * scale, (float(err.max()), scale)
     assert float(err.mean()) <= 0.05 * scale
+
+
+def test_cli_int8_with_verify_reports_the_drift(components, runner, tmp_path, capsys):
+    if runner.name == "onnx reference evaluator":
+        pytest.skip("--int8 calibrates in onnxruntime")
+    out = tmp_path / "karlo-int8"
+    code = main(["--source", "kakaobrain/karlo-v1-alpha", "--out", str(out), "--int8", "--verify"], load_components=_loader(components))
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    # the float32 graphs verified against torch first, then int8 against float32 on held-out prompts
+    assert printed.out.index("verification passed") < printed.out.index("int8: calibrating")
+    drift = {line.split()[2].rstrip(":"): line for line in printed.out.splitlines() if line.startswith("int8 drift ")}
+    assert sorted(drift) == ["decoder", "prior", "super_res_first", "super_res_last"]
+    assert all("mean" in line and "max" in line for line in drift.values())
+    # the float32 copies were scratch: the package is the contract's files only
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == list(contract.package_files())

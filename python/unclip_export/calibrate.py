@@ -100,7 +100,7 @@ def prompt_calibration_feeds(
     rows: int = ROWS,
     log: Callable[[str], None] = print,
 ) -> Dict[str, List[Feeds]]:
-    """Calibration feeds per UNet component (``decoder``, ``super_res_first``, ``super_res_last``) of the
+    """Calibration feeds per component (``prior``, ``decoder``, ``super_res_first``, ``super_res_last``) of the
     float32 package in ``package_dir``. Give either ``tokenizer`` (called like transformers' CLIPTokenizer)
     or ``token_ids`` = (input_ids, attention_mask) already made for ``prompts`` + ``""``."""
     pkg = Path(package_dir)
@@ -125,20 +125,14 @@ def prompt_calibration_feeds(
     text_embeds, hidden = enc["text_embeds"], enc["last_hidden_state"]
 
     prior_dim = _input_shapes(graph["prior"])["hidden_states"][1]
-    [prior] = runner.run(
-        [
-            (
-                graph["prior"],
-                {
-                    "hidden_states": rng.standard_normal((n, prior_dim)).astype(np.float32),
-                    "timestep": np.full(n, 999, np.int64),
-                    "proj_embedding": text_embeds,
-                    "encoder_hidden_states": hidden,
-                    "attention_mask": mask,
-                },
-            )
-        ]
-    )
+    prior_feeds = {
+        "hidden_states": rng.standard_normal((n, prior_dim)).astype(np.float32),
+        "timestep": np.full(n, 999, np.int64),
+        "proj_embedding": text_embeds,
+        "encoder_hidden_states": hidden,
+        "attention_mask": mask,
+    }
+    [prior] = runner.run([(graph["prior"], prior_feeds)])
     image_embeds = prior["predicted_image_embedding"] * np.load(pkg / "prior" / "clip_std.npy") + np.load(pkg / "prior" / "clip_mean.npy")
     image_embeds[-1] = np.load(pkg / "text_proj" / "learned_classifier_free_guidance_embeddings.npy")
     [proj] = runner.run(
@@ -186,7 +180,12 @@ def prompt_calibration_feeds(
     image = x0[:-1].repeat(sr_size // size, axis=2).repeat(sr_size // size, axis=3)
     noise_channels = sr_channels - image.shape[1]
     sr_abar = alphas_cumprod(json.loads((pkg / "super_res_scheduler" / "scheduler_config.json").read_text(encoding="utf-8")))
-    feeds: Dict[str, List[Feeds]] = {"decoder": decoder_feeds, "super_res_first": [], "super_res_last": []}
+    feeds: Dict[str, List[Feeds]] = {
+        "prior": [{k: v[s] for k, v in prior_feeds.items()} for s in _chunks(n, rows)],
+        "decoder": decoder_feeds,
+        "super_res_first": [],
+        "super_res_last": [],
+    }
     # batch 1 at 256²: the probe keeps every Conv activation of a job, so jobs stay small
     picks = range(0, image.shape[0], max(1, image.shape[0] // 4))
     for name, timesteps in (("super_res_first", SUPER_RES_FIRST_TIMESTEPS), ("super_res_last", SUPER_RES_LAST_TIMESTEPS)):
@@ -197,3 +196,37 @@ def prompt_calibration_feeds(
                 sample = np.concatenate([noisy.astype(np.float32), image[i : i + 1]], axis=1)
                 feeds[name].append({"sample": sample, "timestep": np.full(1, t, np.int64)})
     return feeds
+
+
+def drift_report(
+    reference: Dict[str, Path], quantized: Dict[str, Path], feeds: Dict[str, List[Feeds]], runner, jobs_per_graph: int = 6
+) -> Dict[str, Dict[str, float]]:
+    """|quantised − float32| of each graph's first output on (up to ``jobs_per_graph`` of) ``feeds``:
+    mean, max, and the float32 output's largest magnitude for scale. ``reference``/``quantized``: graph
+    paths per component."""
+    report: Dict[str, Dict[str, float]] = {}
+    for name, path in quantized.items():
+        jobs = feeds.get(name) or []
+        if not jobs:
+            continue
+        step = max(1, len(jobs) // jobs_per_graph)
+        picked = jobs[::step][:jobs_per_graph]
+        total, count, worst, scale = 0.0, 0, 0.0, 0.0
+        for f in picked:  # one job at a time: a 256² super-res output pair is all that is held
+            ref, got = runner.run([(reference[name], f), (path, f)])
+            key = next(iter(ref))
+            diff = np.abs(ref[key].astype(np.float64) - got[key])
+            total += float(diff.sum())
+            count += diff.size
+            worst = max(worst, float(diff.max()))
+            scale = max(scale, float(np.abs(ref[key]).max()))
+        report[name] = {"mean": total / count, "max": worst, "output_max": scale, "jobs": len(picked)}
+    return report
+
+
+def format_drift(report: Dict[str, Dict[str, float]]) -> List[str]:
+    return [
+        f"int8 drift {name}: |int8 - float32| mean {r['mean']:.4g}, max {r['max']:.4g} "
+        f"(float32 output up to {r['output_max']:.3g}; {int(r['jobs'])} held-out prompt inputs)"
+        for name, r in report.items()
+    ]

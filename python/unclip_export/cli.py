@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -15,7 +17,7 @@ from .loading import load_components as load_diffusers_components
 from .onnx_io import EXTERNAL_MODES, ContractError
 from .package import ExportOptions, PackageError, write_package
 from .calibrate import CalibrationError
-from .quantize_int8 import int8_in_place
+from .quantize_int8 import DEFAULT_COMPONENTS, int8_in_place
 from .runners import BACKENDS, RunnerError, select_runner
 from .verify import verify_package
 
@@ -179,10 +181,16 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
             log("verification passed")
             runner = None
         log(f"int8: calibrating on prompts and rewriting with {int8_runner.name} ...")
-        try:
-            reports = int8_in_place(out, int8_runner, tokenizer=components.tokenizer, log=log)
-        except (CalibrationError, RunnerError, ValueError) as exc:
-            return fail(f"--int8: {exc}")
+        verified = args.verify
+        with tempfile.TemporaryDirectory(prefix=".float32-", dir=str(out)) as scratch:
+            if verified:
+                # the float32 graphs, kept until the int8 ones are compared with them on held-out prompts
+                for name in DEFAULT_COMPONENTS:
+                    shutil.copytree(out / name, Path(scratch) / name)
+            try:
+                reports = int8_in_place(out, int8_runner, tokenizer=components.tokenizer, log=log, drift_against=Path(scratch) if verified else None)
+            except (CalibrationError, RunnerError, ValueError) as exc:
+                return fail(f"--int8: {exc}")
         log(
             "int8: kept in float32: every graph input and output, the sidecars, text_encoder, text_proj and image_encoder, "
             "and in the rewritten graphs normalisation, softmax and attention scores, the timestep embedding and "

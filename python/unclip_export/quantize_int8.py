@@ -468,6 +468,7 @@ def quantize_package(
     return reports
 
 
+INT8_DRIFT_FILE = "int8_drift.json"  # beside a quantize_int8 copy's graphs; not part of the contract
 GRAPH_COMPONENTS = ("text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last", "image_encoder")
 PRECISIONS = ("float32", "float16", "int8")
 
@@ -496,11 +497,16 @@ def int8_in_place(
     components: Sequence[str] = DEFAULT_COMPONENTS,
     keep: Sequence[str] = DEFAULT_KEEP,
     log=print,
+    drift_against: Optional[Path] = None,
+    drift_file: bool = False,
 ) -> Dict[str, QuantizeReport]:
     """The exporter's ``--int8`` step on a float32 package: static QDQ Conv calibrated on real prompts
     (``calibrate.prompt_calibration_feeds``, run before any graph changes), dynamic int8 MatMul/Gemm,
-    ``keep`` and every non-Conv/MatMul op in float32; then the precision of every component recorded."""
-    from .calibrate import DEFAULT_PROMPTS, prompt_calibration_feeds
+    ``keep`` and every non-Conv/MatMul op in float32; then the precision of every component recorded.
+    ``drift_against``: a package folder holding the float32 graphs (a copy, or the source of a copy):
+    then int8 vs float32 per graph is reported on held-out prompt inputs (and written to
+    ``INT8_DRIFT_FILE`` beside the graphs with ``drift_file``)."""
+    from .calibrate import DEFAULT_PROMPTS, drift_report, format_drift, prompt_calibration_feeds
 
     pkg = Path(pkg)
     calibration = None
@@ -508,8 +514,19 @@ def int8_in_place(
         calibration = prompt_calibration_feeds(pkg, runner, tokenizer=tokenizer, token_ids=token_ids, prompts=prompts or DEFAULT_PROMPTS, log=log)
     else:
         log("calibration: no tokenizer or token ids: random N(0, 1) inputs at t = 999, 500, 50 stand in for prompts")
+    reference = None
+    if drift_against is not None and calibration is not None:
+        # held-out inputs (another seed: other noise, other samples) made before any graph changes
+        held_out = prompt_calibration_feeds(pkg, runner, tokenizer=tokenizer, token_ids=token_ids, prompts=prompts or DEFAULT_PROMPTS, seed=1, log=lambda _m: None)
+        reference = {name: Path(drift_against) / name / "model.onnx" for name in components}
     reports = quantize_components(pkg, components, calibration=calibration, log=log, static_conv=True, conv=False, keep=keep, runner=runner)
     record_precision(pkg, {name: ("int8" if name in reports and reports[name].quantized else "float32") for name in GRAPH_COMPONENTS})
+    if reference is not None:
+        drift = drift_report(reference, {name: pkg / name / "model.onnx" for name in components}, held_out, runner)
+        for line in format_drift(drift):
+            log(line)
+        if drift_file:
+            (pkg / INT8_DRIFT_FILE).write_text(json.dumps(drift, indent=1), encoding="utf-8")
     return reports
 
 
@@ -559,7 +576,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 raise FileExistsError(f"{a.out_dir}: output directory exists and is not empty")
             shutil.copytree(a.in_dir, a.out_dir, dirs_exist_ok=True)
             int8_in_place(
-                a.out_dir, NodeRunner(), token_ids=token_ids, prompts=prompts, components=a.components, keep=DEFAULT_KEEP if a.keep is None else a.keep
+                a.out_dir,
+                NodeRunner(),
+                token_ids=token_ids,
+                prompts=prompts,
+                components=a.components,
+                keep=DEFAULT_KEEP if a.keep is None else a.keep,
+                drift_against=a.in_dir,
+                drift_file=True,
             )
             return 0
         quantize_package(
