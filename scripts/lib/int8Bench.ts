@@ -123,10 +123,10 @@ function int8Key(src: string): string {
  * on python/unclip_export/calibrate.py's prompts, here tokenised by the app's tokenizer since Debian's
  * Python has no CLIP tokenizer), built once into INT8_CACHE and reused while its inputs are unchanged.
  */
-export async function int8CopyOf(python: string, src: string, log: (line: string) => void = () => {}): Promise<string> {
-  const dest = path.join(INT8_CACHE, `${path.basename(src)}-${int8Key(src)}`);
+export async function int8CopyOf(python: string, src: string, log: (line: string) => void = () => {}, cacheRoot: string = INT8_CACHE): Promise<string> {
+  const dest = path.join(cacheRoot, `${path.basename(src)}-${int8Key(src)}`);
   if (existsSync(path.join(dest, "model_index.json"))) return dest;
-  mkdirSync(INT8_CACHE, { recursive: true });
+  mkdirSync(cacheRoot, { recursive: true });
   const building = `${dest}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   const prompts = JSON.parse(
