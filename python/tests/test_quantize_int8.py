@@ -184,3 +184,19 @@ def test_static_conv_qdq_calibrated_and_close(runner, tmp_path):
         scale = float(np.max(np.abs(ref[name])))
         err = float(np.max(np.abs(ref[name] - got[name])))
         assert err <= 0.1 * scale, f"{name}: max error {err:.4g} vs range {scale:.4g}"
+
+
+def test_token_ids_errors(tmp_path, capsys):
+    src = tmp_path / "pkg"
+    (src / "decoder").mkdir(parents=True)
+    (src / "model_index.json").write_text("{}", encoding="utf-8")
+    ids = tmp_path / "ids.json"
+    ids.write_text(json.dumps({"prompts": ["a"], "input_ids": [[1, 2]], "attention_mask": [[1, 1]]}), encoding="utf-8")
+    # prompt calibration is for the static Conv form
+    assert main([str(src), str(tmp_path / "o1"), "--token-ids", str(ids)]) == 2
+    assert "--token-ids calibrates static Conv: use it with --static-conv" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"prompts": ["a"]}), encoding="utf-8")
+    assert main([str(src), str(tmp_path / "o2"), "--static-conv", "--token-ids", str(bad)]) == 2
+    assert f"{bad}: expected prompts, input_ids and attention_mask" in capsys.readouterr().err
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
