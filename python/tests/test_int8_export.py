@@ -118,3 +118,21 @@ def test_cli_int8_with_verify_reports_the_drift(components, runner, tmp_path, ca
     assert all("mean" in line and "max" in line for line in drift.values())
     # the float32 copies were scratch: the package is the contract's files only
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == list(contract.package_files())
+
+
+def test_cli_int8_with_external_data(components, runner, tmp_path, capsys):
+    """Graphs saved with external data (the real Karlo prior) are read with it and written back inline
+    when the int8 graph fits in one protobuf; the untouched graphs keep theirs."""
+    if runner.name == "onnx reference evaluator":
+        pytest.skip("--int8 calibrates in onnxruntime")
+    out = tmp_path / "karlo-int8"
+    argv = ["--source", "kakaobrain/karlo-v1-alpha", "--out", str(out), "--int8", "--external-data", "always"]
+    code = main(argv, load_components=_loader(components))
+    assert code == 0, capsys.readouterr().err
+    rewritten = ("prior", "decoder", "super_res_first", "super_res_last")
+    untouched = [name for name in contract.GRAPH_NAMES if name not in rewritten]
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == list(contract.package_files(untouched))
+    model = onnx.load(str(out / "decoder" / "model.onnx"))
+    assert _ops(out / "decoder" / "model.onnx")["QuantizeLinear"] > 0
+    assert all(t.data_location != onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
