@@ -9,9 +9,10 @@
  * float32 vs int8, graph file sizes, and the output drift (mean / max |int8 − float32| on the same
  * inputs). Also the machine's own matrix-multiply rate (2048², float32 MatMul vs int8 MatMulInteger vs
  * the dynamically quantised MatMul) and, unless `--no-e2e`, the end-to-end image drift of a default
- * text → image call through the real pipeline loading the int8 copy. `--json` prints one JSON line last.
+ * text → image call through the real pipeline loading the int8 copy. unclip-small is also measured as
+ * the exporter's `--int8` makes it ("int8-prompts": calibrated on prompts, lib/int8Bench.ts's cached
+ * copy). `--json` prints one JSON line last.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +23,7 @@ import { SessionPool } from "../server/runtime/sessionPool";
 import { defaultTuning, toSessionOptions } from "../server/runtime/sessionOptions";
 import { UnclipComponents } from "../server/unclip/components";
 import { text2image } from "../server/unclip/pipelineText2Image";
+import { int8CopyOf, matmulRates, median, normals, rng, runPython } from "./lib/int8Bench";
 
 const { values } = parseArgs({
   options: {
@@ -45,14 +47,10 @@ for (const dir of [small, toy]) {
 }
 const runs = Number(values.runs);
 const matmulN = Number(values["matmul-n"]);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tuning = defaultTuning();
 const sessionOptions = toSessionOptions(tuning, ["cpu"]);
 
-function python(args: string[]): void {
-  const r = spawnSync(values.python, ["-m", ...args], { cwd: path.join(repo, "python"), encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`python3 -m ${args.join(" ")} failed:\n${r.stderr}`);
-}
+const python = (args: string[]) => void runPython(values.python, args);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-int8-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
@@ -77,23 +75,10 @@ for (const [variant, flags] of Object.entries(VARIANTS)) {
     packages[name][variant] = out;
   }
 }
-
-// deterministic inputs (mulberry32 + Box–Muller): both precisions see exactly the same numbers
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function normals(n: number, rand: () => number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  return out;
-}
+// unclip-small also as the exporter's --int8 makes it: static Conv calibrated on prompts run through the
+// package (the variants above calibrate on random inputs), cached under .cache/int8 and shared with `npm run bench`
+packages.small["int8-prompts"] = await int8CopyOf(values.python, small, console.log);
+const ALL_VARIANTS: Record<string, string[]> = { ...VARIANTS, "int8-prompts": ["--static-conv", "--token-ids"] };
 
 /** Feeds for a graph from its own input metadata: the batch axis set to `batch`, t = 500, masks all true. */
 function feedsFor(session: ort.InferenceSession, batch: number): Record<string, ort.Tensor> {
@@ -168,35 +153,8 @@ for (const pkg of ["small", "toy"] as const) {
 }
 
 // the machine's own matrix-multiply rates, through onnxruntime with the same session options
-python(["unclip_export.matmul_bench", path.join(tmp, "matmul"), "--n", String(matmulN)]);
 const n = matmulN;
-const matmulOps = 2 * n ** 3;
-const matmul: Record<string, number> = {};
-for (const [name, dtype] of [
-  ["fp32", "float32"],
-  ["int8", "uint8"],
-  ["dynamic_int8", "float32"],
-] as const) {
-  const session = await ort.InferenceSession.create(path.join(tmp, "matmul", `matmul_${name}.onnx`), sessionOptions);
-  const rand = rng(7);
-  const x =
-    dtype === "uint8"
-      ? new ort.Tensor(
-          "uint8",
-          Uint8Array.from({ length: n * n }, () => Math.floor(rand() * 256)),
-          [n, n],
-        )
-      : new ort.Tensor("float32", normals(n * n, rand), [n, n]);
-  await session.run({ X: x });
-  const ts: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await session.run({ X: x });
-    ts.push(performance.now() - t);
-  }
-  await session.release();
-  matmul[name] = matmulOps / (median(ts) / 1000) / 1e9;
-}
+const matmul = await matmulRates(values.python, path.join(tmp, "matmul"), n, runs, sessionOptions);
 
 // end to end: the real pipeline loading the int8 copy (default steps 25/25/7, fixed seed)
 const e2e: Record<string, { mean: number; max: number; ms: number }> = {};
@@ -245,7 +203,7 @@ if (values.json) {
       int8_speedup_decoder: round(row("small", "decoder")?.speedup),
       int8_speedup_super_res: round(row("small", "super_res_first")?.speedup),
       variants: Object.fromEntries(
-        Object.entries(VARIANTS).map(([v, flags]) => [
+        Object.entries(ALL_VARIANTS).map(([v, flags]) => [
           v,
           {
             flags,

@@ -23,6 +23,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -532,6 +533,22 @@ class CLIPTokenizer:
 
     def __init__(self, source_dir: Optional[Path] = None):
         self.source_dir = Path(source_dir) if source_dir else None
+
+    def __call__(self, texts, padding="max_length", max_length=77, truncation=True, return_tensors="np"):
+        """transformers' call as the calibration uses it: whole words looked up in the vocabulary
+        (unknown words become the end token), BOS/EOS, padded with EOS to ``max_length``."""
+        vocab = (
+            json.loads((self.source_dir / "vocab.json").read_text(encoding="utf-8"))
+            if self.source_dir is not None
+            else {"a</w>": 0, "b</w>": 1, "<|startoftext|>": 2, "<|endoftext|>": 3}
+        )
+        bos, eos = vocab["<|startoftext|>"], vocab["<|endoftext|>"]
+        ids, mask = [], []
+        for text in texts:
+            row = [bos] + [vocab.get(w + "</w>", eos) for w in text.lower().split()][: max_length - 2] + [eos]
+            mask.append([1] * len(row) + [0] * (max_length - len(row)))
+            ids.append(row + [eos] * (max_length - len(row)))
+        return {"input_ids": np.array(ids, dtype=np.int64), "attention_mask": np.array(mask, dtype=np.int64)}
 
     def save_pretrained(self, save_directory, **kwargs):
         out = Path(save_directory)

@@ -12,22 +12,23 @@ from onnx import TensorProto, helper, numpy_helper
 
 from unclip_export.quantize_int8 import _quantize_weight, main, quantize_model
 
-RNG = np.random.default_rng(22)
 
 
-def _w(*shape):
-    return numpy_helper.from_array((RNG.standard_normal(shape) * 0.2).astype(np.float32))
+def _feeds():
+    """Inputs for tiny_unet_like: fixed, whichever tests ran before."""
+    rng = np.random.default_rng(23)
+    return {"x": rng.standard_normal((1, 4, 8, 8)).astype(np.float32), "t": rng.standard_normal((1, 4)).astype(np.float32)}
 
 
-def _init(name, *shape):
-    t = _w(*shape)
-    t.name = name
-    return t
+def _init(rng, name, *shape):
+    return numpy_helper.from_array((rng.standard_normal(shape) * 0.2).astype(np.float32), name)
 
 
 def tiny_unet_like() -> onnx.ModelProto:
     """First conv (kept by name), a resnet conv, normalisation, attention (q projection, scores, softmax),
-    a timestep Gemm (kept by name) and an output Gemm with bias — the parts the rewrite must tell apart."""
+    a timestep Gemm (kept by name) and an output Gemm with bias — the parts the rewrite must tell apart.
+    The same weights on every call (its own generator), whichever tests ran before."""
+    rng = np.random.default_rng(22)
     nodes = [
         helper.make_node("Conv", ["x", "w_in", "b_in"], ["h0"], name="/m/conv_in/Conv", pads=[1, 1, 1, 1]),
         helper.make_node("Conv", ["h0", "w_c1", "b_c1"], ["h1"], name="/m/block/conv1/Conv", pads=[1, 1, 1, 1]),
@@ -42,18 +43,18 @@ def tiny_unet_like() -> onnx.ModelProto:
         helper.make_node("Gemm", ["temb", "w_o", "b_o"], ["y_gemm"], name="/m/proj/Gemm", transB=1),
     ]
     inits = [
-        _init("w_in", 8, 4, 3, 3),
-        _init("b_in", 8),
-        _init("w_c1", 8, 8, 3, 3),
-        _init("b_c1", 8),
+        _init(rng, "w_in", 8, 4, 3, 3),
+        _init(rng, "b_in", 8),
+        _init(rng, "w_c1", 8, 8, 3, 3),
+        _init(rng, "b_c1", 8),
         numpy_helper.from_array(np.ones(8, np.float32), "n_s"),
         numpy_helper.from_array(np.zeros(8, np.float32), "n_b"),
         numpy_helper.from_array(np.array([1, 8, 64], np.int64), "shape"),
-        _init("w_q", 8, 16),
-        _init("w_t", 32, 4),
-        _init("b_t", 32),
-        _init("w_o", 16, 32),
-        _init("b_o", 16),
+        _init(rng, "w_q", 8, 16),
+        _init(rng, "w_t", 32, 4),
+        _init(rng, "b_t", 32),
+        _init(rng, "w_o", 16, 32),
+        _init(rng, "b_o", 16),
     ]
     graph = helper.make_graph(
         nodes,
@@ -126,10 +127,7 @@ def test_outputs_close_to_float32(runner, tmp_path):
     onnx.save(model, str(tmp_path / "fp32.onnx"))
     quantize_model(model)
     onnx.save(model, str(tmp_path / "int8.onnx"))
-    feeds = {
-        "x": RNG.standard_normal((1, 4, 8, 8)).astype(np.float32),
-        "t": RNG.standard_normal((1, 4)).astype(np.float32),
-    }
+    feeds = _feeds()
     ref, got = runner.run([(tmp_path / "fp32.onnx", feeds), (tmp_path / "int8.onnx", feeds)])
     for name in ("h1", "q", "y_gemm", "attn"):
         scale = float(np.max(np.abs(ref[name])))
@@ -165,7 +163,8 @@ def test_static_conv_qdq_calibrated_and_close(runner, tmp_path):
 
     model = tiny_unet_like()
     onnx.save(model, str(tmp_path / "fp32.onnx"))
-    ranges = calibrate_conv_ranges(model, runner=runner, timesteps=(0,))
+    # eight random draws (the timestep value is unused by this graph): ranges that cover a fresh draw
+    ranges = calibrate_conv_ranges(model, runner=runner, timesteps=tuple(range(8)))
     # only the eligible Conv (conv_in is kept by name): its input and output
     assert set(ranges) == {"h0", "h1"} and all(lo <= hi for lo, hi in ranges.values())
     report = quantize_conv_static(model, ranges)
@@ -175,12 +174,25 @@ def test_static_conv_qdq_calibrated_and_close(runner, tmp_path):
     # x and y Q→DQ pairs, plus weight and bias DequantizeLinear: the QDQ form onnxruntime fuses to QLinearConv
     assert ops["QuantizeLinear"] == 2 and ops["DequantizeLinear"] == 4 and ops["Conv"] == 2
     onnx.save(model, str(tmp_path / "qdq.onnx"))
-    feeds = {
-        "x": RNG.standard_normal((1, 4, 8, 8)).astype(np.float32),
-        "t": RNG.standard_normal((1, 4)).astype(np.float32),
-    }
+    feeds = _feeds()
     ref, got = runner.run([(tmp_path / "fp32.onnx", feeds), (tmp_path / "qdq.onnx", feeds)])
     for name in ("h1", "q", "attn", "y_gemm"):
         scale = float(np.max(np.abs(ref[name])))
         err = float(np.max(np.abs(ref[name] - got[name])))
         assert err <= 0.1 * scale, f"{name}: max error {err:.4g} vs range {scale:.4g}"
+
+
+def test_token_ids_errors(tmp_path, capsys):
+    src = tmp_path / "pkg"
+    (src / "decoder").mkdir(parents=True)
+    (src / "model_index.json").write_text("{}", encoding="utf-8")
+    ids = tmp_path / "ids.json"
+    ids.write_text(json.dumps({"prompts": ["a"], "input_ids": [[1, 2]], "attention_mask": [[1, 1]]}), encoding="utf-8")
+    # prompt calibration is for the static Conv form
+    assert main([str(src), str(tmp_path / "o1"), "--token-ids", str(ids)]) == 2
+    assert "--token-ids calibrates static Conv: use it with --static-conv" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"prompts": ["a"]}), encoding="utf-8")
+    assert main([str(src), str(tmp_path / "o2"), "--static-conv", "--token-ids", str(bad)]) == 2
+    assert f"{bad}: expected prompts, input_ids and attention_mask" in capsys.readouterr().err
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -14,6 +16,8 @@ from .loading import MissingDependency
 from .loading import load_components as load_diffusers_components
 from .onnx_io import EXTERNAL_MODES, ContractError
 from .package import ExportOptions, PackageError, write_package
+from .calibrate import CalibrationError
+from .quantize_int8 import DEFAULT_COMPONENTS, int8_in_place
 from .runners import BACKENDS, RunnerError, select_runner
 from .verify import verify_package
 
@@ -56,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: kakaobrain/karlo-v1-alpha-image-variations for the Karlo hub id, else --source)",
     )
     parser.add_argument("--fp16", action="store_true", help="float16 weights and compute; inputs/outputs stay float32")
+    parser.add_argument(
+        "--int8",
+        action="store_true",
+        help="then rewrite the prior, decoder and super-res graphs to int8 (static Conv calibrated on prompts, "
+        "dynamic MatMul); normalisation, softmax, timestep embedding, first and last layers stay float32",
+    )
     parser.add_argument("--opset", type=int, default=contract.DEFAULT_OPSET, help="ONNX opset (default 17)")
     parser.add_argument("--verify", action="store_true", help="compare every graph with torch; exit 1 on mismatch")
     parser.add_argument(
@@ -78,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """parser.error (exit 2, usage + message) for arguments that cannot work."""
+    if args.fp16 and args.int8:
+        parser.error("--fp16 and --int8 cannot be combined: choose one precision (--fp16 for GPUs, --int8 for CPUs)")
     max_opset = _max_opset()
     if not contract.MIN_OPSET <= args.opset <= max_opset:
         parser.error(f"--opset must be between {contract.MIN_OPSET} and {max_opset} (this torch's limit), got {args.opset}")
@@ -114,6 +126,15 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
         return code
 
     runner = None
+    int8_runner = None
+    if args.int8:
+        # calibration runs the float32 graphs: check for a runtime before the (long) export
+        try:
+            int8_runner = select_runner("auto", log=log)
+        except RunnerError as exc:
+            return fail(f"--int8 needs onnxruntime to calibrate: {exc}", EXIT_USAGE)
+        if int8_runner.name == "onnx reference evaluator":
+            return fail("--int8 needs onnxruntime (Python) or onnxruntime-node (npm ci in the repository) to calibrate", EXIT_USAGE)
     if args.verify:
         # Before the (long) export: a missing runtime should not be discovered at the end.
         try:
@@ -148,6 +169,35 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
             "the timestep/mask preambles and normalisation/exp/log/sin/cos ops (per graph above)"
         )
     log(f"wrote {len(result.files)} files to {out}")
+
+    if int8_runner is not None:
+        # --verify compares with torch at float32's tolerance; int8 graphs differ from torch by design,
+        # so with both flags the float32 graphs are verified before they are rewritten
+        if runner is not None:
+            log(f"verifying the float32 graphs against torch with {runner.name} before the int8 rewrite ...")
+            report = verify_package(out, components, runner, fp16=False, tolerance=args.tolerance, log=log)
+            if not report.ok:
+                return fail(f"verification FAILED for {', '.join(report.failed)} (see the lines above)")
+            log("verification passed")
+            runner = None
+        log(f"int8: calibrating on prompts and rewriting with {int8_runner.name} ...")
+        verified = args.verify
+        with tempfile.TemporaryDirectory(prefix=".float32-", dir=str(out)) as scratch:
+            if verified:
+                # the float32 graphs, kept until the int8 ones are compared with them on held-out prompts
+                for name in DEFAULT_COMPONENTS:
+                    shutil.copytree(out / name, Path(scratch) / name)
+            try:
+                reports = int8_in_place(out, int8_runner, tokenizer=components.tokenizer, log=log, drift_against=Path(scratch) if verified else None)
+            except (CalibrationError, RunnerError, ValueError) as exc:
+                return fail(f"--int8: {exc}")
+        log(
+            "int8: kept in float32: every graph input and output, the sidecars, text_encoder, text_proj and image_encoder, "
+            "and in the rewritten graphs normalisation, softmax and attention scores, the timestep embedding and "
+            "per-block timestep projections, the first and last layers ("
+            + "; ".join(f"{name}: {r.summary()}" for name, r in reports.items())
+            + ")"
+        )
 
     if runner is not None:
         log(f"verifying against torch with {runner.name} ...")

@@ -4,6 +4,8 @@
 // manifest: {"jobs": [{"model": "/abs/model.onnx", "inputs": [{"name", "dtype", "shape", "file"}]}]}
 // Input files are raw little-endian tensors relative to <dir>. Writes <dir>/results.json:
 // {"jobs": [{"outputs": [{"name", "dtype", "shape", "file"}]}]} with the output tensors beside it.
+// With "reduce": "minmax" in the manifest each output is only {"name", "min", "max", "shape"} (calibration: a
+// probe graph's every intermediate would be gigabytes on disk, its range is two numbers).
 // onnxruntime-node is resolved from this file's location (the repository's node_modules) or NODE_PATH.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -52,6 +54,16 @@ for (const [j, job] of manifest.jobs.entries()) {
   const outputs = [];
   session.outputNames.forEach((name, k) => {
     const t = out[name];
+    if (manifest.reduce === 'minmax') {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of t.data) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      outputs.push({ name, min: Number(lo), max: Number(hi), shape: t.dims.map(Number) });
+      return;
+    }
     const file = `out_${j}_${k}.bin`;
     fs.writeFileSync(path.join(dir, file), Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     outputs.push({ name, dtype: t.type, shape: t.dims.map(Number), file });

@@ -24,6 +24,7 @@ from .contract import (
     VARIATION_ONLY_COMPONENTS,
 )
 from .onnx_io import DEFAULT_EXTERNAL_THRESHOLD, ExportedGraph, export_graph
+from .quantize_int8 import record_precision
 from .wrappers import wrap
 
 # Provenance keys that record where a model was loaded from (often a local path); not model description.
@@ -211,6 +212,10 @@ def write_package(
             log(f"  {name} fp16: {exported.fp16.summary()}")
 
     write_sidecars(components, out_dir, specs)
+    if options.fp16:
+        # the package contract's precision record; float32 writes none (absent = float32), so a float32
+        # export stays byte-identical to save_pretrained's configs
+        record_precision(out_dir, {name: "float16" for name in GRAPH_NAMES})
 
     for name in SCHEDULER_NAMES:
         extra = save_module_config(getattr(components, name), out_dir / name, name)

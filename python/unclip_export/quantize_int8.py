@@ -25,8 +25,9 @@ softmax, the sinusoidal time projection are never touched), MatMuls between two 
 default ``DEFAULT_KEEP``: time embedding and its per-block projections, the first and last layers,
 the prior's output projection) stay float32.
 
-CLI: ``python3 -m unclip_export.quantize_int8 IN_DIR OUT_DIR [--components …] [--keep RE …] [--no-conv]``
-copies the whole package and rewrites ``<component>/model.onnx`` for the chosen components.
+CLI: ``python3 -m unclip_export.quantize_int8 IN_DIR OUT_DIR [--components …] [--keep RE …] [--no-conv]
+[--static-conv [--token-ids FILE]]`` copies the whole package and rewrites ``<component>/model.onnx`` for the
+chosen components. The exporter's ``--int8`` is ``int8_in_place`` (static Conv, prompt calibration).
 """
 
 from __future__ import annotations
@@ -230,13 +231,20 @@ def _graph_feeds(model: onnx.ModelProto, timestep: int, rng: np.random.Generator
 
 
 def calibrate_conv_ranges(
-    model: onnx.ModelProto, keep: Sequence[str] = DEFAULT_KEEP, timesteps: Sequence[int] = (999, 500, 50), runner=None
+    model: onnx.ModelProto,
+    keep: Sequence[str] = DEFAULT_KEEP,
+    timesteps: Sequence[int] = (999, 500, 50),
+    runner=None,
+    feeds: Optional[Sequence[Dict[str, np.ndarray]]] = None,
 ) -> Dict[str, tuple]:
-    """min/max of every eligible Conv's input and output over a few runs of the float32 graph in onnxruntime
-    (random N(0, 1) inputs at the given timesteps — a stand-in for a calibration set of prompts)."""
+    """min/max of every eligible Conv's input and output over runs of the float32 graph in onnxruntime.
+
+    ``feeds``: the calibration inputs (``calibrate.prompt_calibration_feeds``: real prompts through the
+    package). Without them, random N(0, 1) inputs at ``timesteps`` stand in (what a package without a
+    tokenizer at hand can do)."""
     import tempfile
 
-    from .runners import NodeRunner
+    from .runners import NodeRunner, output_ranges
 
     runner = runner or NodeRunner()
     keep_res = [re.compile(k) for k in keep]
@@ -252,15 +260,19 @@ def calibrate_conv_ranges(
     probe.CopyFrom(model)
     have = {o.name for o in probe.graph.output}
     probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in wanted if t not in have)
-    rng = np.random.default_rng(0)
+    if feeds is None:
+        rng = np.random.default_rng(0)
+        feeds = [_graph_feeds(model, t, rng) for t in timesteps]
+    if not feeds:
+        raise ValueError("calibration: no calibration inputs")
     ranges: Dict[str, tuple] = {}
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
         path = Path(tmp) / "probe.onnx"
-        onnx.save(probe, str(path))
-        results = runner.run([(path, _graph_feeds(model, t, rng)) for t in timesteps])
+        _save(probe, path)
+        results = output_ranges(runner, [(path, f) for f in feeds])
     for out in results:
         for t in wanted:
-            lo, hi = float(out[t].min()), float(out[t].max())
+            lo, hi = out[t]
             old = ranges.get(t, (0.0, 0.0))
             ranges[t] = (min(old[0], lo), max(old[1], hi))
     return ranges
@@ -366,11 +378,37 @@ def quantize_conv_static(model: onnx.ModelProto, ranges: Dict[str, tuple], keep:
     return report
 
 
-def quantize_file(src: Path, dst: Path, static_conv: bool = False, **kwargs) -> QuantizeReport:
-    model = onnx.load(str(src))
+EXTERNAL_DATA_FILE = "model.onnx.data"
+EXTERNAL_THRESHOLD = int(1.8 * 2**30)  # as the exporter: protobuf cannot write 2 GiB in one message
+
+
+def _save(model: onnx.ModelProto, path: Path) -> None:
+    """Inline when the tensors fit in one protobuf, else with external data beside the graph (the
+    int8 Karlo prior fits; its float32 original does not)."""
+    nbytes = sum(len(t.raw_data) or t.ByteSize() for t in model.graph.initializer)
+    data = path.parent / EXTERNAL_DATA_FILE
+    if data.exists():
+        data.unlink()  # the model is in memory (loaded with its external data): the old file is stale
+    if nbytes < EXTERNAL_THRESHOLD:
+        onnx.save_model(model, str(path))
+    else:
+        onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location=EXTERNAL_DATA_FILE)
+
+
+def quantize_file(
+    src: Path,
+    dst: Path,
+    static_conv: bool = False,
+    calibration_feeds: Optional[Sequence[Dict[str, np.ndarray]]] = None,
+    runner=None,
+    **kwargs,
+) -> QuantizeReport:
+    """``dst`` may be ``src`` (rewrite in place)."""
+    model = onnx.load(str(src))  # with its external data, if any
     if static_conv:
         keep = kwargs.get("keep", DEFAULT_KEEP)
-        conv_report = quantize_conv_static(model, calibrate_conv_ranges(model, keep), keep)
+        ranges = calibrate_conv_ranges(model, keep, runner=runner, feeds=calibration_feeds)
+        conv_report = quantize_conv_static(model, ranges, keep)
     report = quantize_model(model, **kwargs)
     if static_conv:
         report.quantized += conv_report.quantized
@@ -378,8 +416,35 @@ def quantize_file(src: Path, dst: Path, static_conv: bool = False, **kwargs) -> 
         report.skipped += conv_report.skipped
     onnx.checker.check_model(model)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(dst))
+    _save(model, dst)
     return report
+
+
+def _graph_size(folder: Path) -> int:
+    return sum((folder / f).stat().st_size for f in ("model.onnx", EXTERNAL_DATA_FILE) if (folder / f).exists())
+
+
+def quantize_components(
+    pkg: Path,
+    components: Sequence[str] = DEFAULT_COMPONENTS,
+    calibration: Optional[Dict[str, Sequence[Dict[str, np.ndarray]]]] = None,
+    log=print,
+    **kwargs,
+) -> Dict[str, QuantizeReport]:
+    """Rewrite ``<pkg>/<component>/model.onnx`` in place for each component. ``calibration``: static-Conv
+    calibration inputs per component (others fall back to random inputs)."""
+    pkg = Path(pkg)
+    reports = {}
+    for name in components:
+        graph = pkg / name / "model.onnx"
+        if not graph.is_file():
+            raise FileNotFoundError(f"{graph}: component {name!r} has no model.onnx")
+        before = _graph_size(graph.parent)
+        feeds = (calibration or {}).get(name)
+        reports[name] = quantize_file(graph, graph, calibration_feeds=feeds, **kwargs)
+        after = _graph_size(graph.parent)
+        log(f"{name}: {reports[name].summary()}; {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+    return reports
 
 
 def quantize_package(
@@ -390,23 +455,90 @@ def quantize_package(
         raise FileNotFoundError(f"{src}: not a model package (no model_index.json)")
     if dst.exists() and any(dst.iterdir()):
         raise FileExistsError(f"{dst}: output directory exists and is not empty")
-    shutil.copytree(src, dst, dirs_exist_ok=True)
-    reports = {}
     for name in components:
-        graph = src / name / "model.onnx"
-        if not graph.is_file():
-            raise FileNotFoundError(f"{graph}: component {name!r} has no model.onnx")
-        if (src / name / "model.onnx.data").exists():
-            raise NotImplementedError(f"{graph}: graphs with external data are not handled by this experiment yet")
-        reports[name] = quantize_file(graph, dst / name / "model.onnx", **kwargs)
-        before, after = graph.stat().st_size, (dst / name / "model.onnx").stat().st_size
-        log(f"{name}: {reports[name].summary()}; {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+        if not (src / name / "model.onnx").is_file():
+            raise FileNotFoundError(f"{src / name / 'model.onnx'}: component {name!r} has no model.onnx")
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    reports = quantize_components(dst, components, log=log, **kwargs)
     # a note beside the graphs (not part of the contract, which the loader does not read yet)
     (dst / "int8_quantization.json").write_text(
         json.dumps({n: {"quantized": len(r.quantized), "kept": r.kept, "skipped": len(r.skipped)} for n, r in reports.items()}, indent=1),
         encoding="utf-8",
     )
     return reports
+
+
+INT8_DRIFT_FILE = "int8_drift.json"  # beside a quantize_int8 copy's graphs; not part of the contract
+GRAPH_COMPONENTS = ("text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last", "image_encoder")
+PRECISIONS = ("float32", "float16", "int8")
+
+
+def record_precision(pkg: Path, precision: Dict[str, str]) -> None:
+    """Write ``"precision"`` into ``<component>/config.json`` (the package contract's per-component
+    record; the app reads it and shows it in the package list). Absent means float32, so a float32
+    export stays byte-identical to what diffusers' save_pretrained writes."""
+    for name, value in precision.items():
+        if value not in PRECISIONS:
+            raise ValueError(f"{name}: precision must be one of {PRECISIONS}, not {value!r}")
+        path = Path(pkg) / name / "config.json"
+        if not path.is_file():
+            continue  # a package without this component (e.g. no image_encoder)
+        config = json.loads(path.read_text(encoding="utf-8"))
+        config["precision"] = value
+        path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def int8_in_place(
+    pkg: Path,
+    runner,
+    tokenizer=None,
+    token_ids=None,
+    prompts: Optional[Sequence[str]] = None,
+    components: Sequence[str] = DEFAULT_COMPONENTS,
+    keep: Sequence[str] = DEFAULT_KEEP,
+    log=print,
+    drift_against: Optional[Path] = None,
+    drift_file: bool = False,
+) -> Dict[str, QuantizeReport]:
+    """The exporter's ``--int8`` step on a float32 package: static QDQ Conv calibrated on real prompts
+    (``calibrate.prompt_calibration_feeds``, run before any graph changes), dynamic int8 MatMul/Gemm,
+    ``keep`` and every non-Conv/MatMul op in float32; then the precision of every component recorded.
+    ``drift_against``: a package folder holding the float32 graphs (a copy, or the source of a copy):
+    then int8 vs float32 per graph is reported on held-out prompt inputs (and written to
+    ``INT8_DRIFT_FILE`` beside the graphs with ``drift_file``)."""
+    from .calibrate import DEFAULT_PROMPTS, drift_report, format_drift, prompt_calibration_feeds
+
+    pkg = Path(pkg)
+    calibration = None
+    if tokenizer is not None or token_ids is not None:
+        calibration = prompt_calibration_feeds(pkg, runner, tokenizer=tokenizer, token_ids=token_ids, prompts=prompts or DEFAULT_PROMPTS, log=log)
+    else:
+        log("calibration: no tokenizer or token ids: random N(0, 1) inputs at t = 999, 500, 50 stand in for prompts")
+    reference = None
+    if drift_against is not None and calibration is not None:
+        # held-out inputs (another seed: other noise, other samples) made before any graph changes
+        held_out = prompt_calibration_feeds(pkg, runner, tokenizer=tokenizer, token_ids=token_ids, prompts=prompts or DEFAULT_PROMPTS, seed=1, log=lambda _m: None)
+        reference = {name: Path(drift_against) / name / "model.onnx" for name in components}
+    reports = quantize_components(pkg, components, calibration=calibration, log=log, static_conv=True, conv=False, keep=keep, runner=runner)
+    record_precision(pkg, {name: ("int8" if name in reports and reports[name].quantized else "float32") for name in GRAPH_COMPONENTS})
+    if reference is not None:
+        drift = drift_report(reference, {name: pkg / name / "model.onnx" for name in components}, held_out, runner)
+        for line in format_drift(drift):
+            log(line)
+        if drift_file:
+            (pkg / INT8_DRIFT_FILE).write_text(json.dumps(drift, indent=1), encoding="utf-8")
+    return reports
+
+
+def _read_token_ids(path: Path):
+    """``{"prompts": [...], "input_ids": [[...]], "attention_mask": [[...]]}``: ids for the prompts and a
+    last row for "" (made by the app's own tokenizer, e.g. scripts/bench.ts, where Python has none)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        prompts, ids, mask = data["prompts"], np.array(data["input_ids"], np.int64), np.array(data["attention_mask"], bool)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: expected prompts, input_ids and attention_mask ({exc})") from exc
+    return prompts, (ids, mask)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -424,8 +556,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="Conv in QDQ form with activation ranges calibrated by running the float32 graph in onnxruntime-node "
         "(fused into QLinearConv by onnxruntime) instead of dynamic ConvInteger",
     )
+    p.add_argument(
+        "--token-ids",
+        type=Path,
+        help="with --static-conv: calibrate on these prompts (JSON: prompts, input_ids, attention_mask with a last row "
+        "for \"\") run through the package, as the exporter's --int8 does; records each component's precision",
+    )
     a = p.parse_args(argv)
     try:
+        if a.token_ids is not None:
+            if not a.static_conv:
+                raise ValueError("--token-ids calibrates static Conv: use it with --static-conv")
+            from .runners import NodeRunner
+
+            prompts, token_ids = _read_token_ids(a.token_ids)
+            if not (a.in_dir / "model_index.json").is_file():
+                raise FileNotFoundError(f"{a.in_dir}: not a model package (no model_index.json)")
+            if a.out_dir.exists() and any(a.out_dir.iterdir()):
+                raise FileExistsError(f"{a.out_dir}: output directory exists and is not empty")
+            shutil.copytree(a.in_dir, a.out_dir, dirs_exist_ok=True)
+            int8_in_place(
+                a.out_dir,
+                NodeRunner(),
+                token_ids=token_ids,
+                prompts=prompts,
+                components=a.components,
+                keep=DEFAULT_KEEP if a.keep is None else a.keep,
+                drift_against=a.in_dir,
+                drift_file=True,
+            )
+            return 0
         quantize_package(
             a.in_dir,
             a.out_dir,
@@ -436,7 +596,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             weight_type=a.weight_type,
             conv_weight_type=a.conv_weight_type,
         )
-    except (FileNotFoundError, FileExistsError, NotImplementedError, ValueError) as exc:
+    except (FileNotFoundError, FileExistsError, NotImplementedError, ValueError, RuntimeError) as exc:
+        # RuntimeError: RunnerError (no onnxruntime-node) and CalibrationError
         print(f"quantize_int8: {exc}", file=sys.stderr)
         return 2
     return 0

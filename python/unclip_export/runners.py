@@ -110,32 +110,35 @@ class NodeRunner:
                 f"{self.script.parent} (run `npm ci` in the repository): {probe.stderr.strip()[-300:]}"
             )
 
+    def _call(self, jobs: Sequence[Job], work: Path, reduce: Optional[str] = None) -> dict:
+        manifest: dict = {"jobs": []}
+        if reduce:
+            manifest["reduce"] = reduce
+        for j, (path, feeds) in enumerate(jobs):
+            inputs = []
+            for k, (name, array) in enumerate(feeds.items()):
+                array = np.ascontiguousarray(array)
+                if array.dtype not in _NODE_DTYPES:
+                    raise RunnerError(f"input {name!r}: dtype {array.dtype} is not supported")
+                file = f"in_{j}_{k}.bin"
+                (work / file).write_bytes(array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes())
+                inputs.append({"name": name, "dtype": _NODE_DTYPES[array.dtype], "shape": list(array.shape), "file": file})
+            manifest["jobs"].append({"model": str(Path(path).resolve()), "inputs": inputs})
+        (work / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        proc = subprocess.run(
+            [self.node, str(self.script), str(work / "manifest.json")],
+            cwd=str(self.script.parent),
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise RunnerError(f"onnxruntime-node failed: {proc.stderr.strip()[-2000:]}")
+        return json.loads((work / "results.json").read_text(encoding="utf-8"))
+
     def run(self, jobs: Sequence[Job]) -> List[Dict[str, np.ndarray]]:
         with tempfile.TemporaryDirectory(prefix="ort-node-") as tmp:
             work = Path(tmp)
-            manifest = {"jobs": []}
-            for j, (path, feeds) in enumerate(jobs):
-                inputs = []
-                for k, (name, array) in enumerate(feeds.items()):
-                    array = np.ascontiguousarray(array)
-                    if array.dtype not in _NODE_DTYPES:
-                        raise RunnerError(f"input {name!r}: dtype {array.dtype} is not supported")
-                    file = f"in_{j}_{k}.bin"
-                    (work / file).write_bytes(array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes())
-                    inputs.append(
-                        {"name": name, "dtype": _NODE_DTYPES[array.dtype], "shape": list(array.shape), "file": file}
-                    )
-                manifest["jobs"].append({"model": str(Path(path).resolve()), "inputs": inputs})
-            (work / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-            proc = subprocess.run(
-                [self.node, str(self.script), str(work / "manifest.json")],
-                cwd=str(self.script.parent),
-                capture_output=True,
-                text=True,
-            )
-            if proc.returncode != 0:
-                raise RunnerError(f"onnxruntime-node failed: {proc.stderr.strip()[-2000:]}")
-            listing = json.loads((work / "results.json").read_text(encoding="utf-8"))
+            listing = self._call(jobs, work)
             results = []
             for job in listing["jobs"]:
                 out = {}
@@ -145,6 +148,30 @@ class NodeRunner:
                     out[spec["name"]] = data.astype(dtype).reshape(spec["shape"])
                 results.append(out)
             return results
+
+    def ranges(self, jobs: Sequence[Job]) -> List[Dict[str, Tuple[float, float]]]:
+        """(min, max) of every output per job, reduced in Node: nothing big crosses to Python."""
+        with tempfile.TemporaryDirectory(prefix="ort-node-") as tmp:
+            listing = self._call(jobs, Path(tmp), reduce="minmax")
+            return [{o["name"]: (float(o["min"]), float(o["max"])) for o in job["outputs"]} for job in listing["jobs"]]
+
+    def shapes(self, jobs: Sequence[Job]) -> List[Dict[str, Tuple[int, ...]]]:
+        """The shape of every output per job (flops.py: what shape inference could not tell)."""
+        with tempfile.TemporaryDirectory(prefix="ort-node-") as tmp:
+            listing = self._call(jobs, Path(tmp), reduce="minmax")
+            return [{o["name"]: tuple(o["shape"]) for o in job["outputs"]} for job in listing["jobs"]]
+
+
+def output_ranges(runner, jobs: Sequence[Job]) -> List[Dict[str, Tuple[float, float]]]:
+    """(min, max) of every output per job: the runner's own reduction when it has one, else job by job
+    (so only one job's outputs are in memory at a time)."""
+    if hasattr(runner, "ranges"):
+        return runner.ranges(jobs)
+    out = []
+    for job in jobs:
+        [result] = runner.run([job])
+        out.append({name: (float(v.min()), float(v.max())) for name, v in result.items()})
+    return out
 
 
 _FACTORIES: Dict[str, Callable[[], object]] = {
@@ -193,6 +220,7 @@ __all__ = [
     "ReferenceRunner",
     "RunnerError",
     "node_runner_available",
+    "output_ranges",
     "select_runner",
 ]
 

@@ -19,6 +19,7 @@ import {
   TextEncoderConfig,
   TextProjConfig,
 } from "./configs";
+import { readPrecisions, type Precision } from "./precision";
 
 export const GRAPH_COMPONENTS = ["text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last", "image_encoder"] as const;
 export type GraphComponent = (typeof GRAPH_COMPONENTS)[number];
@@ -77,6 +78,8 @@ export interface ModelPackage {
   index: Record<string, unknown>;
   components: ReadonlySet<Component>;
   configs: PackageConfigs;
+  /** Each graph component's precision (`config.json`'s `precision`, absent = float32): runtime/precision.ts. */
+  precision: Readonly<Partial<Record<GraphComponent, Precision>>>;
 }
 
 const CONFIG_FILES: Record<Component, string> = {
@@ -194,7 +197,8 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
   if (components.size === 0) {
     throw new PackageError("empty_package", `${indexFile}: lists no unCLIP components`, { file: indexFile });
   }
-  const pkg: ModelPackage = { dir: abs, name: path.basename(abs), index, components, configs };
+  const precision = readPrecisions(abs, configs as Record<string, unknown>, GRAPH_COMPONENTS);
+  const pkg: ModelPackage = { dir: abs, name: path.basename(abs), index, components, configs, precision };
   checkConsistency(pkg);
   return pkg;
 }

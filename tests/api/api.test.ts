@@ -137,7 +137,7 @@ describeApi("API over HTTP", () => {
       expect(guidance).toMatchObject({ type: "number", minimum: 0, maximum: 100 });
     });
 
-    it("models.list shows unclip-tiny and unclip-small with their components", async () => {
+    it("models.list shows unclip-tiny and unclip-small with their components and precision", async () => {
       const models = await client.models.list.query();
       for (const name of ["unclip-tiny", "unclip-small"]) {
         const m = models.find((x) => x.name === name);
@@ -146,6 +146,9 @@ describeApi("API over HTTP", () => {
         expect(m!.pipeline).toBe("UnCLIPPipeline");
         // the fixtures' model_index.json records no hub id: Export → Python writes a placeholder
         expect(m!.source).toBeNull();
+        // float32 exports write no precision field: absent means float32, for every graph
+        expect(m!.precision).toBe("float32");
+        expect(m!.componentPrecision).toMatchObject({ decoder: "float32", super_res_first: "float32", prior: "float32" });
         expect(m!.components).toEqual(
           expect.arrayContaining(["tokenizer", "text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last"]),
         );

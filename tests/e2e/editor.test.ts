@@ -48,6 +48,8 @@ suite(`editor in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await screenshot(page, "01-editor-initial");
 
     await useTinyModel(page);
+    // the package list shows each package's precision (config.json's precision; the fixtures are float32)
+    expect(await page.locator('[data-param="package"] select').first().locator('option[value="unclip-tiny"]').textContent()).toBe("unclip-tiny · float32");
     runPrompt = "a small green triangle";
     await node(page, "tokenizer").locator("textarea").fill(runPrompt);
     await page.getByRole("button", { name: "Run" }).click();

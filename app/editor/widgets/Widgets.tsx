@@ -127,6 +127,11 @@ export function SeedWidget(p: WidgetProps<number> & { mode: SeedMode; onMode(m: 
   );
 }
 
+/** The option's tooltip: every component, graphs with their precision ("decoder int8"). */
+function modelTitle(components: readonly string[], precision: Readonly<Record<string, string>>): string {
+  return components.map((c) => (precision[c] ? `${c} ${precision[c]}` : c)).join(", ");
+}
+
 export function ModelWidget(p: WidgetProps<string>) {
   const trpc = useTRPC();
   const models = useQuery(trpc.models.list.queryOptions());
@@ -141,9 +146,9 @@ export function ModelWidget(p: WidgetProps<string>) {
     >
       {!known && <option value={p.value}>{p.value ? `${p.value} (not found)` : "choose a package…"}</option>}
       {list.map((m) => (
-        <option key={m.name} value={m.name} disabled={Boolean(m.error)} title={m.error ?? m.components.join(", ")}>
+        <option key={m.name} value={m.name} disabled={Boolean(m.error)} title={m.error ?? modelTitle(m.components, m.componentPrecision)}>
           {m.name}
-          {m.error ? " (unusable)" : ""}
+          {m.error ? " (unusable)" : m.precision ? ` · ${m.precision}` : ""}
         </option>
       ))}
     </select>

@@ -3,6 +3,7 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { loadModelPackage } from "../../runtime/modelPackage";
 import { packageSource } from "../../runtime/packageSource";
+import { precisionSummary } from "../../runtime/precision";
 import { teacherProcedure, userProcedure, router } from "../trpc";
 
 export interface ModelListing {
@@ -13,6 +14,10 @@ export interface ModelListing {
   loaded: boolean;
   /** The diffusers model (hub id) the package was made from, when known (runtime/packageSource.ts). */
   source: string | null;
+  /** "float32", "int8 + float32", …: the graphs' precisions, lowest first (runtime/precision.ts). */
+  precision: string | null;
+  /** Each graph component's precision (float32 | float16 | int8). */
+  componentPrecision: Record<string, string>;
 }
 
 export const modelsRouter = router({
@@ -34,9 +39,20 @@ export const modelsRouter = router({
           error: null,
           loaded: loaded.has(full),
           source: packageSource(pkg.index),
+          precision: precisionSummary(pkg.precision),
+          componentPrecision: { ...pkg.precision },
         });
       } catch (err) {
-        out.push({ name: e.name, components: [], pipeline: null, error: (err as Error).message, loaded: false, source: null });
+        out.push({
+          name: e.name,
+          components: [],
+          pipeline: null,
+          error: (err as Error).message,
+          loaded: false,
+          source: null,
+          precision: null,
+          componentPrecision: {},
+        });
       }
     }
     return out;
