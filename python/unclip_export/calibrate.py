@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -90,6 +91,47 @@ def _chunks(n: int, rows: int) -> List[slice]:
     return [slice(i, min(i + rows, n)) for i in range(0, n, rows)]
 
 
+@dataclass
+class Conditioning:
+    """What the prompts condition the decoder with: text encoder, one prior step, text_proj."""
+
+    text_embeds: np.ndarray
+    hidden: np.ndarray
+    prior_feeds: Feeds
+    image_embeds: np.ndarray
+    proj: Feeds
+    decoder_mask: np.ndarray
+
+
+def condition(graph: Dict[str, Path], pkg: Path, runner, ids: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> Conditioning:
+    """``text_encoder`` → ``prior`` once at t = 999 (Karlo's prior predicts the clean embedding, so this is its
+    first estimate), post-processed with the sidecars, the last row (``""``) given the learned guidance
+    embedding as the pipeline does → ``text_proj``; the decoder's attention mask with its extra tokens.
+    Shared by calibration and the fp16 drift report (``fp16_drift.py``) so both run the same pipeline."""
+    n = ids.shape[0]
+    seq_len = ids.shape[1]
+    [enc] = runner.run([(graph["text_encoder"], {"input_ids": ids})])
+    text_embeds, hidden = enc["text_embeds"], enc["last_hidden_state"]
+    prior_dim = _input_shapes(graph["prior"])["hidden_states"][1]
+    prior_feeds = {
+        "hidden_states": rng.standard_normal((n, prior_dim)).astype(np.float32),
+        "timestep": np.full(n, 999, np.int64),
+        "proj_embedding": text_embeds,
+        "encoder_hidden_states": hidden,
+        "attention_mask": mask,
+    }
+    [prior] = runner.run([(graph["prior"], prior_feeds)])
+    image_embeds = prior["predicted_image_embedding"] * np.load(pkg / "prior" / "clip_std.npy") + np.load(pkg / "prior" / "clip_mean.npy")
+    image_embeds[-1] = np.load(pkg / "text_proj" / "learned_classifier_free_guidance_embeddings.npy")
+    image_embeds = image_embeds.astype(np.float32)
+    [proj] = runner.run(
+        [(graph["text_proj"], {"image_embeddings": image_embeds, "prompt_embeds": text_embeds, "text_encoder_hidden_states": hidden})]
+    )
+    extra = _input_shapes(graph["decoder"])["attention_mask"][1] - seq_len
+    dec_mask = np.concatenate([np.ones((n, extra), bool), mask], axis=1)
+    return Conditioning(text_embeds, hidden, prior_feeds, image_embeds, proj, dec_mask)
+
+
 def prompt_calibration_feeds(
     package_dir: Path,
     runner,
@@ -121,31 +163,9 @@ def prompt_calibration_feeds(
     n = len(all_prompts)
     rng = np.random.default_rng(seed)
 
-    [enc] = runner.run([(graph["text_encoder"], {"input_ids": ids})])
-    text_embeds, hidden = enc["text_embeds"], enc["last_hidden_state"]
-
-    prior_dim = _input_shapes(graph["prior"])["hidden_states"][1]
-    prior_feeds = {
-        "hidden_states": rng.standard_normal((n, prior_dim)).astype(np.float32),
-        "timestep": np.full(n, 999, np.int64),
-        "proj_embedding": text_embeds,
-        "encoder_hidden_states": hidden,
-        "attention_mask": mask,
-    }
-    [prior] = runner.run([(graph["prior"], prior_feeds)])
-    image_embeds = prior["predicted_image_embedding"] * np.load(pkg / "prior" / "clip_std.npy") + np.load(pkg / "prior" / "clip_mean.npy")
-    image_embeds[-1] = np.load(pkg / "text_proj" / "learned_classifier_free_guidance_embeddings.npy")
-    [proj] = runner.run(
-        [
-            (
-                graph["text_proj"],
-                {"image_embeddings": image_embeds.astype(np.float32), "prompt_embeds": text_embeds, "text_encoder_hidden_states": hidden},
-            )
-        ]
-    )
+    cond = condition(graph, pkg, runner, ids, mask, rng)
+    prior_feeds, proj, dec_mask = cond.prior_feeds, cond.proj, cond.decoder_mask
     dec_shapes = _input_shapes(graph["decoder"])
-    extra = dec_shapes["attention_mask"][1] - seq_len
-    dec_mask = np.concatenate([np.ones((n, extra), bool), mask], axis=1)
     _, channels, size, _ = dec_shapes["sample"]
 
     # decoder: a few DDIM steps from noise; ᾱ from the decoder scheduler's config
