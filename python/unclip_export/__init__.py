@@ -7,6 +7,7 @@ Modules, one job each:
 * ``symbolics``  – ONNX lowering of ``repeat_interleave`` that keeps the batch axis dynamic
 * ``onnx_io``    – export one graph, fix its declared shapes, save it (with or without external data)
 * ``fp16``       – turn an exported float32 graph into a float16 one with float32 inputs/outputs
+* ``fp16_drift`` – where an fp16 package drifts from its float32 export (per stage, per graph, per op type)
 * ``package``    – write the whole package (configs, tokenizer, sidecars, model_index, graphs)
 * ``runners``    – run ONNX graphs (onnxruntime, onnx reference evaluator, onnxruntime-node)
 * ``verify``     – compare every exported graph with torch on random inputs
@@ -20,6 +21,7 @@ __all__ = [
     "symbolics",
     "onnx_io",
     "fp16",
+    "fp16_drift",
     "package",
     "runners",
     "verify",

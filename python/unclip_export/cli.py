@@ -166,7 +166,9 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
         log(
             "fp16: kept in float32: every graph input and output (the consumer contract), the sidecars "
             "(prior clip_mean/clip_std used by the prior's post-processing, the learned guidance embedding), "
-            "the timestep/mask preambles and normalisation/exp/log/sin/cos ops (per graph above)"
+            "the timestep/mask preambles, normalisation/exp/log/sin/cos ops with GroupNorm's reshapes, embedding "
+            "lookups, each graph's input and output layer (per graph above); "
+            "`python3 -m unclip_export.fp16_drift FLOAT32_PKG FP16_PKG` measures the drift"
         )
     log(f"wrote {len(result.files)} files to {out}")
 

@@ -248,9 +248,10 @@ def image_drift(a: np.ndarray, b: np.ndarray) -> Dict[str, float]:
     return {"mean": float(d.mean()), "max": float(d.max()), "pixels_over_0.05": float((d > 0.05).mean())}
 
 
-def convert_graph(src: Path, dst: Path, keep_op_types: Iterable[str], keep_names: Iterable[str] = ()) -> None:
+def convert_graph(src: Path, dst: Path, keep_op_types: Iterable[str] = KEEP_FP32_OPS, **options) -> None:
+    """``src`` converted by ``convert_to_fp16(model, keep_op_types, **options)`` into ``dst``."""
     model = onnx.load(str(src))
-    model, _ = convert_to_fp16(model, keep_op_types, keep_names=keep_names)
+    model, _ = convert_to_fp16(model, keep_op_types, **options)
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save_model(model, str(dst))
 
