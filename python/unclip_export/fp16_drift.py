@@ -10,21 +10,22 @@
   previous outputs) against the float32 pipeline's: what reaches the stage plus what it adds;
 * the **end-to-end** drift of the final image in [0, 1] (mean and max).
 
-``--sensitivity`` runs the float32 pipeline a second time with the text encoder's outputs moved by
-1e-4·N(0, 1) (far less than fp16's rounding of them) and reports how far the image moves: when that is
-already large, the pipeline itself amplifies any difference (random-weight test components do) and no
-fp16 graph can bring the end-to-end drift below it. ``--locate`` takes the stage with the largest graph
-error and converts its float32 graph again with each fp16 op type kept in float32 in turn (``fp16.py``'s
-keep list plus that one type), reporting the graph error of each variant: the op types whose float32
-copy removes the error are the ones responsible. ``--keep OP…`` converts the whole float32 package with
-the default keep list plus those op types into a scratch package and reports that instead of FP16_PKG.
+``--isolate`` samples once per stage with only that stage's graph in fp16. ``--sensitivity`` runs the
+float32 pipeline again with the text encoder's outputs moved by 1e-4, 1e-5 and 1e-6·N(0, 1) (less than
+fp16's rounding of them) and reports how far the image moves: when that is already large, the pipeline
+itself amplifies any difference (the random-weight test components do) and no fp16 graph can bring the
+end-to-end drift below it. ``--locate [STAGE]`` (default: the largest graph error relative to its
+output) converts that stage's float32 graph again with each fp16 op type, then each region (node-name
+prefix), kept in float32 in turn and reports the graph error of each variant: what removes the error
+is what is responsible. ``--keep OP…`` converts the whole float32 package with the default keep list
+plus those op types into a scratch package and reports that instead of FP16_PKG.
 
 The sampler is calibrate.py's (the same conditioning code: text encoder, one prior step at t = 999,
 text_proj), with classifier-free guidance at the app's default decoder scale: each prompt runs as a
 pair with ``""`` on the same latents, a few DDIM steps in the decoder (``DECODER_TIMESTEPS``), the
 decoder image upsampled (nearest) beside noise through ``super_res_first`` at t = 999 and 500 and
 ``super_res_last`` at t = 0. Without ``--token-ids`` the token ids are random (seeded): the test
-components have no tokenizer this Python can load, and the drift does not depend on what the ids say.
+components have no tokenizer this Python can load, and the report measures precision, not what the prompts say.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ import onnx
 
 from .calibrate import (
     DECODER_TIMESTEPS,
+    CalibrationError,
     SUPER_RES_FIRST_TIMESTEPS,
     SUPER_RES_LAST_TIMESTEPS,
     _input_shapes,
@@ -373,7 +375,10 @@ def format_report(r: Dict[str, object]) -> List[str]:
         if len(steps) > 1:
             lines.append(f"{stage} accumulated max per call: " + ", ".join(f"{m:.3g}" for m in steps))
     im = r["image"]
-    lines.append(f"end-to-end image [0, 1]: mean {im['mean']:.3g}, max {im['max']:.3g}, {100 * im['pixels_over_0.05']:.2f} % of values off by > 0.05")
+    lines.append(
+        f"end-to-end image [0, 1]: mean {im['mean']:.3g}, max {im['max']:.3g}, "
+        f"{100 * im['pixels_over_0.05']:.2f} % of values off by > 0.05"
+    )
     for stage, row in r["stages"].items():
         if "alone_image" in row:
             im = row["alone_image"]
@@ -392,16 +397,22 @@ def format_report(r: Dict[str, object]) -> List[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from .runners import select_runner
+    from .runners import RunnerError, select_runner
 
     parser = argparse.ArgumentParser(prog="python3 -m unclip_export.fp16_drift", description=__doc__.split("\n\n")[0])
     parser.add_argument("float32_package", type=Path)
     parser.add_argument("fp16_package", type=Path, nargs="?", help="omit with --keep (a scratch conversion is measured)")
-    parser.add_argument("--keep", nargs="*", default=None, metavar="OP", help="convert FLOAT32_PKG with the default keep list plus these op types")
+    parser.add_argument(
+        "--keep", nargs="*", default=None, metavar="OP", help="convert FLOAT32_PKG with the default keep list plus these op types"
+    )
     parser.add_argument("--token-ids", type=Path, help="JSON with input_ids and attention_mask (last row \"\"); default random ids")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--guidance", type=float, default=DECODER_GUIDANCE, help=f"decoder guidance scale (default {DECODER_GUIDANCE:g})")
-    parser.add_argument("--sensitivity", action="store_true", help="also: the float32 pipeline's own image change for 1e-4 on its text embeddings")
+    parser.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also: the float32 pipeline's own image change when its text embeddings move by 1e-4, 1e-5, 1e-6",
+    )
     parser.add_argument(
         "--locate",
         nargs="?",
@@ -419,12 +430,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.token_ids:
         data = json.loads(args.token_ids.read_text(encoding="utf-8"))
         token_ids = (np.asarray(data["input_ids"], np.int64), np.asarray(data["attention_mask"]).astype(bool))
-    runner = select_runner(args.backend, log=lambda m: print(m, file=sys.stderr))
-    with tempfile.TemporaryDirectory(prefix="fp16-drift-") as tmp:
-        fp16_pkg = args.fp16_package
-        if args.keep is not None:
-            fp16_pkg = convert_package(args.float32_package, Path(tmp) / "pkg", KEEP_FP32_OPS | set(args.keep))
-        r = report(args.float32_package, fp16_pkg, runner, token_ids, args.seed, args.sensitivity, args.locate, args.isolate, args.guidance)
+    try:
+        runner = select_runner(args.backend, log=lambda m: print(m, file=sys.stderr))
+        with tempfile.TemporaryDirectory(prefix="fp16-drift-") as tmp:
+            fp16_pkg = args.fp16_package
+            if args.keep is not None:
+                fp16_pkg = convert_package(args.float32_package, Path(tmp) / "pkg", KEEP_FP32_OPS | set(args.keep))
+            r = report(
+                args.float32_package, fp16_pkg, runner, token_ids, args.seed, args.sensitivity, args.locate, args.isolate, args.guidance
+            )
+    except (DriftError, RunnerError, CalibrationError) as exc:
+        print(f"fp16_drift: {exc}", file=sys.stderr)
+        return 2
     if args.keep is not None:
         r["keep_also"] = sorted(args.keep)
     print(json.dumps(r) if args.json else "\n".join(format_report(r)))
