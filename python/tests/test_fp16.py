@@ -163,7 +163,7 @@ def test_first_last_layers_and_norm_reshapes_stay_fp32():
         assert types[by_name[name].output[0]] == TensorProto.FLOAT
     assert report.kept_nodes["input layer (up to the first weighted op)"] == 1
     assert report.kept_nodes["output layer (last weighted op and after)"] == 1
-    assert report.kept_nodes["Reshape beside a kept normalisation"] == 2
+    assert report.kept_nodes["Reshape beside a float32 op"] == 2
 
 
 def test_rules_can_be_turned_off_and_regions_kept_by_name():

@@ -13,8 +13,8 @@ Rules (each one is about numerical safety or the consumer contract):
   thousands of elements overflow or lose precision in fp16), exp/log/pow/sqrt, sin/cos, Range.
 * The input layer stays float32 (``input_layer``): each float graph input up to its first weighted ops.
 * The output layer stays float32 (``output_layer``): each graph output back to its last weighted op.
-  An fp16 output is rounded to 11 bits, as large as the rest of the graph's error (measured by
-  ``fp16_drift.py``); the layer is one Conv or projection, under 1 % of the weights.
+  An fp16 output is rounded to 11 bits (0.001 at |x| ≈ 2): half of the stand-in text_proj's error
+  and a tenth of the UNets' (measured by ``fp16_drift.py``); the layer is one Conv or projection.
 * Layout ops (Reshape, Transpose, …) right before or after a kept op stay float32 with it
   (``LAYOUT_OPS``): GroupNorm's Reshape → InstanceNormalization → Reshape stays float32 as a whole.
 * Inputs that ONNX requires to stay float32 whatever the data type (Resize's roi/scales) stay so.
@@ -176,7 +176,7 @@ def output_layer(graph: onnx.GraphProto, is_float, constants: Set[str]) -> Set[i
     """Indices of the nodes from each graph output back to (and including) the last weighted op before it.
 
     Kept float32 by default (``keep_output_layer``): an fp16 output is rounded to 11 bits (0.001 at
-    |x| ≈ 2), the same size as each graph's whole error in fp16_drift.py's report. Walking back stops at
+    |x| ≈ 2): half of the stand-in text_proj's error, a tenth of the UNets' (fp16_drift.py). Walking back stops at
     weighted ops and at ops mixing two activations (a residual Add, SiLU's Mul, a Concat): the last
     layer only, which is small (one Conv or projection), not a whole residual stream."""
     producer = {y: i for i, node in enumerate(graph.node) for y in node.output if y}
@@ -323,7 +323,7 @@ def convert_to_fp16(
             report.kept_nodes["input layer (up to the first weighted op)"] += 1
         elif i in beside_kept:
             domain[i] = "fp32"
-            report.kept_nodes[f"{node.op_type} beside a kept normalisation"] += 1
+            report.kept_nodes[f"{node.op_type} beside a float32 op"] += 1
         elif any(p.search(node.name) for p in name_patterns):
             domain[i] = "fp32"
             report.kept_nodes["kept by name"] += 1
