@@ -33,7 +33,7 @@ import { UnclipComponents } from "../server/unclip/components";
 import type { RgbImage } from "../server/unclip/imageProcessor";
 import { encodePng, toRgb8 } from "../server/unclip/imageOutput";
 import { imageVariation } from "../server/unclip/pipelineImageVariation";
-import { text2image } from "../server/unclip/pipelineText2Image";
+import { TEXT_TO_IMAGE_DEFAULTS, text2image } from "../server/unclip/pipelineText2Image";
 import type { Float32NdArray } from "../server/unclip/tensor";
 import { expectedFill, measureAttributes, namedAttributes, seedDiversity, type SeedSample, type ToyAttributes } from "./lib/toyAttributes";
 import { loadShapeClassifier, loadToyEvalSet, shapeColour as toyShapeColour } from "./lib/toyMeasures";
@@ -198,13 +198,19 @@ for (const colour of colourNames)
 await pool.release();
 const wallSeconds = (performance.now() - wallStart) / 1000;
 
+/** The settings a run without options uses: diffusers' defaults, then the package's own (`_pipeline_defaults`). */
+function describeDefaults(o: { [K in keyof typeof TEXT_TO_IMAGE_DEFAULTS]: number }): string {
+  const steps = `${o.priorNumInferenceSteps}/${o.decoderNumInferenceSteps}/${o.superResNumInferenceSteps}`;
+  return `steps ${steps}, prior guidance ${o.priorGuidanceScale.toFixed(1)}, decoder guidance ${o.decoderGuidanceScale.toFixed(1)}`;
+}
+
 const pct = (k: number) => `${((100 * k) / samples).toFixed(0)} %`;
 const figures = {
   model: path.relative(root, path.resolve(modelDir)),
   captions: n,
   seeds_per_caption: seeds,
   settings:
-    "defaults: steps 25/25/7, prior guidance 4.0, decoder guidance 8.0; seed = caption index + 1000 x seed number" +
+    `defaults: ${describeDefaults({ ...TEXT_TO_IMAGE_DEFAULTS, ...components.pkg.pipelineDefaults })}; seed = caption index + 1000 x seed number` +
     (values["t2i-options"] !== "{}" ? `; text-to-image ${values["t2i-options"]}` : "") +
     (values["variation-options"] !== "{}" ? `; variation ${values["variation-options"]}` : ""),
   colour_match: colourOk / samples,

@@ -66,6 +66,10 @@ CFG = {
     "decoder_degraded": 0.5,  # share of image embeddings taken from an imperfect copy (data.degrade)
     "decoder_ema": 0.999,
     "decoder_decay_from": 0.5,  # cosine learning-rate decay over the last part of the run (fraction of its)
+    # written into model_index.json as _pipeline_defaults: the arguments this model wants unless the caller gives
+    # others. Prior guidance 1 (none), not Karlo's 4, at which this prior's embeddings over-shoot: measured over the
+    # evaluation's 300 pictures and the default prompt on 16 seeds (models/toy-shapes/README.md)
+    "pipeline_defaults": {"prior_guidance_scale": 1.0},
 }
 # Measured alternatives (models/toy-shapes/README.md, "Tried"): first-release is the package shipped before this
 # one (plain CLIP, shorter decoder run); context-16 adds context attention at 16x16; tokens-8 gives the middle

@@ -12,7 +12,8 @@ export const GENERATE_USAGE = `usage: unclip generate [--model DIR] --prompt TEX
   [--prior-step-noise F.npy] [--decoder-step-noise F.npy] [--super-res-step-noise F.npy]
   [--text-model-output TEXT_EMBEDS.npy,LAST_HIDDEN_STATE.npy --text-attention-mask MASK.npy]
   [--device auto|cpu|cuda] [--output-type png|npy] [--save-intermediates DIR] [--quiet]
-defaults: steps 25/25/7, prior guidance 4.0, decoder guidance 8.0, model models/toy-shapes`;
+defaults: the package's own where its model_index.json sets _pipeline_defaults (models/toy-shapes: prior
+  guidance 1), otherwise diffusers': steps 25/25/7, prior guidance 4.0, decoder guidance 8.0; model models/toy-shapes`;
 
 export async function generateCommand(argv: string[], signal: AbortSignal): Promise<string> {
   const { values, positionals } = parse(argv, {

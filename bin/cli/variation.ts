@@ -11,7 +11,7 @@ export const VARIATION_USAGE = `usage: unclip variation [--model DIR] (--image F
   [--decoder-guidance-scale F] [--seed N] [--decoder-latents F.npy] [--super-res-latents F.npy]
   [--decoder-step-noise F.npy] [--super-res-step-noise F.npy] [--device auto|cpu|cuda]
   [--output-type png|npy] [--save-intermediates DIR] [--quiet]
-images: PNG, JPEG or WebP. defaults: steps 25/7, decoder guidance 8.0`;
+images: PNG, JPEG or WebP. defaults: the package's own (_pipeline_defaults in model_index.json), otherwise steps 25/7, decoder guidance 8.0`;
 
 async function readImage(file: string) {
   let bytes: Buffer;

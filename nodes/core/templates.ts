@@ -24,6 +24,13 @@ import { exampleValue } from "./examples";
 import { compareGuidanceTemplate } from "./sweepTemplates";
 
 export const DEFAULT_PACKAGE = "toy-shapes";
+/**
+ * The default package's own prior guidance scale, 1 (no guidance): its model_index.json sets
+ * `_pipeline_defaults` (server/runtime/pipelineDefaults.ts) because its prior, guided at Karlo's 4,
+ * over-shoots (the red circle on blue comes out dark red). The templates are built for that package, so
+ * they start from its value; tests/unit/pipelineDefaults.test.ts checks the two agree.
+ */
+export const DEFAULT_PACKAGE_PRIOR_GUIDANCE = 1;
 export const TEMPLATE_NODE_WIDTH = 280;
 const COLUMN_GAP = 56;
 const ROW_GAP = 40;
@@ -136,7 +143,7 @@ const textToImage = buildWorkflow(
     },
     { id: "tokenizer", decl: tokenizerNode, column: 1 },
     { id: "textEncoder", decl: textEncoderNode, column: 2 },
-    { id: "prior", decl: priorNode, column: 3 },
+    { id: "prior", decl: priorNode, column: 3, params: { guidanceScale: DEFAULT_PACKAGE_PRIOR_GUIDANCE } },
     { id: "textProj", decl: textProjNode, column: 4 },
     { id: "decoder", decl: decoderNode, column: 5 },
     { id: "superRes", decl: superResNode, column: 6 },
@@ -271,7 +278,7 @@ const promptInterpolation = buildWorkflow(
     { id: "textEncoderA", decl: textEncoderNode, column: 2, title: "Text Encoder (from)" },
     { id: "textEncoderB", decl: textEncoderNode, column: 2, title: "Text Encoder (to)" },
     { id: "interpolate", decl: interpolateTextFramesNode, column: 3, params: { frames: 5, method: "slerp" } },
-    { id: "prior", decl: priorNode, column: 4 },
+    { id: "prior", decl: priorNode, column: 4, params: { guidanceScale: DEFAULT_PACKAGE_PRIOR_GUIDANCE } },
     { id: "textProj", decl: textProjNode, column: 5 },
     { id: "decoder", decl: decoderNode, column: 6 },
     { id: "superRes", decl: superResNode, column: 7 },

@@ -19,6 +19,7 @@ import {
   TextEncoderConfig,
   TextProjConfig,
 } from "./configs";
+import { readPipelineDefaults, type PipelineDefaults } from "./pipelineDefaults";
 import { readPrecisions, type Precision } from "./precision";
 
 export const GRAPH_COMPONENTS = ["text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last", "image_encoder"] as const;
@@ -80,6 +81,8 @@ export interface ModelPackage {
   configs: PackageConfigs;
   /** Each graph component's precision (`config.json`'s `precision`, absent = float32): runtime/precision.ts. */
   precision: Readonly<Partial<Record<GraphComponent, Precision>>>;
+  /** The package's own defaults for arguments the caller leaves out (`_pipeline_defaults`): runtime/pipelineDefaults.ts. */
+  pipelineDefaults: Readonly<PipelineDefaults>;
 }
 
 const CONFIG_FILES: Record<Component, string> = {
@@ -198,7 +201,8 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
     throw new PackageError("empty_package", `${indexFile}: lists no unCLIP components`, { file: indexFile });
   }
   const precision = readPrecisions(abs, configs as Record<string, unknown>, GRAPH_COMPONENTS);
-  const pkg: ModelPackage = { dir: abs, name: path.basename(abs), index, components, configs, precision };
+  const pipelineDefaults = readPipelineDefaults(abs, index);
+  const pkg: ModelPackage = { dir: abs, name: path.basename(abs), index, components, configs, precision, pipelineDefaults };
   checkConsistency(pkg);
   return pkg;
 }

@@ -3,6 +3,7 @@
  * encoder gives the image embedding directly (no prior), the text side is the empty prompt, then
  * text_proj → decoder → super-resolution exactly as in text → image.
  */
+import { defaultsFor } from "../runtime/pipelineDefaults";
 import { InputError } from "../errors";
 import { VARIATION_COMPONENTS, requireComponents } from "../runtime/modelPackage";
 import type { UnclipComponents } from "./components";
@@ -46,7 +47,9 @@ function isPixelValues(x: unknown): x is Float32NdArray {
 }
 
 export async function imageVariation(components: UnclipComponents, options: ImageVariationOptions, hooks?: StageHooks): Promise<PipelineResult> {
-  const o = { ...IMAGE_VARIATION_DEFAULTS, ...stripUndefined(options) };
+  // diffusers' defaults, then the package's own (no prior here, so not its prior settings), then the caller's
+  const packageDefaults = defaultsFor(components.pkg.pipelineDefaults, ["decoderGuidanceScale", "decoderNumInferenceSteps", "superResNumInferenceSteps"]);
+  const o = { ...IMAGE_VARIATION_DEFAULTS, ...packageDefaults, ...stripUndefined(options) };
   const needed = o.image === undefined ? VARIATION_COMPONENTS.filter((c) => c !== "feature_extractor" && c !== "image_encoder") : VARIATION_COMPONENTS;
   requireComponents(components.pkg, needed, "image variation");
   if (o.image === undefined && o.imageEmbeddings === undefined) {

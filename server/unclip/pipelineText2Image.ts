@@ -59,7 +59,8 @@ export interface PipelineResult {
 }
 
 export async function text2image(components: UnclipComponents, options: Text2ImageOptions, hooks?: StageHooks): Promise<PipelineResult> {
-  const o = { ...TEXT_TO_IMAGE_DEFAULTS, ...stripUndefined(options) };
+  // diffusers' defaults, then the package's own (its `_pipeline_defaults`), then what the caller gave
+  const o = { ...TEXT_TO_IMAGE_DEFAULTS, ...components.pkg.pipelineDefaults, ...stripUndefined(options) };
   requireComponents(components.pkg, TEXT_TO_IMAGE_COMPONENTS, "text-to-image");
   const prompts = o.prompt === undefined ? undefined : Array.isArray(o.prompt) ? o.prompt : [o.prompt];
   if (prompts && prompts.some((p) => typeof p !== "string")) {

@@ -149,6 +149,8 @@ describeApi("API over HTTP", () => {
         // float32 exports write no precision field: absent means float32, for every graph
         expect(m!.precision).toBe("float32");
         expect(m!.componentPrecision).toMatchObject({ decoder: "float32", super_res_first: "float32", prior: "float32" });
+        // diffusers' exports set no package defaults: the pipelines use diffusers' own
+        expect(m!.pipelineDefaults).toEqual({});
         expect(m!.components).toEqual(
           expect.arrayContaining(["tokenizer", "text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last"]),
         );

@@ -45,7 +45,7 @@ suite(`Export → Python (diffusers) in the browser${skip ? ` [skipped: ${skip}]
       prior_num_inference_steps: 25,
       decoder_num_inference_steps: 25,
       super_res_num_inference_steps: 7,
-      prior_guidance_scale: 4,
+      prior_guidance_scale: 1, // the default toy package's own (its _pipeline_defaults), which the template starts from
       decoder_guidance_scale: 6.5,
       generator: "generator",
     });

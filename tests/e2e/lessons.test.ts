@@ -13,7 +13,7 @@ import { LESSONS } from "../../nodes/core/lessons";
 import { GLOSSARY, REQUIRED_TERMS, glossaryEntry } from "../../nodes/core/glossary";
 import { REPO_ROOT } from "../helpers/fixtures";
 import { startServer, type TestServer } from "../helpers/server";
-import { browserSkipReason, launchBrowser, screenshot } from "./browser";
+import { browserSkipReason, launchBrowser, node, screenshot } from "./browser";
 
 const skip = browserSkipReason();
 const suite = skip ? describe.skip : describe;
@@ -78,6 +78,14 @@ suite(`lessons in the browser${skip ? ` [skipped: ${skip}]` : ""}`, () => {
       expect(await list.locator(`a[href="/learn/${l.id}"]`).textContent()).toBe(l.title);
       expect(await page.getByTestId(`progress-${l.id}`).textContent()).toContain("not started");
     }
+  }, 60_000);
+
+  it("the editor's package list names the default model's own settings, and its template starts from them", async () => {
+    await page.goto(server.url);
+    await page.waitForSelector(".react-flow__node", { timeout: 60_000 });
+    const option = node(page, "package").locator('[data-param="package"] select option[value="toy-shapes"]');
+    await expect.poll(() => option.getAttribute("title")).toContain("recommended: prior guidance 1");
+    expect(await node(page, "prior").locator('[data-param="guidanceScale"] input[type="number"]').inputValue()).toBe("1");
   }, 60_000);
 
   for (const [k, lesson] of LESSONS.entries()) {

@@ -90,6 +90,9 @@ def export_package(out, cfg, tok, tenc, ienc, prior, clip_mean, clip_std, tproj,
         "tokenizer": ["transformers", "CLIPTokenizer"],
     }.items():
         index[k] = v
+    if cfg.get("pipeline_defaults"):
+        # the model's own defaults for the pipeline call (diffusers skips keys starting with "_")
+        index["_pipeline_defaults"] = cfg["pipeline_defaults"]
     _json(f"{tmp}/model_index.json", index)
     tok.save(f"{tmp}/tokenizer")
 

@@ -127,9 +127,28 @@ export function SeedWidget(p: WidgetProps<number> & { mode: SeedMode; onMode(m: 
   );
 }
 
-/** The option's tooltip: every component, graphs with their precision ("decoder int8"). */
-function modelTitle(components: readonly string[], precision: Readonly<Record<string, string>>): string {
-  return components.map((c) => (precision[c] ? `${c} ${precision[c]}` : c)).join(", ");
+type PackageDefaults = Partial<
+  Record<"priorGuidanceScale" | "decoderGuidanceScale" | "priorNumInferenceSteps" | "decoderNumInferenceSteps" | "superResNumInferenceSteps", number>
+>;
+const DEFAULT_NAMES: Record<keyof PackageDefaults, string> = {
+  priorGuidanceScale: "prior guidance",
+  decoderGuidanceScale: "decoder guidance",
+  priorNumInferenceSteps: "prior steps",
+  decoderNumInferenceSteps: "decoder steps",
+  superResNumInferenceSteps: "super-res steps",
+};
+
+/**
+ * The option's tooltip: every component, graphs with their precision ("decoder int8"), then the
+ * package's own defaults where it sets any ("recommended: prior guidance 1"), so whoever switches
+ * packages sees which settings the weights were tuned for.
+ */
+function modelTitle(components: readonly string[], precision: Readonly<Record<string, string>>, defaults: PackageDefaults): string {
+  const parts = components.map((c) => (precision[c] ? `${c} ${precision[c]}` : c)).join(", ");
+  const recommended = (Object.keys(DEFAULT_NAMES) as (keyof PackageDefaults)[]).flatMap((k) =>
+    defaults[k] === undefined ? [] : [`${DEFAULT_NAMES[k]} ${defaults[k]}`],
+  );
+  return recommended.length ? `${parts}; recommended: ${recommended.join(", ")}` : parts;
 }
 
 export function ModelWidget(p: WidgetProps<string>) {
@@ -146,7 +165,7 @@ export function ModelWidget(p: WidgetProps<string>) {
     >
       {!known && <option value={p.value}>{p.value ? `${p.value} (not found)` : "choose a package…"}</option>}
       {list.map((m) => (
-        <option key={m.name} value={m.name} disabled={Boolean(m.error)} title={m.error ?? modelTitle(m.components, m.componentPrecision)}>
+        <option key={m.name} value={m.name} disabled={Boolean(m.error)} title={m.error ?? modelTitle(m.components, m.componentPrecision, m.pipelineDefaults)}>
           {m.name}
           {m.error ? " (unusable)" : m.precision ? ` · ${m.precision}` : ""}
         </option>

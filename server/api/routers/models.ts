@@ -3,6 +3,7 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { loadModelPackage } from "../../runtime/modelPackage";
 import { packageSource } from "../../runtime/packageSource";
+import type { PipelineDefaults } from "../../runtime/pipelineDefaults";
 import { precisionSummary } from "../../runtime/precision";
 import { teacherProcedure, userProcedure, router } from "../trpc";
 
@@ -18,6 +19,8 @@ export interface ModelListing {
   precision: string | null;
   /** Each graph component's precision (float32 | float16 | int8). */
   componentPrecision: Record<string, string>;
+  /** The package's own defaults for the pipeline's arguments (`_pipeline_defaults`), e.g. { priorGuidanceScale: 1 }. */
+  pipelineDefaults: PipelineDefaults;
 }
 
 export const modelsRouter = router({
@@ -41,6 +44,7 @@ export const modelsRouter = router({
           source: packageSource(pkg.index),
           precision: precisionSummary(pkg.precision),
           componentPrecision: { ...pkg.precision },
+          pipelineDefaults: { ...pkg.pipelineDefaults },
         });
       } catch (err) {
         out.push({
@@ -52,6 +56,7 @@ export const modelsRouter = router({
           source: null,
           precision: null,
           componentPrecision: {},
+          pipelineDefaults: {},
         });
       }
     }
