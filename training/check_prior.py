@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """What the trained prior asks the decoder for, before the decoder exists: sample the prior from its checkpoint
-(the pipeline's sampling: 25 steps, classifier-free guidance 4, clip range 5) for some captions over several
+(the pipeline's sampling: 25 steps, the package's prior guidance — CFG["pipeline_defaults"], 1 — clip range 5) for some captions over several
 seeds, and read each sampled embedding's attributes from its nearest training pictures (cosine, the 5 nearest
 vote). A prior that ignores its noisy input gives the same picture on every seed; one that confuses circle and
 ring or the two colours shows it here in seconds.
 
-  /usr/bin/python3 training/check_prior.py [--checkpoints training/checkpoints] [--seeds 6] [--guidance 4]
+  /usr/bin/python3 training/check_prior.py [--checkpoints training/checkpoints] [--seeds 6] [--guidance G]
 """
 import argparse
 import collections
@@ -77,7 +77,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoints", default=os.path.join(HERE, "checkpoints"))
     ap.add_argument("--seeds", type=int, default=6)
-    ap.add_argument("--guidance", type=float, default=4.0)
+    # the guidance the shipped package's pipeline_defaults give the app (Karlo's 4 when it sets none)
+    ap.add_argument("--guidance", type=float, default=CFG.get("pipeline_defaults", {}).get("prior_guidance_scale", 4.0))
     ap.add_argument("--caption", action="append", default=[], help="captions to check (default: a fixed probe set)")
     args = ap.parse_args()
     torch.set_num_threads(1)
