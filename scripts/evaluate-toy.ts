@@ -23,6 +23,7 @@
  *     [--t2i-options JSON] [--variation-options JSON]   (pipeline options other than the defaults, for diagnosis)
  *     [--images DIR]   (also writes each generated image and its variation as NNN.png / NNN-variation.png)
  *     [--classifier FILE]   (another shape classifier, default training/eval/shape_classifier.onnx)
+ *     [--int8]   (evaluate the int8 copy the exporter's quantiser makes, calibrated on toy captions; cached in .cache/int8)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -34,11 +35,25 @@ import type { RgbImage } from "../server/unclip/imageProcessor";
 import { encodePng, toRgb8 } from "../server/unclip/imageOutput";
 import { imageVariation } from "../server/unclip/pipelineImageVariation";
 import { TEXT_TO_IMAGE_DEFAULTS, text2image } from "../server/unclip/pipelineText2Image";
+import { INT8_CACHE, int8CopyOf } from "./lib/int8Bench";
 import type { Float32NdArray } from "../server/unclip/tensor";
 import { expectedFill, measureAttributes, namedAttributes, seedDiversity, type SeedSample, type ToyAttributes } from "./lib/toyAttributes";
 import { loadShapeClassifier, loadToyEvalSet, shapeColour as toyShapeColour } from "./lib/toyMeasures";
 
 const root = path.resolve(import.meta.dirname, "..");
+/** Calibration captions for --int8: the grammar's shapes, colours, sizes and places, none of them an evaluation caption. */
+const TOY_CALIBRATION_PROMPTS = [
+  "a large red circle in the centre on a blue background",
+  "a small yellow star in the top left",
+  "a green ring on a white background",
+  "one black square at the bottom on a pink background",
+  "a cyan cross in the top right corner",
+  "a large white triangle on a red background",
+  "a pink circle on the left on a black background",
+  "a blue star at the bottom right on a yellow background",
+  "a red square",
+  "a small green cross in the middle on a cyan background",
+];
 const { values } = parseArgs({
   options: {
     model: { type: "string", default: path.join(root, "models/toy-shapes") },
@@ -59,9 +74,14 @@ const { values } = parseArgs({
     "variation-options": { type: "string", default: "{}" },
     images: { type: "string" },
     classifier: { type: "string" },
+    int8: { type: "boolean" },
   },
 });
-const modelDir = values.model;
+// --int8: the int8 copy the exporter's quantiser makes, calibrated on captions of the toy world (the
+// default calibration prompts are photo captions this model cannot read), cached in .cache/int8
+const modelDir = values.int8
+  ? await int8CopyOf("/usr/bin/python3", path.resolve(values.model), (line) => console.log(line), INT8_CACHE, TOY_CALIBRATION_PROMPTS)
+  : values.model;
 const sheetFile = values.sheet ?? path.join(modelDir, "contact-sheet.png");
 
 const t2iOptions = JSON.parse(values["t2i-options"]) as object;

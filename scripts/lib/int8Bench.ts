@@ -107,9 +107,10 @@ export function graphFlops(python: string, model: string, batch: number): { flop
   return { flops: out.flops, unshaped: out.unshaped };
 }
 
-/** What an int8 copy depends on: the quantiser's code and the source graphs (size + mtime). */
-function int8Key(src: string): string {
+/** What an int8 copy depends on: the quantiser's code, the source graphs (size + mtime) and the calibration prompts. */
+function int8Key(src: string, prompts: readonly string[] | undefined): string {
   const h = createHash("sha256");
+  if (prompts) h.update(JSON.stringify(prompts));
   for (const f of ["quantize_int8.py", "calibrate.py", "runners.py", "ort_node_run.mjs"]) h.update(readFileSync(path.join(PYTHON_DIR, "unclip_export", f)));
   for (const c of ["text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last"]) {
     const s = statSync(path.join(src, c, "model.onnx"));
@@ -122,19 +123,28 @@ function int8Key(src: string): string {
  * The int8 copy of the package at `src` as the exporter's `--int8` makes it (static Conv calibrated
  * on python/unclip_export/calibrate.py's prompts, here tokenised by the app's tokenizer since Debian's
  * Python has no CLIP tokenizer), built once into INT8_CACHE and reused while its inputs are unchanged.
+ * `prompts` replaces calibrate.py's photo captions for a package that knows another world (the toy model).
  */
-export async function int8CopyOf(python: string, src: string, log: (line: string) => void = () => {}, cacheRoot: string = INT8_CACHE): Promise<string> {
-  const dest = path.join(cacheRoot, `${path.basename(src)}-${int8Key(src)}`);
+export async function int8CopyOf(
+  python: string,
+  src: string,
+  log: (line: string) => void = () => {},
+  cacheRoot: string = INT8_CACHE,
+  calibrationPrompts?: readonly string[],
+): Promise<string> {
+  const dest = path.join(cacheRoot, `${path.basename(src)}-${int8Key(src, calibrationPrompts)}`);
   if (existsSync(path.join(dest, "model_index.json"))) return dest;
   mkdirSync(cacheRoot, { recursive: true });
   const building = `${dest}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
-  const prompts = JSON.parse(
-    spawnSync(python, ["-c", "import json; from unclip_export.calibrate import DEFAULT_PROMPTS; print(json.dumps(DEFAULT_PROMPTS))"], {
-      cwd: PYTHON_DIR,
-      encoding: "utf8",
-    }).stdout,
-  ) as string[];
+  const prompts =
+    calibrationPrompts ??
+    (JSON.parse(
+      spawnSync(python, ["-c", "import json; from unclip_export.calibrate import DEFAULT_PROMPTS; print(json.dumps(DEFAULT_PROMPTS))"], {
+        cwd: PYTHON_DIR,
+        encoding: "utf8",
+      }).stdout,
+    ) as string[]);
   const tokenizer = await ClipTokenizer.fromPackageDir(path.join(src, "tokenizer"));
   const enc = tokenizer.encodeBatch([...prompts, ""], { padding: "max_length", truncation: true });
   const [rows, len] = enc.shape;
