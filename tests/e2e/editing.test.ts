@@ -359,7 +359,8 @@ suite(`graph editing essentials${skip ? ` [skipped: ${skip}]` : ""}`, () => {
     await node(page, "decoder").getByTestId("warnings-decoder").waitFor({ timeout: 5000 });
     expect(await node(page, "textProj").getAttribute("data-warning")).toBe("true");
     await page.getByRole("tab", { name: /Problems/ }).click();
-    await expect.poll(() => page.getByTestId("problems").locator("[data-warning]").count()).toBe(2);
+    // Text Proj's switch, the Decoder's scale, and the Prior's pass at its scale 1 (nothing in the graph is guided now)
+    await expect.poll(() => page.getByTestId("problems").locator("[data-warning]").count()).toBe(3);
     await node(page, "textProj").locator('[data-param="classifierFreeGuidance"] [role="switch"]').click();
     await expect.poll(() => node(page, "decoder").getAttribute("data-warning")).toBeNull();
     const field = node(page, "decoder").locator('[data-param="guidanceScale"] input[type="number"]');

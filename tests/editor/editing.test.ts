@@ -89,13 +89,21 @@ describe("warnings", () => {
     const w = graphWarnings(setParam(textToImageGraph(), "textProj", "classifierFreeGuidance", false), CATALOG);
     expect(w.map((x) => `${x.nodeId}:${x.param}:${x.code}`).sort()).toEqual([
       "decoder:guidanceScale:guidance_mismatch",
+      // with the decoder unguided nothing in the graph is, so the prior's pass at scale 1 is wasted too
+      "prior:classifierFreeGuidance:guidance_mismatch",
       "textProj:classifierFreeGuidance:guidance_mismatch",
     ]);
   });
 
-  it("warns the other way round: guidance on while the scale is 1", () => {
+  it("warns the other way round: guidance on while every scale of the graph is 1", () => {
+    // the template's prior is at the default toy model's 1 already; with the decoder at 1 nothing is guided
     const w = graphWarnings(setParam(textToImageGraph(), "decoder", "guidanceScale", 1), CATALOG);
-    expect(w.map((x) => `${x.nodeId}:${x.code}`)).toEqual(["textProj:guidance_mismatch"]);
+    expect(w.map((x) => `${x.nodeId}:${x.code}`).sort()).toEqual(["prior:guidance_mismatch", "textProj:guidance_mismatch"]);
+  });
+
+  it("does not warn on a prior at scale 1 with guidance on while the decoder guides (diffusers' one flag)", () => {
+    const w = graphWarnings(setParam(textToImageGraph(), "prior", "guidanceScale", 1), CATALOG);
+    expect(w).toEqual([]);
   });
 
   it("warns on a value outside the widget's range but inside the schema's", () => {

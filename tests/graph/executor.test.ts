@@ -7,6 +7,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { WORKFLOW_PNG_KEYWORD } from "../../nodes/saveImage/node";
+import { DEFAULT_PACKAGE_PRIOR_GUIDANCE } from "../../nodes/core/templates";
 import { readEnv } from "../../server/env";
 import { CancelledError } from "../../server/errors";
 import type { RunEvent } from "../../nodes/core/runEvents";
@@ -207,6 +208,8 @@ describeWithFixtures("executor on unclip-tiny", () => {
       prompt: "a blue square",
       seed: 1234,
       decoderGuidanceScale: 5,
+      // the template starts from the default toy package's prior guidance (its _pipeline_defaults), not unclip-tiny's
+      priorGuidanceScale: DEFAULT_PACKAGE_PRIOR_GUIDANCE,
       priorNumInferenceSteps: 2,
       decoderNumInferenceSteps: 2,
       superResNumInferenceSteps: 2,

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, expect, it } from "vitest";
-import { templateByName } from "../../nodes/core/templates";
+import { DEFAULT_PACKAGE_PRIOR_GUIDANCE, templateByName } from "../../nodes/core/templates";
 import type { ImageValue, TextEmbeddingValue } from "../../nodes/engine/values";
 import { CancelledError } from "../../server/errors";
 import { readPngTextChunks, toRgb8 } from "../../server/unclip/imageOutput";
@@ -61,6 +61,8 @@ describeWithFixtures("node templates reproduce the pipelines", () => {
     const ref = await text2image(c, {
       prompt: "a red circle",
       seed: 1234,
+      // the template starts from the default toy package's prior guidance (its _pipeline_defaults), not unclip-tiny's
+      priorGuidanceScale: DEFAULT_PACKAGE_PRIOR_GUIDANCE,
       priorNumInferenceSteps: 3,
       decoderNumInferenceSteps: 3,
       superResNumInferenceSteps: 2,

@@ -5,7 +5,9 @@
  *
  * - A node with classifier-free guidance off whose own or directly fed guidance scale is above 1
  *   (the scale then does nothing), and the reverse: guidance on while every such scale is at most
- *   1 (the extra unguided pass is wasted work).
+ *   1 (the extra unguided pass is wasted work) — unless another node of the graph guides: diffusers
+ *   has one flag that guides every stage when any is guided, so a prior at scale 1 beside a guided
+ *   decoder keeps its flag on to give diffusers' numbers (the default toy model's templates do).
  * - A number outside the range its widget offers (`min`/`max` of the declaration, the recommended
  *   range) but inside what the schema accepts (the hard limits, which are errors).
  */
@@ -36,6 +38,16 @@ export function graphWarnings(doc: GraphDoc, catalog: Catalog): Warning[] {
     return n ? (n.data.title ?? catalog.get(n.data.type)?.title ?? id) : id;
   };
 
+  // a node with guidance on that serves a scale above 1 (its own or one it feeds directly)
+  const guides = (n: GraphDoc["nodes"][number]) => n.data.params[FLAG] === true && !n.data.mode && scalesServed(n).some((s) => s.scale > 1);
+  const scalesServed = (n: GraphDoc["nodes"][number]) => {
+    const governed = [n.id, ...doc.edges.filter((e) => e.source === n.id).map((e) => e.target)].filter((id, i, all) => all.indexOf(id) === i);
+    return governed
+      .map((id) => ({ id, scale: byId.get(id)?.data.params[SCALE], mode: byId.get(id)?.data.mode }))
+      .filter((s): s is { id: string; scale: number; mode: undefined } => typeof s.scale === "number" && !s.mode);
+  };
+  const graphGuides = doc.nodes.some(guides);
+
   for (const n of doc.nodes) {
     const decl = catalog.get(n.data.type);
     if (!decl) continue;
@@ -58,10 +70,7 @@ export function graphWarnings(doc: GraphDoc, catalog: Catalog): Warning[] {
     // guidance flag against the scales it governs: its own and those of the nodes it feeds directly
     if (typeof n.data.params[FLAG] !== "boolean" || n.data.mode) continue;
     const on = n.data.params[FLAG];
-    const governed = [n.id, ...doc.edges.filter((e) => e.source === n.id).map((e) => e.target)].filter((id, i, all) => all.indexOf(id) === i);
-    const scales = governed
-      .map((id) => ({ id, scale: byId.get(id)?.data.params[SCALE], mode: byId.get(id)?.data.mode }))
-      .filter((s): s is { id: string; scale: number; mode: undefined } => typeof s.scale === "number" && !s.mode);
+    const scales = scalesServed(n);
     if (!scales.length) continue;
     if (!on) {
       for (const s of scales.filter((x) => x.scale > 1)) {
@@ -70,7 +79,7 @@ export function graphWarnings(doc: GraphDoc, catalog: Catalog): Warning[] {
         out.push({ code: "guidance_mismatch", nodeId: n.id, param: FLAG, message: msg });
         if (s.id !== n.id) out.push({ code: "guidance_mismatch", nodeId: s.id, param: SCALE, message: msg });
       }
-    } else if (scales.every((x) => x.scale <= 1)) {
+    } else if (scales.every((x) => x.scale <= 1) && !graphGuides) {
       out.push({
         code: "guidance_mismatch",
         nodeId: n.id,
