@@ -69,3 +69,18 @@ def test_quantize_file_static_conv_and_projections(runner, tmp_path):
     assert sorted(report.quantized) == ["/m/attn/to_q/MatMul", "/m/block/conv1/Conv"]
     ops = _ops(onnx.load(str(tmp_path / "o.onnx")))
     assert ops["DynamicQuantizeLinear"] == 0 and ops["MatMulInteger"] == 0 and ops["Conv"] == 2
+
+
+def test_cli_experiment_flags_need_prompt_calibration(tmp_path, capsys):
+    from unclip_export.quantize_int8 import main
+
+    src = tmp_path / "pkg"
+    (src / "decoder").mkdir(parents=True)
+    (src / "model_index.json").write_text("{}", encoding="utf-8")
+    assert main([str(src), str(tmp_path / "o1"), "--static-conv", "--static-matmul"]) == 2
+    assert "use them with --static-conv --token-ids" in capsys.readouterr().err
+    ids = tmp_path / "ids.json"
+    ids.write_text('{"prompts": [], "input_ids": [[1]], "attention_mask": [[1]]}', encoding="utf-8")
+    assert main([str(src), str(tmp_path / "o2"), "--static-conv", "--token-ids", str(ids), "--attention"]) == 2
+    assert "use it with --static-matmul" in capsys.readouterr().err
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()

@@ -26,9 +26,10 @@ default ``DEFAULT_KEEP``: time embedding and its per-block projections, the firs
 the prior's output projection) stay float32.
 
 CLI: ``python3 -m unclip_export.quantize_int8 IN_DIR OUT_DIR [--components …] [--keep RE …] [--no-conv]
-[--static-conv [--token-ids FILE [--attention]]]`` copies the whole package and rewrites ``<component>/model.onnx``
-for the chosen components. The exporter's ``--int8`` is ``int8_in_place`` (static Conv, prompt calibration,
-and in the UNets static projections: ``quantize_matmul_qdq.py``), as is ``--token-ids``.
+[--static-conv [--token-ids FILE [--static-matmul [--attention]]]]`` copies the whole package and rewrites
+``<component>/model.onnx`` for the chosen components. The exporter's ``--int8`` is ``int8_in_place`` (static
+Conv, prompt calibration), as is ``--token-ids``; ``--static-matmul`` / ``--attention`` are the measured
+experiments of ``quantize_matmul_qdq.py``.
 """
 
 from __future__ import annotations
@@ -536,14 +537,15 @@ def int8_in_place(
     log=print,
     drift_against: Optional[Path] = None,
     drift_file: bool = False,
+    static_matmul: bool = False,
     attention: bool = False,
 ) -> Dict[str, QuantizeReport]:
     """The exporter's ``--int8`` step on a float32 package: static QDQ Conv calibrated on real prompts
-    (``calibrate.prompt_calibration_feeds``, run before any graph changes); in the UNets
-    (``STATIC_MATMUL_COMPONENTS``) the projections static QDQ too, from the same calibration run
-    (``quantize_matmul_qdq``), in the prior dynamic int8 MatMul/Gemm; ``keep``, the attention MatMuls
-    (unless ``attention``: measured, it did not pay) and every non-Conv/MatMul op in float32; then the
-    precision of every component recorded.
+    (``calibrate.prompt_calibration_feeds``, run before any graph changes), dynamic int8 MatMul/Gemm,
+    ``keep`` and every non-Conv/MatMul op in float32; then the precision of every component recorded.
+    ``static_matmul`` (an experiment, off: measured no faster, README "int8 packages"): the UNets'
+    (``STATIC_MATMUL_COMPONENTS``) projections in static QDQ form from the same calibration run
+    (``quantize_matmul_qdq``), with ``attention`` their attention MatMuls too (measured slower).
     ``drift_against``: a package folder holding the float32 graphs (a copy, or the source of a copy):
     then int8 vs float32 per graph is reported on held-out prompt inputs (and written to
     ``INT8_DRIFT_FILE`` beside the graphs with ``drift_file``)."""
@@ -562,10 +564,9 @@ def int8_in_place(
         reference = {name: Path(drift_against) / name / "model.onnx" for name in components}
     reports: Dict[str, QuantizeReport] = {}
     for name in components:
-        # the UNets' projections static (their calibration covers the sampling timesteps; a run-time
-        # quantisation pass per projection input cost more than the int8 product saved); the prior's
-        # stay dynamic: its calibration is one timestep of many, and its activations move with it
-        static = name in STATIC_MATMUL_COMPONENTS
+        # only the UNets' projections can be static: their calibration covers the sampling timesteps;
+        # the prior's is one timestep of many, and its activations move with it
+        static = static_matmul and name in STATIC_MATMUL_COMPONENTS
         reports.update(
             quantize_components(
                 pkg,
@@ -623,12 +624,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "for \"\") run through the package, as the exporter's --int8 does; records each component's precision",
     )
     p.add_argument(
+        "--static-matmul",
+        action="store_true",
+        help="with --token-ids: the UNets' projections in static QDQ form instead of dynamic (an experiment: measured no faster)",
+    )
+    p.add_argument(
         "--attention",
         action="store_true",
-        help="with --token-ids: also the UNets' attention MatMuls (q·kᵀ, softmax·v) in static QDQ form (measured slower; for comparison)",
+        help="with --static-matmul: also the UNets' attention MatMuls (q·kᵀ, softmax·v) in static QDQ form (measured slower)",
     )
     a = p.parse_args(argv)
     try:
+        if (a.static_matmul or a.attention) and a.token_ids is None:
+            raise ValueError("--static-matmul and --attention are calibrated on prompts: use them with --static-conv --token-ids")
+        if a.attention and not a.static_matmul:
+            raise ValueError("--attention quantises the attention MatMuls in the static form: use it with --static-matmul")
         if a.token_ids is not None:
             if not a.static_conv:
                 raise ValueError("--token-ids calibrates static Conv: use it with --static-conv")
@@ -649,6 +659,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 keep=DEFAULT_KEEP if a.keep is None else a.keep,
                 drift_against=a.in_dir,
                 drift_file=True,
+                static_matmul=a.static_matmul,
                 attention=a.attention,
             )
             return 0

@@ -1,5 +1,11 @@
 """Static QDQ int8 MatMuls: projections and attention, with calibrated activation ranges (issue #22).
 
+An experiment, off by default (``quantize_int8 --static-conv --token-ids F --static-matmul [--attention]``):
+on unclip-small's decoder the static projections were measured no faster than the dynamic ones, and
+int8 attention slower than float32 (README, "int8 packages"): with 32-wide heads the scores MatMul does
+little arithmetic, and the time goes into writing, masking, normalising and reading the float32
+score tensor, which a quantise pass over the softmax output only adds to.
+
 The dynamic rewrite (``quantize_int8.quantize_model``) quantises a projection's input at run time
 (``DynamicQuantizeLinear``: a min/max pass and a quantise pass over the activation on every call) and
 leaves the attention MatMuls between two activations in float32. Here both kinds get the static

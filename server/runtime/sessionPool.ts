@@ -11,7 +11,6 @@ import { cudaLibraryInstalled, noteCudaUnavailable, providerCandidates } from ".
 import { checkGraphSignature } from "./graphContract";
 import type { GraphComponent, ModelPackage } from "./modelPackage";
 import { graphFile } from "./modelPackage";
-import { tuningFor } from "./precisionTuning";
 import { defaultTuning, type SessionTuning, toSessionOptions } from "./sessionOptions";
 
 export type Feeds = Record<string, ort.Tensor>;
@@ -89,12 +88,11 @@ export class SessionPool {
 
   private async create(pkg: ModelPackage, component: GraphComponent, file: string) {
     const t0 = performance.now();
-    const tuning = tuningFor(this.tuning, pkg.precision[component]); // int8 graphs: see precisionTuning.ts
     let cudaError: Error | undefined;
     for (const provider of providerCandidates(this.device)) {
       let session: ort.InferenceSession;
       try {
-        session = await ort.InferenceSession.create(file, toSessionOptions(tuning, [provider]));
+        session = await ort.InferenceSession.create(file, toSessionOptions(this.tuning, [provider]));
       } catch (err) {
         if (provider === "cuda") {
           cudaError = err as Error;
@@ -120,7 +118,7 @@ export class SessionPool {
     const installed = cudaLibraryInstalled();
     if (installed) {
       try {
-        await (await ort.InferenceSession.create(file, toSessionOptions(tuning, ["cpu"]))).release();
+        await (await ort.InferenceSession.create(file, toSessionOptions(this.tuning, ["cpu"]))).release();
       } catch (err) {
         throw corruptGraph(file, component, err);
       }
