@@ -8,7 +8,8 @@
  * achieved GFLOP/s of the decoder and super-res stages (their Conv/MatMul work ÷ stage wall time), the
  * machine's own 2048² float32 and int8 matrix-multiply rates in onnxruntime-node, and the same runs on
  * the package's int8 copy (the exporter's --int8 rewrite, cached under .cache/int8), interleaved with
- * the float32 runs: `int8_total_s`, `int8_speedup` = float32 total / int8 total.
+ * the float32 runs: `int8_total_s`, `int8_speedup` = float32 total / int8 total. `--int8-dir DIR`
+ * measures that int8 package instead of the cached copy; `--no-limits` skips bench-limits.ts at the end.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -31,6 +32,9 @@ const { values } = parseArgs({
     prompt: { type: "string", default: "a watercolor painting of a lighthouse at dusk" },
     python: { type: "string", default: "/usr/bin/python3" },
     "no-int8": { type: "boolean" },
+    // an int8 copy made elsewhere (an earlier quantiser's, an exported one) instead of the cached one
+    "int8-dir": { type: "string" },
+    "no-limits": { type: "boolean" },
   },
 });
 const model = values.model ?? path.resolve(import.meta.dirname, "../../shared/fixtures/unclip-small");
@@ -55,7 +59,8 @@ if (!pyProblem) {
   const unshaped = [...dec.unshaped, ...sr.unshaped];
   if (unshaped.length) console.log(`bench: FLOPs not counted for ${unshaped.length} nodes without shapes (${unshaped.slice(0, 3).join(", ")} …)`);
   flops = { decoder: dec.flops, superRes: sr.flops };
-  if (!values["no-int8"]) {
+  if (values["int8-dir"]) int8Dir = path.resolve(values["int8-dir"]);
+  else if (!values["no-int8"]) {
     try {
       int8Dir = await int8CopyOf(values.python, model, say);
     } catch (err) {
@@ -191,9 +196,11 @@ if (values.json) {
 await pool.release();
 
 // the limits' cost under load (API latency during the largest allowed run, cancel, peak RSS), in
-// a process of its own so that its peak RSS is its own
-const { spawnSync } = await import("node:child_process");
-const limits = spawnSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "bench-limits.ts"), ...(values.json ? ["--json"] : [])], {
-  stdio: "inherit",
-});
-if (limits.status !== 0) process.exitCode = limits.status ?? 1;
+// a process of its own so that its peak RSS is its own; `--no-limits` skips it
+if (!values["no-limits"]) {
+  const { spawnSync } = await import("node:child_process");
+  const limits = spawnSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "bench-limits.ts"), ...(values.json ? ["--json"] : [])], {
+    stdio: "inherit",
+  });
+  if (limits.status !== 0) process.exitCode = limits.status ?? 1;
+}

@@ -26,8 +26,10 @@ default ``DEFAULT_KEEP``: time embedding and its per-block projections, the firs
 the prior's output projection) stay float32.
 
 CLI: ``python3 -m unclip_export.quantize_int8 IN_DIR OUT_DIR [--components …] [--keep RE …] [--no-conv]
-[--static-conv [--token-ids FILE]]`` copies the whole package and rewrites ``<component>/model.onnx`` for the
-chosen components. The exporter's ``--int8`` is ``int8_in_place`` (static Conv, prompt calibration).
+[--static-conv [--token-ids FILE [--static-matmul [--attention]]]]`` copies the whole package and rewrites
+``<component>/model.onnx`` for the chosen components. The exporter's ``--int8`` is ``int8_in_place`` (static
+Conv, prompt calibration), as is ``--token-ids``; ``--static-matmul`` / ``--attention`` are the measured
+experiments of ``quantize_matmul_qdq.py``.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ DEFAULT_KEEP = (
     r"/emb/Gemm",
 )
 DEFAULT_COMPONENTS = ("prior", "decoder", "super_res_first", "super_res_last")
+# components whose projections the exporter's --int8 quantises statically (int8_in_place)
+STATIC_MATMUL_COMPONENTS = ("decoder", "super_res_first", "super_res_last")
 
 
 @dataclass
@@ -242,19 +246,35 @@ def calibrate_conv_ranges(
     ``feeds``: the calibration inputs (``calibrate.prompt_calibration_feeds``: real prompts through the
     package). Without them, random N(0, 1) inputs at ``timesteps`` stand in (what a package without a
     tokenizer at hand can do)."""
-    import tempfile
+    return calibrate_ranges(model, conv_calibration_tensors(model, keep), timesteps=timesteps, runner=runner, feeds=feeds)
 
-    from .runners import NodeRunner, output_ranges
 
-    runner = runner or NodeRunner()
+def conv_calibration_tensors(model: onnx.ModelProto, keep: Sequence[str] = DEFAULT_KEEP) -> List[str]:
+    """Input and output of every Conv that ``quantize_conv_static`` would rewrite."""
     keep_res = [re.compile(k) for k in keep]
     inits = {i.name for i in model.graph.initializer}
     wanted: List[str] = []
     for n in model.graph.node:
         if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in inits and not any(r.search(n.name) for r in keep_res):
             wanted += [n.input[0], n.output[0]]
+    return wanted
+
+
+def calibrate_ranges(
+    model: onnx.ModelProto,
+    wanted: Sequence[str],
+    timesteps: Sequence[int] = (999, 500, 50),
+    runner=None,
+    feeds: Optional[Sequence[Dict[str, np.ndarray]]] = None,
+) -> Dict[str, tuple]:
+    """min/max of the float tensors ``wanted`` over runs of the float32 graph (``feeds`` as above)."""
+    import tempfile
+
+    from .runners import NodeRunner, output_ranges
+
+    runner = runner or NodeRunner()
     wanted = list(dict.fromkeys(wanted))
-    if not wanted:  # no Conv to calibrate (the prior): skip the runs
+    if not wanted:  # nothing to calibrate (e.g. the prior has no Conv): skip the runs
         return {}
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
@@ -399,21 +419,39 @@ def quantize_file(
     src: Path,
     dst: Path,
     static_conv: bool = False,
+    static_matmul: bool = False,
+    attention: bool = False,
     calibration_feeds: Optional[Sequence[Dict[str, np.ndarray]]] = None,
     runner=None,
     **kwargs,
 ) -> QuantizeReport:
-    """``dst`` may be ``src`` (rewrite in place)."""
+    """``dst`` may be ``src`` (rewrite in place). ``static_matmul``: projections (and with ``attention``
+    the attention MatMuls) in static QDQ form (quantize_matmul_qdq.py) instead of dynamic int8;
+    needs ``static_conv``'s calibration run, which then measures both kinds of ranges at once."""
+    from .quantize_matmul_qdq import calibration_tensors, matmul_targets, quantize_matmul_static
+
+    if static_matmul and not static_conv:
+        raise ValueError("static MatMul quantisation is calibrated with the convolutions: use it with static Conv")
     model = onnx.load(str(src))  # with its external data, if any
+    reports: List[QuantizeReport] = []
     if static_conv:
         keep = kwargs.get("keep", DEFAULT_KEEP)
-        ranges = calibrate_conv_ranges(model, keep, runner=runner, feeds=calibration_feeds)
-        conv_report = quantize_conv_static(model, ranges, keep)
-    report = quantize_model(model, **kwargs)
-    if static_conv:
-        report.quantized += conv_report.quantized
-        report.kept += conv_report.kept
-        report.skipped += conv_report.skipped
+        targets = matmul_targets(model, keep, attention=attention) if static_matmul else {}
+        conv_ranges = calibrate_conv_ranges(model, keep, runner=runner, feeds=calibration_feeds) if not targets else None
+        if targets:  # one calibration run for both: the Conv tensors and the MatMul inputs
+            wanted = conv_calibration_tensors(model, keep) + calibration_tensors(model, targets)
+            ranges = calibrate_ranges(model, wanted, runner=runner, feeds=calibration_feeds)
+            # MatMuls first: the Conv rewrite then leaves their QuantizeLinear reading the float Conv outputs
+            reports.append(quantize_matmul_static(model, ranges, targets))
+            conv_ranges = ranges
+        reports.append(quantize_conv_static(model, conv_ranges, keep))
+    if not static_matmul:
+        reports.insert(0, quantize_model(model, **kwargs))
+    report = QuantizeReport()
+    for r in reports:
+        report.quantized += r.quantized
+        report.kept += r.kept
+        report.skipped += r.skipped
     onnx.checker.check_model(model)
     dst.parent.mkdir(parents=True, exist_ok=True)
     _save(model, dst)
@@ -499,10 +537,15 @@ def int8_in_place(
     log=print,
     drift_against: Optional[Path] = None,
     drift_file: bool = False,
+    static_matmul: bool = False,
+    attention: bool = False,
 ) -> Dict[str, QuantizeReport]:
     """The exporter's ``--int8`` step on a float32 package: static QDQ Conv calibrated on real prompts
     (``calibrate.prompt_calibration_feeds``, run before any graph changes), dynamic int8 MatMul/Gemm,
     ``keep`` and every non-Conv/MatMul op in float32; then the precision of every component recorded.
+    ``static_matmul`` (an experiment, off: measured no faster, README "int8 packages"): the UNets'
+    (``STATIC_MATMUL_COMPONENTS``) projections in static QDQ form from the same calibration run
+    (``quantize_matmul_qdq``), with ``attention`` their attention MatMuls too (measured slower).
     ``drift_against``: a package folder holding the float32 graphs (a copy, or the source of a copy):
     then int8 vs float32 per graph is reported on held-out prompt inputs (and written to
     ``INT8_DRIFT_FILE`` beside the graphs with ``drift_file``)."""
@@ -519,7 +562,25 @@ def int8_in_place(
         # held-out inputs (another seed: other noise, other samples) made before any graph changes
         held_out = prompt_calibration_feeds(pkg, runner, tokenizer=tokenizer, token_ids=token_ids, prompts=prompts or DEFAULT_PROMPTS, seed=1, log=lambda _m: None)
         reference = {name: Path(drift_against) / name / "model.onnx" for name in components}
-    reports = quantize_components(pkg, components, calibration=calibration, log=log, static_conv=True, conv=False, keep=keep, runner=runner)
+    reports: Dict[str, QuantizeReport] = {}
+    for name in components:
+        # only the UNets' projections can be static: their calibration covers the sampling timesteps;
+        # the prior's is one timestep of many, and its activations move with it
+        static = static_matmul and name in STATIC_MATMUL_COMPONENTS
+        reports.update(
+            quantize_components(
+                pkg,
+                [name],
+                calibration=calibration,
+                log=log,
+                static_conv=True,
+                static_matmul=static,
+                attention=attention and static,
+                conv=False,
+                keep=keep,
+                runner=runner,
+            )
+        )
     record_precision(pkg, {name: ("int8" if name in reports and reports[name].quantized else "float32") for name in GRAPH_COMPONENTS})
     if reference is not None:
         drift = drift_report(reference, {name: pkg / name / "model.onnx" for name in components}, held_out, runner)
@@ -562,8 +623,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="with --static-conv: calibrate on these prompts (JSON: prompts, input_ids, attention_mask with a last row "
         "for \"\") run through the package, as the exporter's --int8 does; records each component's precision",
     )
+    p.add_argument(
+        "--static-matmul",
+        action="store_true",
+        help="with --token-ids: the UNets' projections in static QDQ form instead of dynamic (an experiment: measured no faster)",
+    )
+    p.add_argument(
+        "--attention",
+        action="store_true",
+        help="with --static-matmul: also the UNets' attention MatMuls (q·kᵀ, softmax·v) in static QDQ form (measured slower)",
+    )
     a = p.parse_args(argv)
     try:
+        if (a.static_matmul or a.attention) and a.token_ids is None:
+            raise ValueError("--static-matmul and --attention are calibrated on prompts: use them with --static-conv --token-ids")
+        if a.attention and not a.static_matmul:
+            raise ValueError("--attention quantises the attention MatMuls in the static form: use it with --static-matmul")
         if a.token_ids is not None:
             if not a.static_conv:
                 raise ValueError("--token-ids calibrates static Conv: use it with --static-conv")
@@ -584,6 +659,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 keep=DEFAULT_KEEP if a.keep is None else a.keep,
                 drift_against=a.in_dir,
                 drift_file=True,
+                static_matmul=a.static_matmul,
+                attention=a.attention,
             )
             return 0
         quantize_package(

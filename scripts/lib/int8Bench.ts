@@ -111,7 +111,8 @@ export function graphFlops(python: string, model: string, batch: number): { flop
 function int8Key(src: string, prompts: readonly string[] | undefined): string {
   const h = createHash("sha256");
   if (prompts) h.update(JSON.stringify(prompts));
-  for (const f of ["quantize_int8.py", "calibrate.py", "runners.py", "ort_node_run.mjs"]) h.update(readFileSync(path.join(PYTHON_DIR, "unclip_export", f)));
+  for (const f of ["quantize_int8.py", "quantize_matmul_qdq.py", "calibrate.py", "runners.py", "ort_node_run.mjs"])
+    h.update(readFileSync(path.join(PYTHON_DIR, "unclip_export", f)));
   for (const c of ["text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last"]) {
     const s = statSync(path.join(src, c, "model.onnx"));
     h.update(`${c}:${s.size}:${s.mtimeMs}`);
