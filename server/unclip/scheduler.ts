@@ -185,7 +185,7 @@ export class UnCLIPScheduler {
     const fixedStd = f(Math.exp(f(0.5 * f(Math.log(Math.max(c.variance, 1e-20))))));
     const learned = this.config.variance_type === "learned_range";
     const k: StepConstants = {
-      sqrtAlphaProdT,
+      invSqrtAlphaProdT: 1 / sqrtAlphaProdT,
       sqrtBetaProdT,
       x0Coeff,
       sampleCoeff,
@@ -210,7 +210,8 @@ export class UnCLIPScheduler {
 
 /** The step's per-call scalars, computed once (float32, like the reference) before the element loops. */
 interface StepConstants {
-  sqrtAlphaProdT: number;
+  /** 1 / √ᾱ_t in float64: see `divideF32`. */
+  invSqrtAlphaProdT: number;
   sqrtBetaProdT: number;
   x0Coeff: number;
   sampleCoeff: number;
@@ -227,6 +228,20 @@ function outputBuffer(given: Float32Array | undefined, n: number, name: string):
   return given;
 }
 
+/**
+ * The float32 quotient y / a of two float32 values, as a multiplication by the float64 reciprocal
+ * `inv = 1 / a` (computed once per step): the same bits as f(y / a), without a float64 division per
+ * element. Why it is exact: y / a is never a float32 rounding midpoint (a midpoint has a 25-bit odd
+ * significand M, and M · a cannot equal y, whose significand has 24 bits), and it is at least
+ * 2^-49 (relative) away from every midpoint, since y − m·a is a non-zero multiple of 2^(e(y)−48).
+ * y · inv, rounded twice in float64, is within 2^-52 of y / a: on the same side of every midpoint,
+ * so both round to the same float32. tests/unit/schedulerBuffers.test.ts checks it for every
+ * training timestep's √ᾱ_t, on random float32 values and on quotients next to midpoints.
+ */
+export function divideF32(y: number, inv: number): number {
+  return f(y * inv);
+}
+
 /*
  * The element loops, one batch row at a time. Each element's arithmetic is the reference's, one
  * float32 rounding (f) per torch operation, in the same order; the rounding of the last operation
@@ -237,14 +252,14 @@ function fixedRow(input: StepInput, s0: number, m0: number, size: number, k: Ste
   const mo = input.modelOutput;
   const sample = input.sample;
   const noise = input.noise;
-  const { sqrtAlphaProdT, sqrtBetaProdT, x0Coeff, sampleCoeff, epsilon, clip } = k;
+  const { invSqrtAlphaProdT, sqrtBetaProdT, x0Coeff, sampleCoeff, epsilon, clip } = k;
   const hi = k.range;
   const lo = -hi;
   for (let j = 0; j < size; j++) {
     const i = s0 + j;
     const m = mo[m0 + j];
     const s = sample[i];
-    let x = epsilon ? f(f(s - f(sqrtBetaProdT * m)) / sqrtAlphaProdT) : m;
+    let x = epsilon ? divideF32(f(s - f(sqrtBetaProdT * m)), invSqrtAlphaProdT) : m;
     if (clip) x = x < lo ? lo : x > hi ? hi : x;
     x0[i] = x;
     const v = f(x0Coeff * x) + f(sampleCoeff * s);
@@ -267,7 +282,7 @@ function learnedRow(
   const mo = input.modelOutput;
   const sample = input.sample;
   const noise = input.noise!;
-  const { sqrtAlphaProdT, sqrtBetaProdT, x0Coeff, sampleCoeff, epsilon, clip, minLog, maxLog } = k;
+  const { invSqrtAlphaProdT, sqrtBetaProdT, x0Coeff, sampleCoeff, epsilon, clip, minLog, maxLog } = k;
   const hi = k.range;
   const lo = -hi;
   const v0 = m0 + size;
@@ -275,7 +290,7 @@ function learnedRow(
     const i = s0 + j;
     const m = mo[m0 + j];
     const s = sample[i];
-    let x = epsilon ? f(f(s - f(sqrtBetaProdT * m)) / sqrtAlphaProdT) : m;
+    let x = epsilon ? divideF32(f(s - f(sqrtBetaProdT * m)), invSqrtAlphaProdT) : m;
     if (clip) x = x < lo ? lo : x > hi ? hi : x;
     x0[i] = x;
     const v = f(f(x0Coeff * x) + f(sampleCoeff * s));

@@ -5,7 +5,7 @@
  * arithmetic. Compared bit for bit on random inputs for every configuration the scheduler takes.
  */
 import { describe, expect, it } from "vitest";
-import { type StepInput, UnCLIPScheduler } from "../../server/unclip/scheduler";
+import { divideF32, type StepInput, UnCLIPScheduler } from "../../server/unclip/scheduler";
 
 const f = Math.fround;
 
@@ -144,5 +144,42 @@ describe("UnCLIPScheduler.step (specialised loops, reusable buffers)", () => {
     };
     expect(() => s.step({ ...input, prevSampleOut: new Float32Array(3) })).toThrow(/prevSampleOut has 3 values, the sample 4/);
     expect(() => s.step({ ...input, predOriginalSampleOut: input.sample })).toThrow(/predOriginalSampleOut must be a buffer of its own/);
+  });
+});
+
+describe("divideF32 (a float32 division as a multiplication by the float64 reciprocal)", () => {
+  it("gives f(y / a) for every training timestep's √ᾱ_t, random y and quotients next to rounding midpoints", () => {
+    const s = UnCLIPScheduler.fromConfig({});
+    const words = new Uint32Array(1);
+    const asFloat = new Float32Array(words.buffer);
+    let x = 12345;
+    const next = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    let checked = 0;
+    const check = (y: number, a: number) => {
+      if (!Number.isFinite(y)) return;
+      expect(divideF32(y, 1 / a), `${y} / ${a}`).toBe(f(y / a));
+      checked++;
+    };
+    for (let t = 0; t < 1000; t++) {
+      const a = f(Math.sqrt(s.alphasCumprod[t]));
+      for (let k = 0; k < 100; k++) {
+        words[0] = next(); // any float32 bit pattern: every exponent, subnormals, both signs
+        check(asFloat[0], a);
+        // a midpoint m = M · 2^r between two float32 values (M odd, 25 bits): y = the float32 nearest m · a and its neighbours
+        const m = ((next() & 0xffffff) * 2 + 1 + 2 ** 25) * 2 ** ((next() % 60) - 90);
+        const y = f(m * a);
+        for (const d of [-1, 0, 1]) {
+          asFloat[0] = y;
+          words[0] += d;
+          check(asFloat[0], a);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(390_000);
   });
 });
