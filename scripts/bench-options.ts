@@ -25,6 +25,7 @@ const VARIANTS: [string, Record<string, string>][] = [
   ["parallel execution, 2 inter-op threads", { UNCLIP_ORT_EXECUTION_MODE: "parallel", UNCLIP_ORT_INTER_THREADS: "2" }],
   ["no CPU memory arena", { UNCLIP_ORT_MEM_ARENA: "0" }],
   ["no memory pattern", { UNCLIP_ORT_MEM_PATTERN: "0" }],
+  ["intra-op threads spin between calls (onnxruntime's default)", { UNCLIP_ORT_SPINNING: "1" }],
 ];
 
 console.log(`variant                                              total ms  session.run ms  overhead %  cold ms  RSS MB`);

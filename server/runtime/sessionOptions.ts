@@ -1,6 +1,7 @@
 /**
  * ONNX Runtime session options. The defaults were chosen by `npm run bench` (see README,
- * "Performance"): full graph optimisation, one intra-op thread per core, sequential execution.
+ * "Performance"): full graph optimisation, one intra-op thread per core, sequential execution,
+ * no intra-op spinning.
  * Environment overrides make the measurement reproducible without code changes.
  */
 import os from "node:os";
@@ -13,6 +14,13 @@ export interface SessionTuning {
   executionMode: "sequential" | "parallel";
   enableCpuMemArena: boolean;
   enableMemPattern: boolean;
+  /**
+   * Whether onnxruntime's intra-op threads spin for a while when a call ends (waiting for more
+   * work) instead of sleeping at once (onnxruntime's default). Off here: the spinning threads took
+   * the cores that the JavaScript between two calls (noise, scheduler step) needs — on 2 busy
+   * cores, twice the CPU time outside session.run and slower runs overall (README, "Performance").
+   */
+  allowSpinning: boolean;
 }
 
 function envInt(name: string, fallback: number): number {
@@ -37,6 +45,7 @@ export function defaultTuning(): SessionTuning {
     executionMode: process.env.UNCLIP_ORT_EXECUTION_MODE === "parallel" ? "parallel" : "sequential",
     enableCpuMemArena: envBool("UNCLIP_ORT_MEM_ARENA", true),
     enableMemPattern: envBool("UNCLIP_ORT_MEM_PATTERN", true),
+    allowSpinning: envBool("UNCLIP_ORT_SPINNING", false),
   };
 }
 
@@ -49,6 +58,7 @@ export function toSessionOptions(t: SessionTuning, providers: string[]): Inferen
     executionMode: t.executionMode,
     enableCpuMemArena: t.enableCpuMemArena,
     enableMemPattern: t.enableMemPattern,
+    extra: { session: { "intra_op.allow_spinning": t.allowSpinning ? "1" : "0" } },
     // errors only: onnxruntime's warnings (a missing CUDA library on auto) are not ours to print;
     // UNCLIP_ORT_VERBOSE=1 (the CLI's --verbose) shows them
     logSeverityLevel: process.env.UNCLIP_ORT_VERBOSE === "1" ? 2 : 3,

@@ -41,6 +41,14 @@ export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
   const steps = o.timesteps.length;
   const { start, end } = o.range ?? { start: 0, end: steps };
   const spatial = latents.shape.length > 2;
+  // With nobody watching the steps (no onStep hook, no record), the loop allocates no tensors per
+  // step: x_{t-1} is written over x_t in a buffer of the loop's own (the model has consumed x_t by
+  // then, and the step reads each element before writing it), x0 goes to one scratch buffer. The
+  // starting latents (given by the caller, or a partial run's) are never written to. Watched
+  // steps keep fresh arrays, since hooks and records may hold on to them.
+  const watched = o.hooks?.onStep !== undefined || o.record !== undefined;
+  let own: Float32NdArray | null = null;
+  let x0Scratch: Float32Array | null = null;
   o.hooks?.onProgress?.({ stage: o.stage, step: start, steps });
   for (let i = start; i < end; i++) {
     throwIfCancelled(o.hooks);
@@ -58,9 +66,11 @@ export async function sample(o: SamplerOptions): Promise<Float32NdArray> {
       timestep: t,
       prevTimestep,
       noise: t > 0 ? o.noise.step(i) : undefined,
+      prevSampleOut: watched ? undefined : (own ??= float32(latents.shape)).data,
+      predOriginalSampleOut: watched ? undefined : (x0Scratch ??= new Float32Array(latents.data.length)),
     });
     assertFiniteStep(o.stage, i, steps, r.prevSample);
-    const next = float32(latents.shape, r.prevSample);
+    const next = own ?? float32(latents.shape, r.prevSample);
     if (o.record) {
       o.record.modelOutputs.push(output.data);
       o.record.prevSamples.push(r.prevSample);

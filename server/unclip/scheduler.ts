@@ -43,6 +43,12 @@ export interface StepInput {
   prevTimestep: number | null;
   /** Unit Gaussian noise of the sample's shape; required when timestep > 0. */
   noise?: Float32Array;
+  /**
+   * Where to write x_{t-1} and the predicted x0 instead of new arrays (buffers a loop reuses from
+   * step to step). prevSampleOut may be `sample` itself: every element is read before it is written.
+   */
+  prevSampleOut?: Float32Array;
+  predOriginalSampleOut?: Float32Array;
 }
 
 export interface StepOutput {
@@ -173,49 +179,129 @@ export class UnCLIPScheduler {
     }
 
     const n = input.sample.length;
-    const x0 = new Float32Array(n);
-    const prevSample = new Float32Array(n);
+    const x0 = outputBuffer(input.predOriginalSampleOut, n, "predOriginalSampleOut");
+    const prevSample = outputBuffer(input.prevSampleOut, n, "prevSampleOut");
+    if (x0 === input.sample || x0 === prevSample) throw new SchedulerError("predOriginalSampleOut must be a buffer of its own");
     const fixedStd = f(Math.exp(f(0.5 * f(Math.log(Math.max(c.variance, 1e-20))))));
     const learned = this.config.variance_type === "learned_range";
-    const minLog = f(Math.log(c.variance));
-    const maxLog = f(Math.log(c.beta));
-    let stds: Float32Array | null = null;
-    if (addNoise && learned) stds = new Float32Array(n);
-    let fracSum = 0;
-
-    for (let b = 0; b < batch; b++) {
-      for (let j = 0; j < rowSize; j++) {
-        const i = b * rowSize + j;
-        const mo = split ? input.modelOutput[b * outRow + j] : input.modelOutput[i];
-        const s = input.sample[i];
-        let x = epsilon ? f(f(s - f(sqrtBetaProdT * mo)) / sqrtAlphaProdT) : mo;
-        if (this.config.clip_sample) x = x < -range ? -range : x > range ? range : x;
-        x0[i] = x;
-        let v = f(f(x0Coeff * x) + f(sampleCoeff * s));
-        if (addNoise) {
-          let std: number;
-          if (learned) {
-            const pv = input.modelOutput[b * outRow + rowSize + j];
-            const frac = f(f(pv + 1) / 2);
-            fracSum += frac;
-            const logVar = f(f(frac * maxLog) + f(f(1 - frac) * minLog));
-            std = f(Math.exp(f(0.5 * logVar)));
-            stds![i] = std;
-          } else {
-            std = fixedStd;
-          }
-          v = f(v + f(std * input.noise![i]));
-        }
-        prevSample[i] = v;
-      }
-    }
-    return {
-      prevSample,
-      predOriginalSample: x0,
-      std: addNoise ? (learned ? stds : fixedStd) : null,
-      meanVarianceFraction: addNoise && learned ? fracSum / n : null,
+    const k: StepConstants = {
+      invSqrtAlphaProdT: 1 / sqrtAlphaProdT,
+      sqrtBetaProdT,
+      x0Coeff,
+      sampleCoeff,
+      epsilon,
+      clip: this.config.clip_sample,
+      range,
+      minLog: f(Math.log(c.variance)),
+      maxLog: f(Math.log(c.beta)),
     };
+    if (addNoise && learned) {
+      const stds = new Float32Array(n);
+      let fracSum = 0;
+      // one running sum over the whole batch, in element order, as the reference adds them
+      for (let b = 0; b < batch; b++) fracSum = learnedRow(input, b * rowSize, b * outRow, rowSize, k, x0, prevSample, stds, fracSum);
+      return { prevSample, predOriginalSample: x0, std: stds, meanVarianceFraction: fracSum / n };
+    }
+    // without added noise, or with one std for all: the model output's first rowSize values of each row
+    for (let b = 0; b < batch; b++) fixedRow(input, b * rowSize, b * outRow, rowSize, k, addNoise ? fixedStd : null, x0, prevSample);
+    return { prevSample, predOriginalSample: x0, std: addNoise ? fixedStd : null, meanVarianceFraction: null };
   }
+}
+
+/** The step's per-call scalars, computed once (float32, like the reference) before the element loops. */
+interface StepConstants {
+  /** 1 / √ᾱ_t in float64: see `divideF32`. */
+  invSqrtAlphaProdT: number;
+  sqrtBetaProdT: number;
+  x0Coeff: number;
+  sampleCoeff: number;
+  epsilon: boolean;
+  clip: boolean;
+  range: number;
+  minLog: number;
+  maxLog: number;
+}
+
+function outputBuffer(given: Float32Array | undefined, n: number, name: string): Float32Array {
+  if (!given) return new Float32Array(n);
+  if (given.length !== n) throw new SchedulerError(`${name} has ${given.length} values, the sample ${n}`);
+  return given;
+}
+
+/**
+ * The float32 quotient y / a of two float32 values, as a multiplication by the float64 reciprocal
+ * `inv = 1 / a` (computed once per step): the same bits as f(y / a), without a float64 division per
+ * element. Why it is exact: y / a is never a float32 rounding midpoint (a midpoint has a 25-bit odd
+ * significand M, and M · a cannot equal y, whose significand has 24 bits), and it is at least
+ * 2^-49 (relative) away from every midpoint, since y − m·a is a non-zero multiple of 2^(e(y)−48).
+ * y · inv, rounded twice in float64, is within 2^-52 of y / a: on the same side of every midpoint,
+ * so both round to the same float32. tests/unit/schedulerBuffers.test.ts checks it for every
+ * training timestep's √ᾱ_t, on random float32 values and on quotients next to midpoints.
+ */
+export function divideF32(y: number, inv: number): number {
+  return f(y * inv);
+}
+
+/*
+ * The element loops, one batch row at a time. Each element's arithmetic is the reference's, one
+ * float32 rounding (f) per torch operation, in the same order; the rounding of the last operation
+ * is left to the Float32Array store, which rounds the same way. An element is read before it is
+ * written, so prevSample may be the sample's own buffer.
+ */
+function fixedRow(input: StepInput, s0: number, m0: number, size: number, k: StepConstants, std: number | null, x0: Float32Array, prev: Float32Array): void {
+  const mo = input.modelOutput;
+  const sample = input.sample;
+  const noise = input.noise;
+  const { invSqrtAlphaProdT, sqrtBetaProdT, x0Coeff, sampleCoeff, epsilon, clip } = k;
+  const hi = k.range;
+  const lo = -hi;
+  for (let j = 0; j < size; j++) {
+    const i = s0 + j;
+    const m = mo[m0 + j];
+    const s = sample[i];
+    let x = epsilon ? divideF32(f(s - f(sqrtBetaProdT * m)), invSqrtAlphaProdT) : m;
+    if (clip) x = x < lo ? lo : x > hi ? hi : x;
+    x0[i] = x;
+    const v = f(x0Coeff * x) + f(sampleCoeff * s);
+    prev[i] = std === null ? v : f(v) + f(std * noise![i]);
+  }
+}
+
+/** learned_range with noise: the row's variance values follow its model output, std per element. Returns `fracSum` plus the row's fractions. */
+function learnedRow(
+  input: StepInput,
+  s0: number,
+  m0: number,
+  size: number,
+  k: StepConstants,
+  x0: Float32Array,
+  prev: Float32Array,
+  stds: Float32Array,
+  fracSum: number,
+): number {
+  const mo = input.modelOutput;
+  const sample = input.sample;
+  const noise = input.noise!;
+  const { invSqrtAlphaProdT, sqrtBetaProdT, x0Coeff, sampleCoeff, epsilon, clip, minLog, maxLog } = k;
+  const hi = k.range;
+  const lo = -hi;
+  const v0 = m0 + size;
+  for (let j = 0; j < size; j++) {
+    const i = s0 + j;
+    const m = mo[m0 + j];
+    const s = sample[i];
+    let x = epsilon ? divideF32(f(s - f(sqrtBetaProdT * m)), invSqrtAlphaProdT) : m;
+    if (clip) x = x < lo ? lo : x > hi ? hi : x;
+    x0[i] = x;
+    const v = f(f(x0Coeff * x) + f(sampleCoeff * s));
+    const frac = f(f(mo[v0 + j] + 1) / 2);
+    fracSum += frac;
+    const logVar = f(f(frac * maxLog) + f(f(1 - frac) * minLog));
+    const std = f(Math.exp(f(0.5 * logVar)));
+    stds[i] = std;
+    prev[i] = v + f(std * noise[i]);
+  }
+  return fracSum;
 }
 
 /** numpy's round(): half to even. */

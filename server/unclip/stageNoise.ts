@@ -24,7 +24,9 @@ export interface StageNoise {
   latents: Float32NdArray;
   /**
    * Noise for step i (0-based; every step but the last, whose t is 0). It depends on i alone, not
-   * on where the loop started: a seeded stream is advanced past the steps before i.
+   * on where the loop started: a seeded stream is advanced past the steps before i. Drawn noise
+   * goes into one buffer reused by every step (valid until the next call: the scheduler consumes
+   * it within the step), so a large stage does not allocate, and collect, a tensor per step.
    */
   step(i: number): Float32Array;
 }
@@ -52,6 +54,7 @@ export function stageNoise(stage: string, shape: number[], steps: number, o: Sta
   const stream = given ? null : new NoiseStream(o.seed, `${stage}:steps`);
   // the stream holds one row per step in order: `next` is the step whose row it draws next
   let next = 0;
+  let buffer: Float32Array | null = null;
   return {
     latents,
     step(i: number): Float32Array {
@@ -59,7 +62,7 @@ export function stageNoise(stage: string, shape: number[], steps: number, o: Sta
       if (i < next) throw new Error(`${stage}: step noise for step ${i} was already drawn (the stream is at step ${next})`);
       stream!.skip((i - next) * count);
       next = i + 1;
-      return stream!.randn(count);
+      return stream!.randnInto((buffer ??= new Float32Array(count)));
     },
   };
 }
