@@ -204,7 +204,14 @@ def quantize_model(
             dead_weights.append(node.input[2])
         report.quantized.append(label)
 
-    # drop float weights that nothing reads any more (a weight shared with a float node stays)
+    replace_graph_body(graph, out_nodes, new_inits, dead_weights)
+    # the rewritten value_info (shape hints) of replaced outputs are still valid: same names, shapes, dtype
+    return report
+
+
+def replace_graph_body(graph: onnx.GraphProto, out_nodes: list, new_inits: list, dead_weights) -> None:
+    """Give ``graph`` the rewritten node list and the new initializers, dropping the float weights in
+    ``dead_weights`` that nothing reads any more (a weight shared with a float node stays)."""
     still_used = {i for n in out_nodes for i in n.input}
     dead = {d for d in dead_weights if d not in still_used}
     kept_inits = [i for i in graph.initializer if i.name not in dead]
@@ -213,8 +220,6 @@ def quantize_model(
     graph.initializer.extend(kept_inits + new_inits)
     del graph.node[:]
     graph.node.extend(out_nodes)
-    # the rewritten value_info (shape hints) of replaced outputs are still valid: same names, shapes, dtype
-    return report
 
 
 def _graph_feeds(model: onnx.ModelProto, timestep: int, rng: np.random.Generator) -> Dict[str, np.ndarray]:

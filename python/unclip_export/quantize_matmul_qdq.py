@@ -37,7 +37,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from .quantize_int8 import QuantizeReport, _quantize_weight
+from .quantize_int8 import QuantizeReport, _quantize_weight, replace_graph_body
 
 
 def _constants(graph: onnx.GraphProto) -> Dict[str, np.ndarray]:
@@ -156,12 +156,5 @@ def quantize_matmul_static(model: onnx.ModelProto, ranges: Dict[str, tuple], tar
         out_nodes.append(mm)
         report.quantized.append(node.name)
 
-    still_used = {i for n in out_nodes for i in n.input}
-    gone = set(dead) - still_used
-    kept_inits = [i for i in graph.initializer if i.name not in gone]
-    out_nodes = [n for n in out_nodes if not (n.op_type == "Constant" and n.output[0] in gone)]
-    del graph.initializer[:]
-    graph.initializer.extend(kept_inits + new_inits)
-    del graph.node[:]
-    graph.node.extend(out_nodes)
+    replace_graph_body(graph, out_nodes, new_inits, dead)
     return report
