@@ -1,54 +1,26 @@
 /**
- * NoiseStream draws its uniforms with xoroshiro128+ inlined over blocks of raw draws (for speed);
- * every seed's noise must stay exactly what pure-rand's generator gave before, or saved seeds
- * would stop reproducing their images. The reference below is the earlier implementation, verbatim.
+ * Every seed's noise must stay exactly what it was, or saved seeds would stop reproducing their
+ * images: the draws below (odd counts leave a spare for the next call) are pinned by their digest,
+ * recorded from pure-rand's xoroshiro128+ through NoiseStream, and reusing a caller's buffer
+ * (randnInto) or skipping must not change them.
  */
 import { createHash } from "node:crypto";
-import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
-import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, it } from "vitest";
 import { NoiseStream } from "../../server/unclip/noise";
-
-class ReferenceStream {
-  private readonly rng: ReturnType<typeof xoroshiro128plusFromState>;
-  private spare: number | null = null;
-  constructor(seed: number, stream: string) {
-    const digest = createHash("sha256").update(`unclip-noise:${seed}:${stream}`).digest();
-    this.rng = xoroshiro128plusFromState([0, 4, 8, 12].map((o) => digest.readInt32LE(o)));
-  }
-  randn(count: number): Float32Array {
-    const out = new Float32Array(count);
-    let i = 0;
-    if (this.spare !== null && count > 0) {
-      out[i++] = this.spare;
-      this.spare = null;
-    }
-    while (i < count) {
-      const u1 = 1 - uniformFloat64(this.rng);
-      const u2 = uniformFloat64(this.rng);
-      const r = Math.sqrt(-2 * Math.log(u1));
-      const a = 2 * Math.PI * u2;
-      out[i++] = r * Math.cos(a);
-      if (i < count) out[i++] = r * Math.sin(a);
-      else this.spare = r * Math.sin(a);
-    }
-    return out;
-  }
-}
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe("NoiseStream", () => {
-  it("draws pure-rand's xoroshiro128+ sequence, bit for bit, across odd counts and block boundaries", () => {
-    // odd counts leave a spare for the next call; 8191 and 20000 cross the 4096-pair blocks
+  it("draws the recorded sequence, bit for bit, across odd counts and large draws", () => {
     const counts = [1, 7, 0, 2, 8191, 3, 20000, 1, 12288];
+    const digest = createHash("sha256");
     for (const seed of [0, 1, 1234, -7, 2 ** 40]) {
       for (const stream of ["decoder:latents", "super_res:steps", ""]) {
-        const fast = new NoiseStream(seed, stream);
-        const ref = new ReferenceStream(seed, stream);
-        for (const n of counts) expect(bytes(fast.randn(n)).equals(bytes(ref.randn(n))), `seed ${seed} ${stream} n ${n}`).toBe(true);
+        const s = new NoiseStream(seed, stream);
+        for (const n of counts) digest.update(bytes(s.randn(n)));
       }
     }
+    expect(digest.digest("hex")).toBe("b9bc19ade30e114f0ff68ed8833833154c830c51dce860b1d5ae963ddd452fad");
   });
 
   it("fills a caller's buffer (randnInto) with what randn would return, and skip() equals drawing", () => {
@@ -67,7 +39,6 @@ describe("NoiseStream", () => {
 
   it("keeps the recorded values of a saved seed", () => {
     // recorded from the pure-rand implementation: a change here changes every saved image
-    expect(Array.from(new NoiseStream(1234, "decoder:latents").randn(4))).toEqual(Array.from(new ReferenceStream(1234, "decoder:latents").randn(4)));
     expect(Array.from(new NoiseStream(1234, "decoder:latents").randn(4))).toEqual(PINNED);
   });
 });
