@@ -38,15 +38,15 @@ export function graphWarnings(doc: GraphDoc, catalog: Catalog): Warning[] {
     return n ? (n.data.title ?? catalog.get(n.data.type)?.title ?? id) : id;
   };
 
-  // a node with guidance on that serves a scale above 1 (its own or one it feeds directly)
-  const guides = (n: GraphDoc["nodes"][number]) => n.data.params[FLAG] === true && !n.data.mode && scalesServed(n).some((s) => s.scale > 1);
+  // the guidance scales a node's flag governs: its own and those of the nodes it feeds directly
   const scalesServed = (n: GraphDoc["nodes"][number]) => {
     const governed = [n.id, ...doc.edges.filter((e) => e.source === n.id).map((e) => e.target)].filter((id, i, all) => all.indexOf(id) === i);
     return governed
       .map((id) => ({ id, scale: byId.get(id)?.data.params[SCALE], mode: byId.get(id)?.data.mode }))
       .filter((s): s is { id: string; scale: number; mode: undefined } => typeof s.scale === "number" && !s.mode);
   };
-  const graphGuides = doc.nodes.some(guides);
+  // whether some node guides: its flag on, serving a scale above 1
+  const graphGuides = doc.nodes.some((n) => n.data.params[FLAG] === true && !n.data.mode && scalesServed(n).some((s) => s.scale > 1));
 
   for (const n of doc.nodes) {
     const decl = catalog.get(n.data.type);

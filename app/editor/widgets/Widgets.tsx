@@ -127,16 +127,15 @@ export function SeedWidget(p: WidgetProps<number> & { mode: SeedMode; onMode(m: 
   );
 }
 
-type PackageDefaults = Partial<
-  Record<"priorGuidanceScale" | "decoderGuidanceScale" | "priorNumInferenceSteps" | "decoderNumInferenceSteps" | "superResNumInferenceSteps", number>
->;
-const DEFAULT_NAMES: Record<keyof PackageDefaults, string> = {
+/** A label for each setting a package may recommend (`models.list` → `pipelineDefaults`). */
+const DEFAULT_NAMES = {
   priorGuidanceScale: "prior guidance",
   decoderGuidanceScale: "decoder guidance",
   priorNumInferenceSteps: "prior steps",
   decoderNumInferenceSteps: "decoder steps",
   superResNumInferenceSteps: "super-res steps",
-};
+} as const;
+type PackageDefaults = Partial<Record<keyof typeof DEFAULT_NAMES, number>>;
 
 /**
  * The option's tooltip: every component, graphs with their precision ("decoder int8"), then the
