@@ -19,6 +19,7 @@ from unclip_export.fp16_package import (
     parse_keep_float32,
     precisions,
 )
+from unclip_export.cli import main as export_main
 from unclip_export.fp16_package import main as package_main
 from unclip_export.package import ExportOptions, write_package
 
@@ -101,6 +102,8 @@ def test_convert_existing_package(package, tmp_path):
     # everything that is not a graph comes along (schedulers, tokenizer, sidecars)
     assert (out / "prior" / "clip_mean.npy").is_file() and (out / "decoder_scheduler" / "scheduler_config.json").is_file()
     assert package_megabytes(out) < package_megabytes(package.out_dir)
+    assert fd.recorded_precision(out, "prior") == "float32" and fd.recorded_precision(out, "super_res_last") == "float16"
+    assert fd.recorded_precision(package.out_dir, "prior") is None  # a float32 export records nothing
 
 
 def test_convert_refuses_a_non_empty_target_and_a_non_package(package, tmp_path):
@@ -141,6 +144,9 @@ def test_recommend_keeps_the_stages_over_budget():
     assert rec["keep_float32"] == ["prior", "decoder"] and rec["within_budget"]
     assert seen == [["prior", "decoder"]]  # checked end to end once
     assert rec["image"]["max"] == 0.0004
+    # what FP16_PKG already has float32 belongs to the list the exporter is given
+    lines = fd.format_report({"stages": {}, "image": _image(0.0004), "recommendation": {**rec, "already_float32": ["text_encoder"]}})
+    assert lines[-1].endswith("→ --fp16-keep-float32 text_encoder,prior,decoder"), lines[-1]
 
 
 def test_recommend_adds_the_next_worst_stage_until_within_budget():
@@ -190,3 +196,19 @@ def test_drift_cli_option_errors(package, capsys):
         fd.main([str(package.out_dir), "--keep-float32", "prior", "--budget", "0"])
     assert "--budget must be positive" in capsys.readouterr().err
 
+
+
+def test_exporter_cli_keeps_and_verifies(components, tmp_path, capsys):
+    """export_karlo.py --fp16 --fp16-keep-float32 decoder --verify: the option reaches the package, and
+    --verify checks the kept decoder as a float32 graph (absolute 1e-3), the others as fp16 ones."""
+    out = tmp_path / "karlo"
+    argv = ["--source", "a/b", "--out", str(out), "--fp16", "--fp16-keep-float32", "decoder", "--verify"]
+    assert export_main(argv, load_components=lambda *a, **k: components) == 0
+    printed = capsys.readouterr().out
+    assert "fp16: kept in float32 whole: decoder (--fp16-keep-float32)" in printed and "verification passed" in printed
+    assert {name: _precision(out, name) for name in contract.GRAPH_NAMES} == {
+        name: "float32" if name == "decoder" else "float16" for name in contract.GRAPH_NAMES
+    }
+    checks = {line.split()[0]: line for line in printed.splitlines() if "max |onnx - torch|" in line}
+    assert "(limit 1.0e-03," in checks["decoder"], checks["decoder"]
+    assert "(limit 1.0e-03," not in checks["super_res_first"], checks["super_res_first"]  # 5 % of the output

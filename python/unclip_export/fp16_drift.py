@@ -18,7 +18,10 @@ end-to-end drift below it. ``--locate [STAGE]`` (default: the largest graph erro
 output) converts that stage's float32 graph again with each fp16 op type, then each region (node-name
 prefix), kept in float32 in turn and reports the graph error of each variant: what removes the error
 is what is responsible. ``--keep OP…`` converts the whole float32 package with the default keep list
-plus those op types into a scratch package and reports that instead of FP16_PKG.
+plus those op types into a scratch package and reports that instead of FP16_PKG; ``--keep-float32 LIST``
+does the same with those components left float32 (fp16_package.py). ``--budget MAX`` (implies
+``--isolate``) recommends which stages to keep float32 for an end-to-end image max of MAX and checks
+that set end to end (``recommend``): what the exporter's ``--fp16-keep-float32`` takes.
 
 The sampler is calibrate.py's (the same conditioning code: text encoder, one prior step at t = 999,
 text_proj), with classifier-free guidance at the app's default decoder scale: each prompt runs as a
@@ -303,6 +306,13 @@ def locate(
     return rows[:1] + sorted(rows[1:], key=lambda r: r["max"])
 
 
+def recorded_precision(pkg: Path, stage: str) -> Optional[str]:
+    """The ``precision`` a package's ``<stage>/config.json`` records (None: not recorded, i.e. float32
+    unless the package predates the record)."""
+    path = Path(pkg) / stage / "config.json"
+    return json.loads(path.read_text(encoding="utf-8")).get("precision") if path.is_file() else None
+
+
 def recommend(
     isolated: Dict[str, Dict[str, float]], budget: float, end_to_end: Callable[[Sequence[str]], Dict[str, float]]
 ) -> Dict[str, object]:
@@ -369,6 +379,8 @@ def report(
             return image_drift(reference.image, sample(f32_pkg, runner, ids, mask, seed, guidance, graphs=graphs).image)
 
         result["recommendation"] = recommend(isolated, budget, end_to_end)
+        # stages FP16_PKG already has float32 (its precision record): part of the list the exporter needs
+        result["recommendation"]["already_float32"] = [s for s in STAGES if recorded_precision(fp16_pkg, s) == "float32"]
     if sensitivity:
         result["float32_sensitivity"] = [
             {"perturbation": eps, **image_drift(reference.image, sample(f32_pkg, runner, ids, mask, seed, guidance, perturb=eps).image)}
@@ -410,14 +422,18 @@ def format_report(r: Dict[str, object]) -> List[str]:
         )
     if "recommendation" in r:
         rec = r["recommendation"]
+        already = rec.get("already_float32", [])
+
+        def listed(stages: Sequence[str]) -> str:
+            return ",".join(s for s in STAGES if s in set(stages) | set(already)) or "none"
+
         for step in rec["tried"]:
             im = step["image"]
-            kept = ", ".join(step["keep_float32"]) or "none"
-            lines.append(f"float32: {kept} (the other stages fp16): image mean {im['mean']:.3g}, max {im['max']:.3g}")
+            lines.append(f"float32: {listed(step['keep_float32'])} (the other stages fp16): image mean {im['mean']:.3g}, max {im['max']:.3g}")
         verdict = "within" if rec["within_budget"] else "NOT within (every sampled stage is kept)"
         lines.append(
-            f"keep float32 for an image max of {rec['budget']:g}: {','.join(rec['keep_float32']) or 'none'} ({verdict}; "
-            "image_encoder is not sampled here) → export with --fp16-keep-float32 LIST"
+            f"keep float32 for an image max of {rec['budget']:g}: {listed(rec['keep_float32'])} ({verdict}; "
+            f"image_encoder is not sampled here) → --fp16-keep-float32 {listed(rec['keep_float32'])}"
         )
     if "locate" in r:
         loc = r["locate"]
