@@ -67,8 +67,9 @@ def package(components, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def fp16_package(components, tmp_path_factory):
+    """Every graph in fp16 (none kept float32 whole): what the converter does to each graph."""
     out = tmp_path_factory.mktemp("package-fp16") / "karlo"
-    return write_package(components, out, ExportOptions(fp16=True), log=_quiet)
+    return write_package(components, out, ExportOptions(fp16=True, fp16_keep_float32=()), log=_quiet)
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,15 @@ def test_verify_backend_needs_verify(capsys, tmp_path):
     )
 
 
+def test_fp16_keep_float32_needs_fp16_and_known_names(capsys, tmp_path):
+    out = str(tmp_path / "o")
+    assert "--fp16-keep-float32 only makes sense with --fp16" in _error(
+        capsys, ["--source", "a/b", "--out", out, "--fp16-keep-float32", "prior"]
+    )
+    message = _error(capsys, ["--source", "a/b", "--out", out, "--fp16", "--fp16-keep-float32", "prior,unet"])
+    assert message.startswith("export_karlo.py: error: --fp16-keep-float32: unknown component 'unet'; choose from text_encoder")
+
+
 @pytest.mark.skipif(importlib.util.find_spec("diffusers") is not None, reason="diffusers is installed here")
 def test_missing_diffusers_is_explained(tmp_path):
     proc = subprocess.run(

@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence
 
 from . import contract
 from .fp16 import Fp16ConversionError
+from .fp16_package import DEFAULT_KEEP_FLOAT32, Fp16PackageError, parse_keep_float32
 from .loading import MissingDependency
 from .loading import load_components as load_diffusers_components
 from .onnx_io import EXTERNAL_MODES, ContractError
@@ -61,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fp16", action="store_true", help="float16 weights and compute; inputs/outputs stay float32")
     parser.add_argument(
+        "--fp16-keep-float32",
+        metavar="LIST",
+        help="with --fp16: components left float32 whole, comma-separated, or 'none' for every graph in fp16 "
+        f"(default: {','.join(DEFAULT_KEEP_FLOAT32)}, the ones whose fp16 rounding alone moved the toy model's "
+        "images by more than 0.05; `python3 -m unclip_export.fp16_drift … --budget` measures it for a package)",
+    )
+    parser.add_argument(
         "--int8",
         action="store_true",
         help="then rewrite the prior, decoder and super-res graphs to int8 (static Conv calibrated on prompts, "
@@ -90,6 +98,15 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     """parser.error (exit 2, usage + message) for arguments that cannot work."""
     if args.fp16 and args.int8:
         parser.error("--fp16 and --int8 cannot be combined: choose one precision (--fp16 for GPUs, --int8 for CPUs)")
+    if args.fp16_keep_float32 is not None:
+        if not args.fp16:
+            parser.error("--fp16-keep-float32 only makes sense with --fp16")
+        try:
+            args.fp16_keep_float32 = parse_keep_float32(args.fp16_keep_float32)
+        except Fp16PackageError as exc:
+            parser.error(f"--fp16-keep-float32: {exc}")
+    else:
+        args.fp16_keep_float32 = DEFAULT_KEEP_FLOAT32
     max_opset = _max_opset()
     if not contract.MIN_OPSET <= args.opset <= max_opset:
         parser.error(f"--opset must be between {contract.MIN_OPSET} and {max_opset} (this torch's limit), got {args.opset}")
@@ -154,7 +171,9 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
     except MissingDependency as exc:
         return fail(str(exc), EXIT_USAGE)
 
-    options = ExportOptions(opset=args.opset, fp16=args.fp16, external_data=args.external_data)
+    options = ExportOptions(
+        opset=args.opset, fp16=args.fp16, fp16_keep_float32=args.fp16_keep_float32, external_data=args.external_data
+    )
     out = Path(args.out).expanduser()
     try:
         result = write_package(components, out, options, log=log)
@@ -164,7 +183,8 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
         log(f"note: {note}")
     if args.fp16:
         log(
-            "fp16: kept in float32: every graph input and output (the consumer contract), the sidecars "
+            f"fp16: kept in float32 whole: {', '.join(args.fp16_keep_float32) or 'no component'} "
+            "(--fp16-keep-float32); in the fp16 graphs, float32: every graph input and output (the consumer contract), the sidecars "
             "(prior clip_mean/clip_std used by the prior's post-processing, the learned guidance embedding), "
             "the timestep/mask preambles, normalisation/exp/log/sin/cos ops with GroupNorm's reshapes, embedding "
             "lookups, each graph's input and output layer (per graph above); "
@@ -203,7 +223,9 @@ def main(argv: Optional[Sequence[str]] = None, load_components: Optional[Callabl
 
     if runner is not None:
         log(f"verifying against torch with {runner.name} ...")
-        report = verify_package(out, components, runner, fp16=args.fp16, tolerance=args.tolerance, log=log)
+        report = verify_package(
+            out, components, runner, fp16=args.fp16, keep_float32=args.fp16_keep_float32, tolerance=args.tolerance, log=log
+        )
         if not report.ok:
             return fail(f"verification FAILED for {', '.join(report.failed)} (see the lines above)")
         log("verification passed")

@@ -18,7 +18,10 @@ end-to-end drift below it. ``--locate [STAGE]`` (default: the largest graph erro
 output) converts that stage's float32 graph again with each fp16 op type, then each region (node-name
 prefix), kept in float32 in turn and reports the graph error of each variant: what removes the error
 is what is responsible. ``--keep OP…`` converts the whole float32 package with the default keep list
-plus those op types into a scratch package and reports that instead of FP16_PKG.
+plus those op types into a scratch package and reports that instead of FP16_PKG; ``--keep-float32 LIST``
+does the same with those components left float32 (fp16_package.py). ``--budget MAX`` (implies
+``--isolate``) recommends which stages to keep float32 for an end-to-end image max of MAX and checks
+that set end to end (``recommend``): what the exporter's ``--fp16-keep-float32`` takes.
 
 The sampler is calibrate.py's (the same conditioning code: text encoder, one prior step at t = 999,
 text_proj), with classifier-free guidance at the app's default decoder scale: each prompt runs as a
@@ -34,12 +37,11 @@ import argparse
 import json
 import math
 import re
-import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import onnx
@@ -53,7 +55,8 @@ from .calibrate import (
     alphas_cumprod,
     condition,
 )
-from .fp16 import KEEP_FP32_OPS, convert_to_fp16, infer_elem_types
+from .fp16 import KEEP_FP32_OPS, infer_elem_types
+from .fp16_package import Fp16PackageError, convert_graph, convert_package, parse_keep_float32
 
 Feeds = Dict[str, np.ndarray]
 STAGES = ("text_encoder", "prior", "text_proj", "decoder", "super_res_first", "super_res_last")
@@ -250,22 +253,6 @@ def image_drift(a: np.ndarray, b: np.ndarray) -> Dict[str, float]:
     return {"mean": float(d.mean()), "max": float(d.max()), "pixels_over_0.05": float((d > 0.05).mean())}
 
 
-def convert_graph(src: Path, dst: Path, keep_op_types: Iterable[str] = KEEP_FP32_OPS, **options) -> None:
-    """``src`` converted by ``convert_to_fp16(model, keep_op_types, **options)`` into ``dst``."""
-    model = onnx.load(str(src))
-    model, _ = convert_to_fp16(model, keep_op_types, **options)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save_model(model, str(dst))
-
-
-def convert_package(f32_pkg: Path, out: Path, keep_op_types: Iterable[str]) -> Path:
-    """A copy of the float32 package with every pipeline graph converted to fp16 keeping ``keep_op_types``."""
-    shutil.copytree(f32_pkg, out, ignore=shutil.ignore_patterns("*.onnx", "*.onnx.data"))
-    for name in STAGES:
-        convert_graph(Path(f32_pkg) / name / "model.onnx", Path(out) / name / "model.onnx", keep_op_types)
-    return out
-
-
 def fp16_op_types(path: Path, keep_op_types: Iterable[str] = KEEP_FP32_OPS) -> List[str]:
     """Op types with float data that the conversion puts in fp16 (candidates for the keep list)."""
     model = onnx.load(str(path))
@@ -319,6 +306,35 @@ def locate(
     return rows[:1] + sorted(rows[1:], key=lambda r: r["max"])
 
 
+def recorded_precision(pkg: Path, stage: str) -> Optional[str]:
+    """The ``precision`` a package's ``<stage>/config.json`` records (None: not recorded, i.e. float32
+    unless the package predates the record)."""
+    path = Path(pkg) / stage / "config.json"
+    return json.loads(path.read_text(encoding="utf-8")).get("precision") if path.is_file() else None
+
+
+def recommend(
+    isolated: Dict[str, Dict[str, float]], budget: float, end_to_end: Callable[[Sequence[str]], Dict[str, float]]
+) -> Dict[str, object]:
+    """The stages to keep float32 for an end-to-end image max within ``budget``: every stage whose
+    isolated drift (``isolated[stage]["max"]``, only that stage in fp16) exceeds it, then, while the
+    pipeline with those kept (``end_to_end(keep)``, the image drift) still exceeds it, the stage with the
+    next-largest isolated drift too: isolated drifts need not add up. Every set tried is reported."""
+    if not budget > 0:
+        raise DriftError(f"the budget must be positive, got {budget}")
+    keep = [s for s in isolated if isolated[s]["max"] > budget]
+    tried = []
+    while True:
+        image = end_to_end(list(keep))
+        tried.append({"keep_float32": list(keep), "image": image})
+        rest = [s for s in isolated if s not in keep]
+        if image["max"] <= budget or not rest:
+            break
+        keep.append(max(rest, key=lambda s: isolated[s]["max"]))
+    ordered = [s for s in isolated if s in keep]
+    return {"budget": budget, "keep_float32": ordered, "image": image, "within_budget": image["max"] <= budget, "tried": tried}
+
+
 def report(
     f32_pkg: Path,
     fp16_pkg: Path,
@@ -329,8 +345,12 @@ def report(
     locate_stage: Optional[str] = None,
     isolate: bool = False,
     guidance: float = DECODER_GUIDANCE,
+    budget: Optional[float] = None,
 ) -> Dict[str, object]:
+    """``budget`` (image max in [0, 1]; implies ``isolate``): also which stages to keep float32 for it
+    (``recommend``)."""
     f32_pkg, fp16_pkg = Path(f32_pkg), Path(fp16_pkg)
+    isolate = isolate or budget is not None
     ids, mask = token_ids if token_ids is not None else random_token_ids(f32_pkg, DEFAULT_PROMPTS, seed)
     reference = sample(f32_pkg, runner, ids, mask, seed, guidance)
     half = sample(fp16_pkg, runner, ids, mask, seed, guidance)
@@ -349,6 +369,18 @@ def report(
         for stage in own:
             mixed = sample(f32_pkg, runner, ids, mask, seed, guidance, graphs={**f32_graphs, stage: half_graphs[stage]})
             result["stages"][stage]["alone_image"] = image_drift(reference.image, mixed.image)
+    if budget is not None:
+        isolated = {stage: row["alone_image"] for stage, row in result["stages"].items()}
+
+        def end_to_end(keep: Sequence[str]) -> Dict[str, float]:
+            if not keep:
+                return result["image"]  # the all-fp16 pipeline, sampled above
+            graphs = {**package_graphs(fp16_pkg), **{s: package_graphs(f32_pkg)[s] for s in keep}}
+            return image_drift(reference.image, sample(f32_pkg, runner, ids, mask, seed, guidance, graphs=graphs).image)
+
+        result["recommendation"] = recommend(isolated, budget, end_to_end)
+        # stages FP16_PKG already has float32 (its precision record): part of the list the exporter needs
+        result["recommendation"]["already_float32"] = [s for s in STAGES if recorded_precision(fp16_pkg, s) == "float32"]
     if sensitivity:
         result["float32_sensitivity"] = [
             {"perturbation": eps, **image_drift(reference.image, sample(f32_pkg, runner, ids, mask, seed, guidance, perturb=eps).image)}
@@ -388,6 +420,21 @@ def format_report(r: Dict[str, object]) -> List[str]:
             f"float32 alone, text encoder outputs moved by {s['perturbation']:g}·N(0,1): image mean {s['mean']:.3g}, max {s['max']:.3g}, "
             f"{100 * s['pixels_over_0.05']:.2f} % off by > 0.05"
         )
+    if "recommendation" in r:
+        rec = r["recommendation"]
+        already = rec.get("already_float32", [])
+
+        def listed(stages: Sequence[str]) -> str:
+            return ",".join(s for s in STAGES if s in set(stages) | set(already)) or "none"
+
+        for step in rec["tried"]:
+            im = step["image"]
+            lines.append(f"float32: {listed(step['keep_float32'])} (the other stages fp16): image mean {im['mean']:.3g}, max {im['max']:.3g}")
+        verdict = "within" if rec["within_budget"] else "NOT within (every sampled stage is kept)"
+        lines.append(
+            f"keep float32 for an image max of {rec['budget']:g}: {listed(rec['keep_float32'])} ({verdict}; "
+            f"image_encoder is not sampled here) → --fp16-keep-float32 {listed(rec['keep_float32'])}"
+        )
     if "locate" in r:
         loc = r["locate"]
         lines.append(f"{loc['stage']}: graph error with one more op type or region kept float32 (max, mean):")
@@ -401,9 +448,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python3 -m unclip_export.fp16_drift", description=__doc__.split("\n\n")[0])
     parser.add_argument("float32_package", type=Path)
-    parser.add_argument("fp16_package", type=Path, nargs="?", help="omit with --keep (a scratch conversion is measured)")
+    parser.add_argument(
+        "fp16_package", type=Path, nargs="?", help="omit with --keep or --keep-float32 (a scratch conversion is measured)"
+    )
     parser.add_argument(
         "--keep", nargs="*", default=None, metavar="OP", help="convert FLOAT32_PKG with the default keep list plus these op types"
+    )
+    parser.add_argument(
+        "--keep-float32",
+        metavar="LIST",
+        help="convert FLOAT32_PKG with these components (comma-separated) left float32 (default with --keep: none)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="MAX",
+        help="also (implies --isolate): which stages to keep float32 for an end-to-end image max of MAX, checked end to end",
     )
     parser.add_argument("--token-ids", type=Path, help="JSON with input_ids and attention_mask (last row \"\"); default random ids")
     parser.add_argument("--seed", type=int, default=0)
@@ -424,8 +484,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if args.fp16_package is None and args.keep is None:
-        parser.error("give FP16_PKG or --keep [OP ...]")
+    scratch = args.keep is not None or args.keep_float32 is not None
+    if (args.fp16_package is None) != scratch:
+        parser.error("give FP16_PKG, or --keep [OP ...] / --keep-float32 LIST to measure a scratch conversion (not both)")
+    if args.budget is not None and not args.budget > 0:
+        parser.error(f"--budget must be positive, got {args.budget}")
+    keep_float32: Tuple[str, ...] = ()
+    if args.keep_float32 is not None:
+        try:
+            keep_float32 = parse_keep_float32(args.keep_float32)
+        except Fp16PackageError as exc:
+            parser.error(f"--keep-float32: {exc}")
     token_ids = None
     if args.token_ids:
         data = json.loads(args.token_ids.read_text(encoding="utf-8"))
@@ -434,16 +503,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         runner = select_runner(args.backend, log=lambda m: print(m, file=sys.stderr))
         with tempfile.TemporaryDirectory(prefix="fp16-drift-") as tmp:
             fp16_pkg = args.fp16_package
-            if args.keep is not None:
-                fp16_pkg = convert_package(args.float32_package, Path(tmp) / "pkg", KEEP_FP32_OPS | set(args.keep))
+            if scratch:
+                fp16_pkg = Path(tmp) / "pkg"
+                convert_package(args.float32_package, fp16_pkg, keep_float32, KEEP_FP32_OPS | set(args.keep or ()))
             r = report(
-                args.float32_package, fp16_pkg, runner, token_ids, args.seed, args.sensitivity, args.locate, args.isolate, args.guidance
+                args.float32_package,
+                fp16_pkg,
+                runner,
+                token_ids,
+                args.seed,
+                args.sensitivity,
+                args.locate,
+                args.isolate,
+                args.guidance,
+                args.budget,
             )
-    except (DriftError, RunnerError, CalibrationError) as exc:
+    except (DriftError, RunnerError, CalibrationError, Fp16PackageError) as exc:
         print(f"fp16_drift: {exc}", file=sys.stderr)
         return 2
     if args.keep is not None:
         r["keep_also"] = sorted(args.keep)
+    if scratch:
+        r["keep_float32"] = list(keep_float32)
     print(json.dumps(r) if args.json else "\n".join(format_report(r)))
     return 0
 

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -24,6 +24,7 @@ from .contract import (
     VARIATION_ONLY_COMPONENTS,
 )
 from .onnx_io import DEFAULT_EXTERNAL_THRESHOLD, ExportedGraph, export_graph
+from .fp16_package import DEFAULT_KEEP_FLOAT32, precisions
 from .quantize_int8 import record_precision
 from .wrappers import wrap
 
@@ -58,6 +59,8 @@ class Components:
 class ExportOptions:
     opset: int = contract.DEFAULT_OPSET
     fp16: bool = False
+    # with fp16: graphs left float32 whole (fp16_package.py: the measured default; () converts all)
+    fp16_keep_float32: Tuple[str, ...] = DEFAULT_KEEP_FLOAT32
     external_data: str = "auto"
     external_threshold: int = DEFAULT_EXTERNAL_THRESHOLD
     seed: int = 0
@@ -199,7 +202,7 @@ def write_package(
             specs[name],
             target,
             opset=options.opset,
-            fp16=options.fp16,
+            fp16=options.fp16 and name not in options.fp16_keep_float32,
             external_data=options.external_data,
             external_threshold=options.external_threshold,
             seed=options.seed,
@@ -215,7 +218,7 @@ def write_package(
     if options.fp16:
         # the package contract's precision record; float32 writes none (absent = float32), so a float32
         # export stays byte-identical to save_pretrained's configs
-        record_precision(out_dir, {name: "float16" for name in GRAPH_NAMES})
+        record_precision(out_dir, precisions(options.fp16_keep_float32))
 
     for name in SCHEDULER_NAMES:
         extra = save_module_config(getattr(components, name), out_dir / name, name)

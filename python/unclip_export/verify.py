@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Collection, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -170,16 +170,19 @@ def verify_package(
     *,
     graphs: Sequence[str] = GRAPH_NAMES,
     fp16: bool = False,
+    keep_float32: Collection[str] = (),
     tolerance: Optional[float] = None,
     batches: Sequence[int] = DEFAULT_BATCHES,
     timesteps: Sequence[int] = DEFAULT_TIMESTEPS,
     log: Callable[[str], None] = print,
 ) -> VerifyReport:
+    """``fp16``: the graphs not in ``keep_float32`` are fp16 (relative tolerance); kept ones are checked
+    as float32 ones (absolute)."""
     specs: Mapping[str, GraphSpec] = contract.build_graph_specs(components)
-    if tolerance is None:
-        tolerance = FP16_RELATIVE_TOLERANCE if fp16 else FP32_TOLERANCE
     checks = []
     for name in graphs:
+        half = fp16 and name not in keep_float32
+        limit = tolerance if tolerance is not None else (FP16_RELATIVE_TOLERANCE if half else FP32_TOLERANCE)
         check = check_graph(
             name,
             wrap(name, getattr(components, name)),
@@ -188,8 +191,8 @@ def verify_package(
             runner,
             batches=batches,
             timesteps=timesteps,
-            tolerance=tolerance,
-            relative=fp16,
+            tolerance=limit,
+            relative=half,
         )
         log("  " + check.line())
         checks.append(check)

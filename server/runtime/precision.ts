@@ -1,6 +1,7 @@
 /**
  * The precision each graph of a package was exported in (issue #22): the `precision` field the exporter
- * writes into `<component>/config.json` (`--fp16` → float16, `--int8` → int8 or float32 per graph).
+ * writes into `<component>/config.json` (`--fp16` → float16, or float32 for the graphs it keeps whole —
+ * `--fp16-keep-float32`; `--int8` → int8 or float32 per graph).
  * Absent means float32 — a float32 export keeps save_pretrained's configs byte-identical — except in
  * int8 copies made by `quantize_int8` before the field existed, which left `int8_quantization.json`
  * (its per-component counts) beside the graphs.

@@ -45,7 +45,14 @@ describeWithFixtures("package precision (config.json's precision field)", () => 
     expect(precisionSummary(pkg.precision)).toBe("int8 + float32");
   });
 
-  it("an --fp16 export", async () => {
+  it("an --fp16 export: by default the super-res UNets float16 and the rest float32 (--fp16-keep-float32)", async () => {
+    const precision = Object.fromEntries(GRAPHS.map((g) => [g, g.startsWith("super_res") ? "float16" : "float32"]));
+    const pkg = await loadModelPackage(tinyWith(precision));
+    expect(pkg.precision).toEqual(precision);
+    expect(precisionSummary(pkg.precision)).toBe("float16 + float32");
+  });
+
+  it("an --fp16 export with --fp16-keep-float32 none", async () => {
     const pkg = await loadModelPackage(tinyWith(Object.fromEntries(GRAPHS.map((g) => [g, "float16"]))));
     expect(precisionSummary(pkg.precision)).toBe("float16");
   });
