@@ -133,23 +133,29 @@ export async function sampleStage(o: StageSamplingOptions): Promise<Float32NdArr
     latentsName: `${o.parameterPrefix}Latents`,
     stepNoiseName: `${o.parameterPrefix}StepNoise`,
     resumeLatents: o.partial?.startLatents,
+    firstStep: range.start,
   });
   const steps: StepRecord | undefined = o.record ? { modelOutputs: [], prevSamples: [] } : undefined;
   let outputShape = o.shape;
-  const latents = await sample({
-    stage: o.stage,
-    scheduler: o.scheduler,
-    timesteps: o.timesteps,
-    noise,
-    hooks: o.hooks,
-    record: steps,
-    range,
-    modelOutput: async (x, t, i) => {
-      const r = await o.modelOutput(x, t, i);
-      outputShape = r.output.shape;
-      return r;
-    },
-  });
+  let latents: Float32NdArray;
+  try {
+    latents = await sample({
+      stage: o.stage,
+      scheduler: o.scheduler,
+      timesteps: o.timesteps,
+      noise,
+      hooks: o.hooks,
+      record: steps,
+      range,
+      modelOutput: async (x, t, i) => {
+        const r = await o.modelOutput(x, t, i);
+        outputShape = r.output.shape;
+        return r;
+      },
+    });
+  } finally {
+    noise.close();
+  }
   if (o.record && steps) {
     o.record[`${o.stage}_steps_model_output`] = stackSteps(steps.modelOutputs, outputShape);
     o.record[`${o.stage}_steps_prev_sample`] = stackSteps(steps.prevSamples, o.shape);

@@ -191,7 +191,7 @@ export class UnCLIPScheduler {
       sampleCoeff,
       epsilon,
       clip: this.config.clip_sample,
-      range,
+      rangeBits: float32Bits(range),
       minLog: f(Math.log(c.variance)),
       maxLog: f(Math.log(c.beta)),
     };
@@ -217,7 +217,8 @@ interface StepConstants {
   sampleCoeff: number;
   epsilon: boolean;
   clip: boolean;
-  range: number;
+  /** The bits of the float32 clip range (torch clamps a float32 tensor to the range in float32): see `clampF32`. */
+  rangeBits: number;
   minLog: number;
   maxLog: number;
 }
@@ -242,32 +243,59 @@ export function divideF32(y: number, inv: number): number {
   return f(y * inv);
 }
 
-/** x̂₀ of one element: from ε (one float32 rounding per torch operation) or the sample itself, clipped. Small enough for V8 to inline into the loops. */
+/** x̂₀ of one element before clipping: from ε (one float32 rounding per torch operation) or the sample itself. Small enough for V8 to inline into the loops. */
 function predictedX0(m: number, s: number, k: StepConstants): number {
-  const x = k.epsilon ? divideF32(f(s - f(k.sqrtBetaProdT * m)), k.invSqrtAlphaProdT) : m;
-  if (!k.clip) return x;
-  return x < -k.range ? -k.range : x > k.range ? k.range : x;
+  return k.epsilon ? divideF32(f(s - f(k.sqrtBetaProdT * m)), k.invSqrtAlphaProdT) : m;
+}
+
+/** The float32 bits of x (x rounded to float32). */
+export function float32Bits(x: number): number {
+  return new Int32Array(new Float32Array([x]).buffer)[0];
+}
+
+/**
+ * Clamp the float32 at `bits[i]` to [−range, range], in place, on its bits: the same result as
+ * `x < −r ? −r : x > r ? r : x` (±∞ go to ±range, NaN stays NaN so the step's finiteness check
+ * still stops the run, −0 stays −0), without the branches. On an untrained model's output about
+ * half of x̂₀ is clipped at random, and those branches, mispredicted, made the whole element loop
+ * about 2.7× slower (10 against 3.7 ns per element, issue #22). For a sign-magnitude float the
+ * magnitude compares like an integer: `over` is all ones when |x| > range, `nan` when x is NaN.
+ */
+export function clampF32(bits: Int32Array, i: number, rangeBits: number): void {
+  const x = bits[i];
+  const magnitude = x & 0x7fffffff;
+  const over = (rangeBits - magnitude) >> 31;
+  const nan = (0x7f800000 - magnitude) >> 31;
+  const mask = over & ~nan;
+  bits[i] = (x & ~mask) | (((x & -0x80000000) | rangeBits) & mask);
 }
 
 /*
  * The element loops, one batch row at a time. Each element's arithmetic is the reference's, one
  * float32 rounding (f) per torch operation, in the same order; the rounding of the last operation
- * is left to the Float32Array store, which rounds the same way. An element is read before it is
+ * is left to the Float32Array store, which rounds the same way. x̂₀ is stored, clipped in place
+ * (on its bits, through `x0Bits`, a view of x0) and read back. An element is read before it is
  * written, so prevSample may be the sample's own buffer.
  */
 function fixedRow(input: StepInput, s0: number, m0: number, size: number, k: StepConstants, std: number | null, x0: Float32Array, prev: Float32Array): void {
   const mo = input.modelOutput;
   const sample = input.sample;
   const noise = input.noise;
-  const { x0Coeff, sampleCoeff } = k;
+  const { x0Coeff, sampleCoeff, clip, rangeBits } = k;
+  const x0Bits = int32View(x0);
   for (let j = 0; j < size; j++) {
     const i = s0 + j;
     const s = sample[i];
-    const x = predictedX0(mo[m0 + j], s, k);
-    x0[i] = x;
+    x0[i] = predictedX0(mo[m0 + j], s, k);
+    if (clip) clampF32(x0Bits, i, rangeBits);
+    const x = x0[i];
     const v = f(x0Coeff * x) + f(sampleCoeff * s);
     prev[i] = std === null ? v : f(v) + f(std * noise![i]);
   }
+}
+
+function int32View(a: Float32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
 }
 
 /** learned_range with noise: the row's variance values follow its model output, std per element. Returns `fracSum` plus the row's fractions. */
@@ -285,13 +313,15 @@ function learnedRow(
   const mo = input.modelOutput;
   const sample = input.sample;
   const noise = input.noise!;
-  const { x0Coeff, sampleCoeff, minLog, maxLog } = k;
+  const { x0Coeff, sampleCoeff, minLog, maxLog, clip, rangeBits } = k;
+  const x0Bits = int32View(x0);
   const v0 = m0 + size;
   for (let j = 0; j < size; j++) {
     const i = s0 + j;
     const s = sample[i];
-    const x = predictedX0(mo[m0 + j], s, k);
-    x0[i] = x;
+    x0[i] = predictedX0(mo[m0 + j], s, k);
+    if (clip) clampF32(x0Bits, i, rangeBits);
+    const x = x0[i];
     const v = f(f(x0Coeff * x) + f(sampleCoeff * s));
     const frac = f(f(mo[v0 + j] + 1) / 2);
     fracSum += frac;

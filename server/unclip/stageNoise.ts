@@ -5,6 +5,7 @@
  */
 import { InputError } from "../errors";
 import { NoiseStream } from "./noise";
+import { seededNoiseRows } from "./noisePrefetch";
 import type { Float32NdArray } from "./tensor";
 import { float32, numel, sameShape, shapeString } from "./tensor";
 
@@ -17,6 +18,8 @@ export interface StageNoiseOptions {
   stepNoiseName: string;
   /** Continue a partial run: the latents it stopped at replace the starting noise. */
   resumeLatents?: Float32NdArray;
+  /** The first step the loop takes (a partial run's start): the noise thread draws from there. */
+  firstStep?: number;
 }
 
 export interface StageNoise {
@@ -29,6 +32,8 @@ export interface StageNoise {
    * it within the step), so a large stage does not allocate, and collect, a tensor per step.
    */
   step(i: number): Float32Array;
+  /** The stage is done (finished, cancelled or failed): the noise drawn ahead is let go. */
+  close(): void;
 }
 
 export function stageNoise(stage: string, shape: number[], steps: number, o: StageNoiseOptions): StageNoise {
@@ -51,18 +56,8 @@ export function stageNoise(stage: string, shape: number[], steps: number, o: Sta
   const count = numel(shape);
   const latents = o.resumeLatents ?? o.latents ?? float32(shape, new NoiseStream(o.seed, `${stage}:latents`).randn(count));
   const given = o.stepNoise;
-  const stream = given ? null : new NoiseStream(o.seed, `${stage}:steps`);
-  // the stream holds one row per step in order: `next` is the step whose row it draws next
-  let next = 0;
-  let buffer: Float32Array | null = null;
-  return {
-    latents,
-    step(i: number): Float32Array {
-      if (given) return given.data.subarray(i * count, (i + 1) * count);
-      if (i < next) throw new Error(`${stage}: step noise for step ${i} was already drawn (the stream is at step ${next})`);
-      stream!.skip((i - next) * count);
-      next = i + 1;
-      return stream!.randnInto((buffer ??= new Float32Array(count)));
-    },
-  };
+  if (given) return { latents, step: (i) => given.data.subarray(i * count, (i + 1) * count), close() {} };
+  // one row per step with t > 0, drawn ahead on the noise thread where that pays (noisePrefetch.ts)
+  const rows = seededNoiseRows(o.seed, `${stage}:steps`, count, steps - 1, o.firstStep ?? 0);
+  return { latents, step: (i) => rows.row(i), close: () => rows.close() };
 }

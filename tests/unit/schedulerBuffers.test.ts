@@ -5,7 +5,7 @@
  * arithmetic. Compared bit for bit on random inputs for every configuration the scheduler takes.
  */
 import { describe, expect, it } from "vitest";
-import { divideF32, type StepInput, UnCLIPScheduler } from "../../server/unclip/scheduler";
+import { clampF32, divideF32, float32Bits, type StepInput, UnCLIPScheduler } from "../../server/unclip/scheduler";
 
 const f = Math.fround;
 
@@ -181,5 +181,21 @@ describe("divideF32 (a float32 division as a multiplication by the float64 recip
       }
     }
     expect(checked).toBeGreaterThan(390_000);
+  });
+});
+
+describe("clampF32 (x̂₀'s clip on the float32 bits, without branches)", () => {
+  it("gives what the branches give: ±∞ to ±range, NaN kept, −0 kept, the range's own value kept", () => {
+    const f = Math.fround;
+    const specials = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 1, -1, f(1 + 2 ** -23), f(-1 - 2 ** -23), f(1 - 2 ** -24), 3.4e38, -3.4e38, 0.5, -2];
+    const random = Array.from({ length: 20_000 }, (_, i) => f(Math.sin(i * 12.9898) * 10 ** ((i % 9) - 4)));
+    for (const range of [1, 0.5, f(Math.PI), 1e-30, 3e38]) {
+      const r = f(range);
+      const values = new Float32Array([...specials, ...random]);
+      const bits = new Int32Array(values.buffer);
+      const expected = Array.from(values, (x) => (x < -r ? -r : x > r ? r : x));
+      for (let i = 0; i < values.length; i++) clampF32(bits, i, float32Bits(range));
+      values.forEach((x, i) => expect(Object.is(x, f(expected[i])), `${expected[i]} clamped to ±${r}: ${x}`).toBe(true));
+    }
   });
 });
