@@ -16,6 +16,7 @@ import { executeRun } from "../graph/sweep";
 import type { ValidationError } from "../../nodes/core/graphRules";
 import type { RunEvent } from "../../nodes/core/runEvents";
 import type { ArtifactRef } from "../../nodes/engine/runContext";
+import { startNoiseThread } from "../unclip/noisePrefetch";
 import { deserializeError, type FromThread, type ThreadData, type ToThread } from "./protocol";
 
 if (!parentPort) throw new Error("server/executorThread/thread.ts runs only as a worker thread (see executorThread.ts)");
@@ -47,6 +48,10 @@ const services = createExecutorServices({
   saveImage: (runId, nodeId, png, info) => ask<ArtifactRef>({ type: "saveImage", requestId: ++nextRequest, runId, nodeId, png, info }),
   saveTrace: data.traces ? (runId, nodeId, json) => ask<ArtifactRef>({ type: "saveTrace", requestId: ++nextRequest, runId, nodeId, json }) : undefined,
 });
+
+// the noise thread (server/unclip/noisePrefetch.ts) starts now rather than with the first run's first
+// seeded stage, which would otherwise draw its noise here while the thread boots
+void startNoiseThread();
 
 function postState(): void {
   post({ type: "state", state: { cache: { entries: services.cache.size, bytes: services.cache.bytes }, loaded: services.models.loaded() } });

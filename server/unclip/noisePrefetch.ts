@@ -197,6 +197,16 @@ class NoiseThread {
     return NoiseThread.instance;
   }
 
+  /** `started`, keeping the process alive until then (the worker is unref'd: an await on it alone would end the process). */
+  async whenStarted(): Promise<boolean> {
+    this.worker?.ref();
+    try {
+      return await this.started;
+    } finally {
+      this.worker?.unref();
+    }
+  }
+
   get alive(): boolean {
     return this.worker !== null;
   }
@@ -219,7 +229,7 @@ class NoiseThread {
  * then drawn here): resolves true when it is ready, false when disabled or unavailable.
  */
 export async function startNoiseThread(): Promise<boolean> {
-  return (await NoiseThread.get()?.started) ?? false;
+  return (await NoiseThread.get()?.whenStarted()) ?? false;
 }
 
 /** Give the noise thread up (tests: what a crashed thread does); later stages draw their noise here. */

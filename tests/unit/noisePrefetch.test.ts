@@ -4,6 +4,10 @@
  * with several stages interleaved, and after the thread is gone; and the loop must say so when a
  * row is asked for twice, as the stream does.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NoiseStream } from "../../server/unclip/noise";
 import { MIN_PREFETCH_ROW, noiseThreadFromEnv, seededNoiseRows, startNoiseThread, stopNoiseThread } from "../../server/unclip/noisePrefetch";
@@ -65,6 +69,38 @@ describe("noise drawn ahead on the noise thread", () => {
     for (let i = 1; i < 5; i++) expect(bytes(rows.row(i)).equals(expected[i])).toBe(true);
     // and later stages draw here from the start
     expect(seededNoiseRows(8, "super_res:steps", rowSize, 5, 0).constructor.name).toBe("LocalRows");
+  });
+});
+
+describe("the noise thread in a process of its own", () => {
+  it("keeps the process alive while started, draws the rows, and never keeps it alive after", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "noise-thread-"));
+    try {
+      const script = path.join(dir, "main.mts");
+      const module = path.resolve(import.meta.dirname, "../../server/unclip/noisePrefetch.ts");
+      writeFileSync(
+        script,
+        [
+          `import { seededNoiseRows, startNoiseThread } from ${JSON.stringify(module)};`,
+          // an await on the (unref'd) thread alone: without the ref while starting, Node ends the process here (exit 13)
+          `const started = await startNoiseThread();`,
+          `const rows = seededNoiseRows(4, "decoder:steps", 8192, 3, 0);`,
+          `rows.row(0); rows.row(1);`,
+          `console.log(JSON.stringify({ started, kind: rows.constructor.name }));`,
+        ].join("\n"),
+      );
+      // the process must end by itself once its work is done: the thread is unref'd
+      const r = spawnSync(process.execPath, ["--import", "tsx", script], {
+        cwd: path.resolve(import.meta.dirname, "../.."),
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ started: true, kind: "PrefetchedRows" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
