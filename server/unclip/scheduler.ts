@@ -243,11 +243,6 @@ export function divideF32(y: number, inv: number): number {
   return f(y * inv);
 }
 
-/** x̂₀ of one element before clipping: from ε (one float32 rounding per torch operation) or the sample itself. Small enough for V8 to inline into the loops. */
-function predictedX0(m: number, s: number, k: StepConstants): number {
-  return k.epsilon ? divideF32(f(s - f(k.sqrtBetaProdT * m)), k.invSqrtAlphaProdT) : m;
-}
-
 /** The float32 bits of x (x rounded to float32). */
 export function float32Bits(x: number): number {
   return new Int32Array(new Float32Array([x]).buffer)[0];
@@ -257,8 +252,8 @@ export function float32Bits(x: number): number {
  * Clamp the float32 at `bits[i]` to [−range, range], in place, on its bits: the same result as
  * `x < −r ? −r : x > r ? r : x` (±∞ go to ±range, NaN stays NaN so the step's finiteness check
  * still stops the run, −0 stays −0), without the branches. On an untrained model's output about
- * half of x̂₀ is clipped at random, and those branches, mispredicted, made the whole element loop
- * about 2.7× slower (10 against 3.7 ns per element, issue #22). For a sign-magnitude float the
+ * half of x̂₀ is clipped at random, and those branches, mispredicted, made the scheduler's element
+ * loop 12.3 instead of 8.6 ns per element (issue #22). For a sign-magnitude float the
  * magnitude compares like an integer: `over` is all ones when |x| > range, `nan` when x is NaN.
  */
 export function clampF32(bits: Int32Array, i: number, rangeBits: number): void {
@@ -270,25 +265,33 @@ export function clampF32(bits: Int32Array, i: number, rangeBits: number): void {
   bits[i] = (x & ~mask) | (((x & -0x80000000) | rangeBits) & mask);
 }
 
+/**
+ * x̂₀ of element i, stored into x0[i] and returned as stored: from ε (one float32 rounding per torch
+ * operation) or the model output itself, then clipped in place on its bits (`x0Bits`, a view of
+ * x0). Small enough for V8 to inline into the loops.
+ */
+function storeX0(x0: Float32Array, x0Bits: Int32Array, i: number, m: number, s: number, k: StepConstants): number {
+  x0[i] = k.epsilon ? divideF32(f(s - f(k.sqrtBetaProdT * m)), k.invSqrtAlphaProdT) : m;
+  if (k.clip) clampF32(x0Bits, i, k.rangeBits);
+  return x0[i];
+}
+
 /*
  * The element loops, one batch row at a time. Each element's arithmetic is the reference's, one
  * float32 rounding (f) per torch operation, in the same order; the rounding of the last operation
- * is left to the Float32Array store, which rounds the same way. x̂₀ is stored, clipped in place
- * (on its bits, through `x0Bits`, a view of x0) and read back. An element is read before it is
+ * is left to the Float32Array store, which rounds the same way. An element is read before it is
  * written, so prevSample may be the sample's own buffer.
  */
 function fixedRow(input: StepInput, s0: number, m0: number, size: number, k: StepConstants, std: number | null, x0: Float32Array, prev: Float32Array): void {
   const mo = input.modelOutput;
   const sample = input.sample;
   const noise = input.noise;
-  const { x0Coeff, sampleCoeff, clip, rangeBits } = k;
+  const { x0Coeff, sampleCoeff } = k;
   const x0Bits = int32View(x0);
   for (let j = 0; j < size; j++) {
     const i = s0 + j;
     const s = sample[i];
-    x0[i] = predictedX0(mo[m0 + j], s, k);
-    if (clip) clampF32(x0Bits, i, rangeBits);
-    const x = x0[i];
+    const x = storeX0(x0, x0Bits, i, mo[m0 + j], s, k);
     const v = f(x0Coeff * x) + f(sampleCoeff * s);
     prev[i] = std === null ? v : f(v) + f(std * noise![i]);
   }
@@ -313,15 +316,13 @@ function learnedRow(
   const mo = input.modelOutput;
   const sample = input.sample;
   const noise = input.noise!;
-  const { x0Coeff, sampleCoeff, minLog, maxLog, clip, rangeBits } = k;
+  const { x0Coeff, sampleCoeff, minLog, maxLog } = k;
   const x0Bits = int32View(x0);
   const v0 = m0 + size;
   for (let j = 0; j < size; j++) {
     const i = s0 + j;
     const s = sample[i];
-    x0[i] = predictedX0(mo[m0 + j], s, k);
-    if (clip) clampF32(x0Bits, i, rangeBits);
-    const x = x0[i];
+    const x = storeX0(x0, x0Bits, i, mo[m0 + j], s, k);
     const v = f(f(x0Coeff * x) + f(sampleCoeff * s));
     const frac = f(f(mo[v0 + j] + 1) / 2);
     fracSum += frac;
