@@ -53,8 +53,11 @@ export function seededNoiseRows(seed: number, stream: string, rowSize: number, r
   return thread?.isReady ? new PrefetchedRows(thread, seed, stream, rowSize, rowCount, firstRow) : new LocalRows(seed, stream, rowSize);
 }
 
-/** Rows drawn on this thread, into one reused buffer. */
-class LocalRows implements NoiseRows {
+/**
+ * Rows of a seeded stream drawn in order, on whichever thread holds it: the stage's own (`row`, into
+ * one reused buffer) or the noise thread (`rowInto` a shared slot).
+ */
+export class LocalRows implements NoiseRows {
   private readonly stream: NoiseStream;
   /** The row the stream draws next. */
   private next = 0;
@@ -68,11 +71,21 @@ class LocalRows implements NoiseRows {
     this.stream = new NoiseStream(seed, streamName);
   }
 
+  /** The first row `rowInto` can still draw (the stream only goes forward). */
+  get nextRow(): number {
+    return this.next;
+  }
+
   row(i: number): Float32Array {
+    return this.rowInto(i, (this.buffer ??= new Float32Array(this.rowSize)));
+  }
+
+  /** Row i drawn into `out` (`rowSize` values), the stream advanced past the rows before it. */
+  rowInto(i: number, out: Float32Array): Float32Array {
     if (i < this.next) throw new Error(`${this.stream.stream}: row ${i} was already drawn (the stream is at row ${this.next})`);
     this.stream.skip((i - this.next) * this.rowSize);
     this.next = i + 1;
-    return this.stream.randnInto((this.buffer ??= new Float32Array(this.rowSize)));
+    return this.stream.randnInto(out);
   }
 
   close(): void {}
@@ -84,7 +97,7 @@ class PrefetchedRows implements NoiseRows {
   private readonly job = PrefetchedRows.nextJob++;
   /** Per slot: row + 1 of the row it holds (written by the noise thread), 0 for none. */
   private readonly ready = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
-  private readonly rows: Float32Array;
+  private readonly rows: Float32Array<SharedArrayBuffer>;
   /** The row requested into each slot, −1 for none. */
   private readonly requested = new Array<number>(SLOTS).fill(-1);
   private local: LocalRows | null = null;
@@ -108,7 +121,7 @@ class PrefetchedRows implements NoiseRows {
       stream,
       rowSize,
       ready: this.ready.buffer,
-      rows: this.rows.buffer as SharedArrayBuffer,
+      rows: this.rows.buffer,
     });
     this.request(firstRow);
   }
@@ -188,6 +201,12 @@ class NoiseThread {
     this.worker.unref();
   }
 
+  /** Give the thread up for good, whether or not it was started. */
+  static stop(): void {
+    NoiseThread.instance?.giveUp();
+    NoiseThread.instance = null;
+  }
+
   /** The thread, started on first use; null when disabled, unavailable or given up. */
   static get(): NoiseThread | null {
     if (NoiseThread.instance === undefined) {
@@ -234,7 +253,7 @@ export async function startNoiseThread(): Promise<boolean> {
 
 /** Give the noise thread up (tests: what a crashed thread does); later stages draw their noise here. */
 export function stopNoiseThread(): void {
-  NoiseThread.get()?.giveUp();
+  NoiseThread.stop();
 }
 
 /** noiseWorker.boot.mjs beside this module's source; null where the sources are not there (inside a bundle). */
