@@ -375,7 +375,7 @@ def report(
         def end_to_end(keep: Sequence[str]) -> Dict[str, float]:
             if not keep:
                 return result["image"]  # the all-fp16 pipeline, sampled above
-            graphs = {**package_graphs(fp16_pkg), **{s: package_graphs(f32_pkg)[s] for s in keep}}
+            graphs = {**half_graphs, **{s: f32_graphs[s] for s in keep}}  # budget implies isolate: both known
             return image_drift(reference.image, sample(f32_pkg, runner, ids, mask, seed, guidance, graphs=graphs).image)
 
         result["recommendation"] = recommend(isolated, budget, end_to_end)
